@@ -1,0 +1,64 @@
+//! Checks: pure functions over gathered facts. No I/O here — everything a check needs is in
+//! [`Context`], so each check is unit-tested with hand-built facts.
+//!
+//! A check is a unit struct in its own file implementing [`Check`]; [`REGISTRY`] lists them in
+//! pipeline order, which is also the report order. Titles and documentation live in the catalog
+//! (`checks/*.md` at the top level); `tests/catalog.rs` keeps the two one-to-one.
+use crate::deployment::Deployment;
+use crate::diagnostic::{CheckResult, Finding, Level};
+use crate::host::HostFacts;
+
+mod web_config;
+
+/// Everything a check may look at.
+pub struct Context<'a> {
+    pub deployment: &'a Deployment,
+    pub host: &'a HostFacts,
+}
+
+/// What one run of a check produced.
+#[derive(Debug)]
+pub enum CheckRun {
+    /// Zero or more findings; none (or notes only) is a pass.
+    Findings(Vec<Finding>),
+    /// The check could not run; the reason says why (e.g. "no web.config").
+    Skip(String),
+}
+
+pub trait Check: Sync {
+    /// Permanent, kebab-case id; also the catalog file name (`checks/<id>.md`).
+    fn id(&self) -> &'static str;
+    /// The most serious level this check reports; the catalog's `severity` agrees.
+    fn severity(&self) -> Level;
+    fn run(&self, cx: &Context<'_>) -> CheckRun;
+}
+
+/// All checks, in pipeline order.
+pub static REGISTRY: &[&dyn Check] = &[&web_config::WebConfigPresent];
+
+/// Runs every check over the context, in order.
+pub fn run_all(cx: &Context<'_>) -> Vec<CheckResult> {
+    REGISTRY.iter().map(|c| run_one(*c, cx)).collect()
+}
+
+pub fn run_one(check: &dyn Check, cx: &Context<'_>) -> CheckResult {
+    let id = check.id();
+    let title = crate::catalog::title(id);
+    match check.run(cx) {
+        CheckRun::Findings(findings) => {
+            debug_assert!(
+                findings.iter().all(|f| f.level <= check.severity()),
+                "check {id} reported above its declared severity"
+            );
+            CheckResult::from_findings(id, title, findings)
+        }
+        CheckRun::Skip(reason) => CheckResult::skipped(id, title, reason),
+    }
+}
+
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|c| c.id().eq_ignore_ascii_case(id))
+}

@@ -1,0 +1,331 @@
+//! Command-line definitions and dispatch. The only module that knows about terminals, colour
+//! policy and exit codes.
+use crate::checks::{self, Context};
+use crate::deployment::{Deployment, WebConfigState};
+use crate::host::HostFacts;
+use crate::report::{self, RenderOptions, Report};
+use anyhow::{Context as _, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  no check failed (warnings allowed unless --strict)
+  1  at least one check failed (or warned, with --strict)
+  2  ancm could not do its job: bad arguments, unreadable input";
+
+/// What a run ended in. The numbers are a contract (README, `--help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: no check failed (warnings allowed unless `--strict`).
+    Success,
+    /// 1: at least one check failed (or warned, with `--strict`).
+    Failure,
+    /// 2: ancm could not do its job (bad arguments, unreadable input).
+    Error,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "ancm", version, about = "Tells why an ASP.NET Core app behind IIS fails, and proves it", after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a published app folder (and this machine) for what makes IIS fail
+    Doctor(DoctorArgs),
+    /// Run the app under the ANCM emulator and show a live timeline
+    Run(RunArgs),
+    /// Explain a check id, an HTTP substatus (502.5), an HRESULT or a .NET host exit code
+    Explain {
+        /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`
+        code: String,
+    },
+    /// List every check: id, severity and title
+    Checks,
+    /// Print the facts ancm gathers about this machine (the snapshot format for `doctor --host`)
+    Host(HostArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colour (NO_COLOR, FORCE_COLOR and CLICOLOR_FORCE are honoured with `auto`)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print secrets (the pairing token, web.config environment values) instead of `***`
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Show notes on passing checks too
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The published app folder (the IIS physical path)
+    #[arg(default_value = ".")]
+    pub app_dir: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Exit 1 on warnings too
+    #[arg(long)]
+    pub strict: bool,
+    /// Only static checks: do not start the app
+    #[arg(long = "static")]
+    pub static_only: bool,
+    /// Use a saved host snapshot (`ancm host --format json`) instead of probing this machine
+    #[arg(long, value_name = "FILE")]
+    pub host: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(default_value = ".")]
+    pub app_dir: PathBuf,
+    /// Print a live timeline of the process and every request
+    #[arg(long)]
+    pub trace: bool,
+    /// Where the proxy listens
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                ExitStatus::Error.code()
+            } else {
+                0
+            });
+        }
+    };
+    match run(cli) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(ExitStatus::Error.code())
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Doctor(args) => doctor(args),
+        Command::Run(_) => {
+            anyhow::bail!("`ancm run` is not implemented yet");
+        }
+        Command::Explain { code } => explain(&code),
+        Command::Checks => list_checks(),
+        Command::Host(args) => host(args),
+    }
+}
+
+/// Colour decision, first match wins: `--color`, a non-empty `NO_COLOR`, `FORCE_COLOR` /
+/// `CLICOLOR_FORCE`, else whether stdout is a terminal. JSON is never coloured.
+pub fn resolve_color(choice: ColorChoice, format: Format) -> bool {
+    if format == Format::Json {
+        return false;
+    }
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
+            if set("NO_COLOR") {
+                false
+            } else if set("FORCE_COLOR") || set("CLICOLOR_FORCE") {
+                true
+            } else {
+                std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+fn render_options(o: &OutputArgs) -> RenderOptions {
+    let color = resolve_color(o.color, o.format);
+    // Glyphs follow colour: a terminal (or a forced one) gets ✓ ⚠ ✗, pipes and logs get ASCII.
+    RenderOptions {
+        show_secrets: o.show_secrets,
+        color,
+        unicode: color,
+        verbose: o.verbose,
+    }
+}
+
+fn print_out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        stdout.write_all(b"\n")?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+fn load_host(path: Option<&PathBuf>) -> Result<(HostFacts, String)> {
+    match path {
+        None => Ok((HostFacts::probe(), "probe".to_string())),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read host snapshot", p.display()))?;
+            let facts: HostFacts = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}:{}: not a host snapshot: {e}",
+                    p.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            Ok((facts, p.display().to_string()))
+        }
+    }
+}
+
+fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
+    let opts = render_options(&args.output);
+    let deployment = Deployment::load(&args.app_dir)?;
+    let (host, host_source) = load_host(args.host.as_ref())?;
+    let cx = Context {
+        deployment: &deployment,
+        host: &host,
+    };
+    let results = checks::run_all(&cx);
+    let report = Report::new(deployment.app_dir.clone(), host_source, results);
+    let text = match args.output.format {
+        Format::Human => report::human::render(&report, &opts),
+        Format::Json => report::json::render(&report, &opts),
+    };
+    print_out(&text)?;
+    // A web.config ancm cannot read means most checks could not run: the job is not done.
+    if let WebConfigState::Invalid(e) = &deployment.web_config {
+        eprintln!("error: {e}");
+        return Ok(ExitStatus::Error);
+    }
+    let s = report.summary;
+    Ok(if s.failed > 0 || (args.strict && s.warned > 0) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn explain(code: &str) -> Result<ExitStatus> {
+    if let Some(entry) = crate::catalog::lookup(code) {
+        let m = &entry.meta;
+        let mut text = format!("{}: {}\n\nseverity: {}\n", m.id, m.title, m.severity);
+        if !m.explains.is_empty() {
+            text.push_str(&format!("explains: {}\n", m.explains.join(", ")));
+        }
+        text.push_str(&format!("since: {}\n", m.since));
+        if let Some(r) = &m.removed {
+            text.push_str(&format!("removed: {r}\n"));
+        }
+        text.push('\n');
+        text.push_str(entry.body.trim_end());
+        print_out(&text)?;
+        return Ok(ExitStatus::Success);
+    }
+    let hits = crate::knowledge::lookup(code);
+    if hits.is_empty() {
+        anyhow::bail!(
+            "`{code}` is not a check id or a code ancm knows; `ancm checks` lists the check ids"
+        );
+    }
+    let mut text = String::new();
+    if hits.len() > 1 {
+        text.push_str(&format!("`{code}` has {} readings:\n\n", hits.len()));
+    }
+    for h in hits {
+        text.push_str(&format!("{}: {}\n{}\n\n", h.code, h.title, h.text));
+    }
+    print_out(text.trim_end())?;
+    Ok(ExitStatus::Success)
+}
+
+fn list_checks() -> Result<ExitStatus> {
+    let mut text = String::new();
+    for c in checks::REGISTRY {
+        text.push_str(&format!(
+            "{:<32} {:<8} {}\n",
+            c.id(),
+            c.severity().as_str(),
+            crate::catalog::title(c.id())
+        ));
+    }
+    print_out(&text)?;
+    Ok(ExitStatus::Success)
+}
+
+fn host(args: HostArgs) -> Result<ExitStatus> {
+    let facts = HostFacts::probe();
+    let text = match args.output.format {
+        Format::Json => serde_json::to_string_pretty(&facts)?,
+        Format::Human => format!(
+            "os: {}\narch: {}\nPATH (this process):\n{}",
+            facts.os,
+            facts.arch,
+            facts
+                .process_path
+                .iter()
+                .map(|p| format!("  {p}\n"))
+                .collect::<String>()
+        ),
+    };
+    print_out(&text)?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,111 @@
+//! What is on disk for one published app: `web.config`, the app's files and what kind of app they
+//! make. Reads files; knows nothing about checks. Errors are typed and keep the input that failed.
+pub mod layout;
+pub mod runtime_config;
+pub mod web_config;
+
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+pub use layout::AppLayout;
+pub use web_config::{WebConfig, WebConfigError};
+
+/// One published app folder, read once.
+#[derive(Debug)]
+pub struct Deployment {
+    pub app_dir: PathBuf,
+    pub web_config: WebConfigState,
+    pub layout: AppLayout,
+    /// `app_offline.htm` in the app root, if present.
+    pub app_offline: Option<AppOffline>,
+}
+
+#[derive(Debug)]
+pub enum WebConfigState {
+    Missing,
+    /// Present but not usable (unreadable, not XML, too large …); IIS answers 500.19.
+    Invalid(WebConfigError),
+    Parsed(Box<WebConfig>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppOffline {
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+#[derive(Debug, Error)]
+pub enum DeploymentError {
+    #[error("{}: no such folder", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{}: not a folder", path.display())]
+    NotADirectory { path: PathBuf },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Deployment {
+    /// Reads the app folder. Fails only when the folder itself cannot be read; problems with the
+    /// files in it are kept as facts for the checks to report.
+    pub fn load(app_dir: &Path) -> Result<Deployment, DeploymentError> {
+        let meta = std::fs::metadata(app_dir).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => DeploymentError::NotFound {
+                path: app_dir.to_path_buf(),
+            },
+            _ => DeploymentError::Io {
+                path: app_dir.to_path_buf(),
+                source: e,
+            },
+        })?;
+        if !meta.is_dir() {
+            return Err(DeploymentError::NotADirectory {
+                path: app_dir.to_path_buf(),
+            });
+        }
+        // Listing the folder up front surfaces permission problems as one clear error.
+        std::fs::read_dir(app_dir).map_err(|e| DeploymentError::Io {
+            path: app_dir.to_path_buf(),
+            source: e,
+        })?;
+
+        let web_config_path = app_dir.join("web.config");
+        let web_config = match web_config::read(&web_config_path) {
+            Ok(wc) => WebConfigState::Parsed(Box::new(wc)),
+            Err(WebConfigError::NotFound { .. }) => WebConfigState::Missing,
+            Err(e) => WebConfigState::Invalid(e),
+        };
+        let layout = AppLayout::read(app_dir, web_config.parsed());
+        let offline_path = app_dir.join("app_offline.htm");
+        let app_offline = std::fs::metadata(&offline_path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| AppOffline {
+                path: offline_path,
+                size: m.len(),
+            });
+        Ok(Deployment {
+            app_dir: app_dir.to_path_buf(),
+            web_config,
+            layout,
+            app_offline,
+        })
+    }
+
+    /// The parsed web.config, when there is one.
+    pub fn web_config(&self) -> Option<&WebConfig> {
+        self.web_config.parsed()
+    }
+}
+
+impl WebConfigState {
+    pub fn parsed(&self) -> Option<&WebConfig> {
+        match self {
+            WebConfigState::Parsed(wc) => Some(wc),
+            _ => None,
+        }
+    }
+}

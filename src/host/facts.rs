@@ -1,0 +1,36 @@
+//! `HostFacts`: everything checks know about the machine. Serde, versioned: this struct *is* the
+//! snapshot format written by `ancm host --format json` and read by `ancm doctor --host FILE`.
+use serde::{Deserialize, Serialize};
+
+/// The snapshot schema id; bump on incompatible change.
+pub const SCHEMA: &str = "ancm-host/1";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostFacts {
+    pub schema: String,
+    /// `windows`, `linux`, `macos` …
+    pub os: String,
+    /// `x86_64`, `aarch64` …
+    pub arch: String,
+    /// The PATH of the process that gathered the facts, split.
+    #[serde(default)]
+    pub process_path: Vec<String>,
+}
+
+impl HostFacts {
+    /// Facts about this machine, probed now.
+    pub fn probe() -> HostFacts {
+        HostFacts {
+            schema: SCHEMA.to_string(),
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            process_path: std::env::var_os("PATH")
+                .map(|p| {
+                    std::env::split_paths(&p)
+                        .map(|p| p.display().to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}

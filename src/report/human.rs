@@ -1,0 +1,167 @@
+//! The human report: grouped by check, ✓ ⚠ ✗ per check, each finding with its web.config line and a
+//! caret under the position, the IIS symptom and the fix, then a summary line.
+use super::{evidence_value, RenderOptions, Report};
+use crate::diagnostic::{CheckResult, Finding, Level, Outcome};
+use colored::{ColoredString, Colorize};
+use std::fmt::Write;
+
+struct Glyphs {
+    pass: &'static str,
+    warn: &'static str,
+    fail: &'static str,
+    skip: &'static str,
+    arrow: &'static str,
+    bar: &'static str,
+}
+
+const UNICODE: Glyphs = Glyphs {
+    pass: "✓",
+    warn: "⚠",
+    fail: "✗",
+    skip: "-",
+    arrow: "-->",
+    bar: "│",
+};
+const ASCII: Glyphs = Glyphs {
+    pass: "ok",
+    warn: "!!",
+    fail: "XX",
+    skip: "--",
+    arrow: "-->",
+    bar: "|",
+};
+
+fn paint(s: &str, opts: &RenderOptions, f: fn(&str) -> ColoredString) -> String {
+    if opts.color {
+        f(s).to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn render(report: &Report, opts: &RenderOptions) -> String {
+    let g = if opts.unicode { &UNICODE } else { &ASCII };
+    let mut out = String::new();
+    let _ = writeln!(out, "ancm doctor {}", report.app_dir.display());
+    let _ = writeln!(out);
+    for check in &report.checks {
+        render_check(&mut out, check, g, opts);
+    }
+    let s = report.summary;
+    let line = format!(
+        "{} checks: {} passed, {} warned, {} failed, {} skipped",
+        report.checks.len(),
+        s.passed,
+        s.warned,
+        s.failed,
+        s.skipped
+    );
+    let _ = writeln!(out);
+    let painted = if s.failed > 0 {
+        paint(&line, opts, |x| x.red().bold())
+    } else if s.warned > 0 {
+        paint(&line, opts, |x| x.yellow().bold())
+    } else {
+        paint(&line, opts, |x| x.green().bold())
+    };
+    let _ = writeln!(out, "{painted}");
+    out
+}
+
+fn render_check(out: &mut String, check: &CheckResult, g: &Glyphs, opts: &RenderOptions) {
+    let (glyph, paint_fn): (&str, fn(&str) -> ColoredString) = match check.outcome {
+        Outcome::Pass => (g.pass, |x| x.green()),
+        Outcome::Warn => (g.warn, |x| x.yellow()),
+        Outcome::Fail => (g.fail, |x| x.red()),
+        Outcome::Skip => (g.skip, |x| x.dimmed()),
+    };
+    let _ = write!(out, "{} {}", paint(glyph, opts, paint_fn), check.title);
+    let _ = write!(
+        out,
+        " {}",
+        paint(&format!("[{}]", check.id), opts, |x| x.dimmed())
+    );
+    if let Some(reason) = &check.skip_reason {
+        let _ = write!(
+            out,
+            " {}",
+            paint(&format!("(skipped: {reason})"), opts, |x| x.dimmed())
+        );
+    }
+    let _ = writeln!(out);
+    for f in &check.findings {
+        if f.level == Level::Note && !opts.verbose && check.outcome != Outcome::Pass {
+            continue;
+        }
+        render_finding(out, f, g, opts);
+    }
+}
+
+fn render_finding(out: &mut String, f: &Finding, g: &Glyphs, opts: &RenderOptions) {
+    let label = match f.level {
+        Level::Error => paint("error", opts, |x| x.red().bold()),
+        Level::Warning => paint("warning", opts, |x| x.yellow().bold()),
+        Level::Note => paint("note", opts, |x| x.cyan()),
+    };
+    let _ = write!(out, "    {label}: {}", f.message);
+    if let Some(sym) = &f.symptom {
+        let _ = write!(
+            out,
+            " {}",
+            paint(&format!("(IIS: {sym})"), opts, |x| x.bold())
+        );
+    }
+    let _ = writeln!(out);
+    if let Some(loc) = &f.location {
+        let _ = writeln!(
+            out,
+            "      {} {}:{}:{}",
+            paint(g.arrow, opts, |x| x.blue()),
+            loc.file.display(),
+            loc.line,
+            loc.column
+        );
+        if let Some(src) = &loc.source_line {
+            let num = loc.line.to_string();
+            let pad = " ".repeat(num.len());
+            let shown: String = src.replace('\t', " ");
+            let _ = writeln!(out, "      {pad} {}", paint(g.bar, opts, |x| x.blue()));
+            let _ = writeln!(
+                out,
+                "      {} {} {shown}",
+                paint(&num, opts, |x| x.blue()),
+                paint(g.bar, opts, |x| x.blue())
+            );
+            let col = loc.column.saturating_sub(1) as usize;
+            let carets = "^".repeat(loc.len.max(1) as usize);
+            let _ = writeln!(
+                out,
+                "      {pad} {} {}{}",
+                paint(g.bar, opts, |x| x.blue()),
+                " ".repeat(col),
+                paint(&carets, opts, |x| x.red().bold())
+            );
+        }
+    }
+    for e in &f.evidence {
+        let value = evidence_value(e, opts);
+        let _ = write!(
+            out,
+            "      {} {}: {}",
+            paint("=", opts, |x| x.blue()),
+            e.label,
+            value
+        );
+        if let Some(loc) = &e.location {
+            let _ = write!(out, " ({}:{}:{})", loc.file.display(), loc.line, loc.column);
+        }
+        let _ = writeln!(out);
+    }
+    if let Some(fix) = &f.fix {
+        let _ = writeln!(
+            out,
+            "      {} {fix}",
+            paint("help:", opts, |x| x.green().bold())
+        );
+    }
+}
