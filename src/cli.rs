@@ -165,9 +165,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Doctor(args) => doctor(args),
-        Command::Run(_) => {
-            anyhow::bail!("`ancm run` is not implemented yet");
-        }
+        Command::Run(args) => run_app(args),
         Command::Explain { code } => explain(&code),
         Command::Checks => list_checks(),
         Command::Host(args) => host(args),
@@ -244,7 +242,10 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         deployment: &deployment,
         host: &host,
     };
-    let results = checks::run_all(&cx);
+    let mut results = checks::run_all(&cx);
+    if !args.static_only {
+        live_probe(&deployment, &args.output, &mut results);
+    }
     let report = Report::new(deployment.app_dir.clone(), host_source, results);
     let text = match args.output.format {
         Format::Human => report::human::render(&report, &opts),
@@ -262,6 +263,60 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Replaces the catalog placeholder of the live probe with the probe's result, unless web.config
+/// cannot tell how to start the app (the static checks already say why).
+fn live_probe(
+    deployment: &Deployment,
+    output: &OutputArgs,
+    results: &mut Vec<crate::diagnostic::CheckResult>,
+) {
+    let WebConfigState::Parsed(wc) = &deployment.web_config else {
+        return;
+    };
+    let Ok(cfg) = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc) else {
+        return;
+    };
+    let opts = crate::live::ProbeOptions {
+        spinner: std::io::stderr().is_terminal() && output.format == Format::Human,
+        show_secrets: output.show_secrets,
+    };
+    let probed = crate::live::probe(cfg, opts);
+    for p in probed {
+        match results.iter_mut().find(|r| r.id == p.id) {
+            Some(slot) => *slot = p,
+            None => results.push(p),
+        }
+    }
+}
+
+/// `ancm run`: the emulator as a long-running session (a timeline with `--trace`).
+fn run_app(args: RunArgs) -> Result<ExitStatus> {
+    let deployment = Deployment::load(&args.app_dir)?;
+    let wc = match &deployment.web_config {
+        WebConfigState::Parsed(wc) => wc,
+        WebConfigState::Missing => anyhow::bail!(
+            "{}: no web.config, so there is nothing to start (`ancm doctor` explains)",
+            deployment.app_dir.display()
+        ),
+        WebConfigState::Invalid(e) => anyhow::bail!("{e}"),
+    };
+    let cfg = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc)
+        .with_context(|| format!("{}: cannot start the app", wc.path.display()))?;
+    let listen: std::net::SocketAddr = args
+        .listen
+        .parse()
+        .with_context(|| format!("--listen `{}`: expected an address like 127.0.0.1:8080", args.listen))?;
+    let opts = crate::live::trace::TraceOptions {
+        json: args.output.format == Format::Json,
+        color: resolve_color(args.output.color, args.output.format),
+        show_secrets: args.output.show_secrets,
+        all_events: args.trace,
+    };
+    crate::live::trace::run(cfg, listen, opts)
+        .with_context(|| format!("cannot serve on {listen}"))?;
+    Ok(ExitStatus::Success)
 }
 
 fn explain(code: &str) -> Result<ExitStatus> {

@@ -8,6 +8,7 @@ use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
+mod live_probe;
 mod web_config;
 
 /// Everything a check may look at.
@@ -34,7 +35,7 @@ pub trait Check: Sync {
 }
 
 /// All checks, in pipeline order.
-pub static REGISTRY: &[&dyn Check] = &[&web_config::WebConfigPresent];
+pub static REGISTRY: &[&dyn Check] = &[&web_config::WebConfigPresent, &live_probe::LiveProbe];
 
 /// Runs every check over the context, in order.
 pub fn run_all(cx: &Context<'_>) -> Vec<CheckResult> {

@@ -1,0 +1,312 @@
+//! The one event stream of a live session: what the supervisor and the proxy did, in order.
+//!
+//! `run --trace` renders it as a timeline (human or one JSON object per line) and `doctor`'s probe
+//! turns it into findings; neither looks anywhere else. Events carry facts only — explanations are
+//! made from them in `explain.rs`. Secrets (the pairing token, web.config environment values) are
+//! redacted before an event is published, unless the session was started with `show_secrets`.
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// How a process ended: an exit code, or (Unix) the signal that killed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ExitInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+}
+
+/// One environment variable as shown in a spawn event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShownVar {
+    pub name: String,
+    pub value: String,
+    /// Where the value came from: `ancm` (forced by the module), `web.config`, `inherited`.
+    pub origin: &'static str,
+}
+
+/// Everything a live session reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The session started: which module is emulated and where the proxy listens.
+    Session {
+        module: String,
+        hosting_model: String,
+        app_dir: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        listen: Option<String>,
+    },
+    /// A process was created (one start attempt).
+    Spawn {
+        attempt: u32,
+        pid: u32,
+        port: u16,
+        command_line: String,
+        cwd: String,
+        /// Only the variables ANCM adds or web.config sets (the inherited rest is not shown).
+        env: Vec<ShownVar>,
+    },
+    /// The process could not be created at all (`CreateProcessW` stage).
+    SpawnFailed {
+        attempt: u32,
+        program: String,
+        error: String,
+    },
+    /// Where stdout/stderr go when `stdoutLogEnabled` is on.
+    StdoutLog {
+        path: String,
+        created: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// One line the app wrote to stdout or stderr (one stream, as ANCM captures it).
+    Output { pid: u32, line: String },
+    /// Something in the app's process tree listens on a port other than the assigned one.
+    ListeningElsewhere {
+        pid: u32,
+        port: u16,
+        expected_port: u16,
+    },
+    /// The assigned port is listened on, by the process or a descendant.
+    Ready {
+        pid: u32,
+        listener_pid: u32,
+        port: u16,
+        elapsed_ms: u64,
+    },
+    /// One start attempt failed (ANCM event 1000).
+    AttemptFailed {
+        attempt: u32,
+        port: u16,
+        stage: String,
+        hresult: String,
+        reason: String,
+        elapsed_ms: u64,
+    },
+    /// The whole start failed after its attempts (ANCM event 1020): requests get 502.5.
+    StartFailed { reason: String },
+    /// The process exited (crash, early exit, or after a stop).
+    Exited {
+        pid: u32,
+        exit: ExitInfo,
+        meaning: String,
+        /// Whether it had been ready (listening) before it exited.
+        after_ready: bool,
+        uptime_ms: u64,
+    },
+    /// The rapid-fail limit is exceeded: no start until the minute is over (ANCM event 1003).
+    RapidFailLockout { limit: u32, count: u32 },
+    /// One proxied request and how it ended.
+    Request {
+        method: String,
+        path: String,
+        status: u16,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        substatus: Option<u16>,
+        elapsed_ms: u64,
+        bytes: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A WebSocket upgrade was passed through.
+    Upgraded { path: String },
+    /// app_offline.htm appeared (or changed): the app is being stopped (ANCM event 1012).
+    Offline { path: String },
+    /// app_offline.htm is gone: the next request starts the app.
+    Online,
+    /// The graceful shutdown request was sent (ANCM event 1006 when a status came back).
+    ShutdownSent {
+        pid: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A stop signal was sent to the process group (after the shutdown request failed).
+    Signalled { pid: u32, signal: String },
+    /// The process did not stop within shutdownTimeLimit and was killed (ANCM event 1005).
+    Killed { pid: u32, after_ms: u64 },
+    /// The process stopped after being asked to.
+    Stopped { pid: u32, graceful: bool, elapsed_ms: u64 },
+    /// A finding-worthy fact that fits no other event.
+    Note { message: String },
+}
+
+/// An event with its time since the session started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stamped {
+    pub t_ms: u64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+type Subscriber = Box<dyn Fn(&Stamped) + Send + Sync>;
+
+/// The session's event stream: subscribers see every event as it happens; the most recent
+/// [`EventBus::KEEP`] are kept for whoever asks later (the probe's diagnosis).
+pub struct EventBus {
+    start: Instant,
+    subscribers: Mutex<Vec<Subscriber>>,
+    log: Mutex<Vec<Stamped>>,
+    secrets: Mutex<Vec<String>>,
+    show_secrets: bool,
+}
+
+impl EventBus {
+    /// How many events are kept for [`EventBus::snapshot`] (a long `run` must not grow forever).
+    pub const KEEP: usize = 10_000;
+
+    pub fn new(show_secrets: bool) -> Arc<EventBus> {
+        Arc::new(EventBus {
+            start: Instant::now(),
+            subscribers: Mutex::new(Vec::new()),
+            log: Mutex::new(Vec::new()),
+            secrets: Mutex::new(Vec::new()),
+            show_secrets,
+        })
+    }
+
+    pub fn subscribe(&self, f: impl Fn(&Stamped) + Send + Sync + 'static) {
+        lock(&self.subscribers).push(Box::new(f));
+    }
+
+    /// Registers a value that must never appear in an event (unless secrets are shown).
+    pub fn add_secret(&self, secret: &str) {
+        if secret.len() >= 3 {
+            let mut s = lock(&self.secrets);
+            if !s.iter().any(|x| x == secret) {
+                s.push(secret.to_string());
+            }
+        }
+    }
+
+    pub fn show_secrets(&self) -> bool {
+        self.show_secrets
+    }
+
+    /// Replaces every registered secret in `text` with `***`.
+    pub fn redact(&self, text: &str) -> String {
+        if self.show_secrets {
+            return text.to_string();
+        }
+        let mut out = text.to_string();
+        for s in lock(&self.secrets).iter() {
+            out = out.replace(s.as_str(), crate::diagnostic::REDACTED);
+        }
+        out
+    }
+
+    pub fn emit(&self, event: Event) {
+        let event = self.redact_event(event);
+        let stamped = Stamped {
+            t_ms: self.start.elapsed().as_millis() as u64,
+            event,
+        };
+        for s in lock(&self.subscribers).iter() {
+            s(&stamped);
+        }
+        let mut log = lock(&self.log);
+        if log.len() >= Self::KEEP {
+            log.remove(0);
+        }
+        log.push(stamped);
+    }
+
+    /// Every kept event, oldest first.
+    pub fn snapshot(&self) -> Vec<Stamped> {
+        lock(&self.log).clone()
+    }
+
+    pub fn elapsed_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    fn redact_event(&self, event: Event) -> Event {
+        if self.show_secrets {
+            return event;
+        }
+        match event {
+            Event::Output { pid, line } => Event::Output {
+                pid,
+                line: self.redact(&line),
+            },
+            Event::Spawn {
+                attempt,
+                pid,
+                port,
+                command_line,
+                cwd,
+                env,
+            } => Event::Spawn {
+                attempt,
+                pid,
+                port,
+                command_line: self.redact(&command_line),
+                cwd,
+                env: env
+                    .into_iter()
+                    .map(|v| ShownVar {
+                        value: self.redact(&v.value),
+                        ..v
+                    })
+                    .collect(),
+            },
+            Event::StartFailed { reason } => Event::StartFailed {
+                reason: self.redact(&reason),
+            },
+            Event::AttemptFailed {
+                attempt,
+                port,
+                stage,
+                hresult,
+                reason,
+                elapsed_ms,
+            } => Event::AttemptFailed {
+                attempt,
+                port,
+                stage,
+                hresult,
+                reason: self.redact(&reason),
+                elapsed_ms,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the data is still usable
+/// for reporting, and a reporter must not panic in turn.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_output_and_spawn_events() {
+        let bus = EventBus::new(false);
+        bus.add_secret("0f8fad5b-d9cb-469f-a165-70867728950e");
+        bus.emit(Event::Output {
+            pid: 1,
+            line: "token '0f8fad5b-d9cb-469f-a165-70867728950e' rejected".into(),
+        });
+        let log = bus.snapshot();
+        let Event::Output { line, .. } = &log[0].event else {
+            panic!("not an output event")
+        };
+        assert_eq!(line, "token '***' rejected");
+        let json = serde_json::to_string(&log[0]).unwrap();
+        assert!(json.contains("\"event\":\"output\""), "{json}");
+    }
+
+    #[test]
+    fn secrets_are_kept_when_shown() {
+        let bus = EventBus::new(true);
+        bus.add_secret("s3cr3t");
+        assert_eq!(bus.redact("a s3cr3t b"), "a s3cr3t b");
+    }
+}

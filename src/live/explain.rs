@@ -1,0 +1,640 @@
+//! Turning what the live session saw into explanations: why the start failed, in words an
+//! operator can act on, and which IIS symptom it becomes for the module and hosting model in use.
+//!
+//! Pure: reads captured output and facts handed in, never a process or a socket. Exit codes are
+//! decoded with [`decode_exit`] (signals, .NET host status codes from `hostfxr.md` §2, common
+//! codes), the `Unhandled exception.` line is lifted out of the output, the host's "framework not
+//! found" block is summarised.
+use super::events::ExitInfo;
+use super::ports::OwnedListener;
+use super::ModuleVersion;
+use crate::deployment::web_config::HostingModel;
+
+/// Why one start (ANCM's `StartProcess`, two attempts) failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartFailure {
+    /// `ASPNETCORE_PORT` in web.config out of 1025–48000: critical, no retry.
+    InvalidPort { value: String },
+    /// No free random port in 10 draws.
+    NoFreePort { low: u16, high: u16 },
+    /// The process could not be created (`CreateProcessW`).
+    SpawnFailed { program: String, error: String },
+    /// The process exited before anything listened on the port.
+    Exited {
+        exit: ExitInfo,
+        output: String,
+        elapsed_ms: u64,
+    },
+    /// Nothing listened on the port within startupTimeLimit.
+    Timeout {
+        waited_ms: u64,
+        output: String,
+        elsewhere: Vec<OwnedListener>,
+    },
+    /// The app's process tree listens, but on another port than the one it was given.
+    WrongPort {
+        expected: u16,
+        found: Vec<OwnedListener>,
+        output: String,
+        elapsed_ms: u64,
+    },
+    /// Another process (not in the app's tree) listens on the assigned port.
+    ForeignListener { port: u16 },
+    /// More than rapidFailsPerMinute crashes in the current minute.
+    RapidFail { limit: u32, count: u32 },
+}
+
+impl StartFailure {
+    /// ANCM's stage name for event 1000 (ancm-protocol.md §3.4 [SRC]).
+    pub fn stage(&self) -> &'static str {
+        match self {
+            StartFailure::InvalidPort { .. } | StartFailure::NoFreePort { .. } => "SetupListenPort",
+            StartFailure::SpawnFailed { .. } => "CreateProcessW",
+            StartFailure::RapidFail { .. } => "GetProcess",
+            _ => "PostStartCheck",
+        }
+    }
+
+    /// The HRESULT ANCM logs for it (ancm-protocol.md §8 [SRC]).
+    pub fn hresult(&self) -> &'static str {
+        match self {
+            StartFailure::InvalidPort { .. } => "0x80070057",
+            StartFailure::NoFreePort { .. } => "0x80070282",
+            StartFailure::SpawnFailed { .. } => "0x80070002",
+            StartFailure::Exited { .. } => "0x8027025b",
+            StartFailure::Timeout { .. } | StartFailure::WrongPort { .. } => "0x8027025a",
+            StartFailure::ForeignListener { .. } => "0x8007065f",
+            StartFailure::RapidFail { .. } => "0x8007053d",
+        }
+    }
+
+    /// Whether ANCM would stop retrying (only the invalid configured port is critical).
+    pub fn is_critical(&self) -> bool {
+        matches!(self, StartFailure::InvalidPort { .. })
+    }
+
+    pub fn output(&self) -> &str {
+        match self {
+            StartFailure::Exited { output, .. }
+            | StartFailure::Timeout { output, .. }
+            | StartFailure::WrongPort { output, .. } => output,
+            _ => "",
+        }
+    }
+
+    /// A one-line reason for events and the 502.5 page.
+    pub fn reason(&self) -> String {
+        match self {
+            StartFailure::InvalidPort { value } => {
+                format!("ASPNETCORE_PORT={value} from web.config is not a port from 1025 to 48000")
+            }
+            StartFailure::NoFreePort { low, high } => {
+                format!("no free port in {low}-{high} after 10 tries")
+            }
+            StartFailure::SpawnFailed { program, error } => {
+                format!("could not start `{program}`: {error}")
+            }
+            StartFailure::Exited {
+                exit, elapsed_ms, ..
+            } => format!(
+                "the process exited after {elapsed_ms} ms without listening: {}",
+                decode_exit(*exit)
+            ),
+            StartFailure::Timeout { waited_ms, .. } => {
+                format!("nothing listened on the assigned port within {waited_ms} ms")
+            }
+            StartFailure::WrongPort {
+                expected, found, ..
+            } => format!(
+                "the app listens on {} instead of the assigned port {expected}",
+                ports_text(found)
+            ),
+            StartFailure::ForeignListener { port } => {
+                format!("another process already listens on the assigned port {port}")
+            }
+            StartFailure::RapidFail { limit, count } => format!(
+                "the app crashed {count} times this minute, more than rapidFailsPerMinute={limit}"
+            ),
+        }
+    }
+}
+
+fn ports_text(found: &[OwnedListener]) -> String {
+    let mut v: Vec<String> = found
+        .iter()
+        .map(|l| {
+            if l.ipv6 {
+                format!("port {} (IPv6, pid {})", l.port, l.pid)
+            } else {
+                format!("port {} (pid {})", l.port, l.pid)
+            }
+        })
+        .collect();
+    v.dedup();
+    v.join(", ")
+}
+
+/// What kind of trouble, for the IIS symptom mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    Start(StartKind),
+    /// Connect refused / reset / malformed answer from the app.
+    UpstreamError,
+    /// No answer within requestTimeout.
+    UpstreamTimeout,
+    /// The app answered 400 to a request without the right pairing token.
+    TokenMismatch,
+    Offline,
+}
+
+/// The start failures that differ in their IIS symptom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartKind {
+    Crash,
+    FrameworkMissing,
+    Timeout,
+    WrongPort,
+    ForeignListener,
+    SpawnFailed,
+    RapidFail,
+    Config,
+}
+
+impl StartFailure {
+    pub fn kind(&self) -> StartKind {
+        match self {
+            StartFailure::InvalidPort { .. } | StartFailure::NoFreePort { .. } => StartKind::Config,
+            StartFailure::SpawnFailed { .. } => StartKind::SpawnFailed,
+            StartFailure::Exited { exit, output, .. } => {
+                if is_framework_missing(*exit, output) {
+                    StartKind::FrameworkMissing
+                } else {
+                    StartKind::Crash
+                }
+            }
+            StartFailure::Timeout { .. } => StartKind::Timeout,
+            StartFailure::WrongPort { .. } => StartKind::WrongPort,
+            StartFailure::ForeignListener { .. } => StartKind::ForeignListener,
+            StartFailure::RapidFail { .. } => StartKind::RapidFail,
+        }
+    }
+}
+
+/// The status IIS shows for `trouble`, for the hosting model and module version in use; `None`
+/// when that configuration would not fail this way.
+///
+/// Out-of-process, both module versions answer start failures with 502.5 and forwarding
+/// failures with 502.3 (ancm-protocol.md §4.9 [SRC], §9). V1 had no ownership check on the
+/// listener (§9 [SRC]), so where V2 refuses a foreign listener with 502.5, V1 forwarded to it and
+/// the request failed as 502.3 [INFER]. In-process, start failures become 500.30 (crash), 500.31
+/// (framework missing), 500.37 (startup time limit) and 500.0 (executable not found)
+/// (ancm-reference.md §5 rows 14, 18, 25, 27); an in-process app does not listen on a port, so a
+/// wrong-port app would run there.
+pub fn iis_symptom(
+    trouble: Trouble,
+    hosting: HostingModel,
+    module: ModuleVersion,
+) -> Option<&'static str> {
+    use StartKind::*;
+    match (hosting, trouble) {
+        (_, Trouble::Offline) => Some("503"),
+        (_, Trouble::TokenMismatch) => Some("400"),
+        (HostingModel::OutOfProcess, Trouble::UpstreamError | Trouble::UpstreamTimeout) => {
+            Some("502.3")
+        }
+        (HostingModel::InProcess, Trouble::UpstreamError | Trouble::UpstreamTimeout) => None,
+        (HostingModel::OutOfProcess, Trouble::Start(ForeignListener))
+            if module == ModuleVersion::V1 =>
+        {
+            Some("502.3")
+        }
+        (HostingModel::OutOfProcess, Trouble::Start(_)) => Some("502.5"),
+        (HostingModel::InProcess, Trouble::Start(k)) => match k {
+            Crash => Some("500.30"),
+            FrameworkMissing => Some("500.31"),
+            Timeout => Some("500.37"),
+            SpawnFailed | Config => Some("500.0"),
+            WrongPort | ForeignListener | RapidFail => None,
+        },
+    }
+}
+
+/// Decodes a process exit: Unix signals, the .NET host's status codes (full 32-bit on Windows,
+/// the low byte on Unix: hostfxr.md §2), and the usual small codes.
+pub fn decode_exit(exit: ExitInfo) -> String {
+    if let Some(sig) = exit.signal {
+        let (name, meaning) = match sig {
+            6 => (
+                "SIGABRT",
+                "the runtime aborted: on Linux an unhandled .NET exception ends this way",
+            ),
+            9 => ("SIGKILL", "killed (out-of-memory killer, or a forced stop)"),
+            11 => ("SIGSEGV", "a native crash (segmentation fault)"),
+            15 => ("SIGTERM", "asked to stop"),
+            2 => ("SIGINT", "interrupted"),
+            4 => ("SIGILL", "illegal instruction (wrong CPU architecture build?)"),
+            7 => ("SIGBUS", "bus error (a native crash)"),
+            _ => ("a signal", "killed by a signal"),
+        };
+        return format!("killed by signal {sig} ({name}): {meaning}");
+    }
+    let Some(code) = exit.code else {
+        return "ended without an exit code".into();
+    };
+    let full = code as u32;
+    if let Some((name, text)) = host_code(full) {
+        return format!(
+            "exit code {code} = 0x{full:08X} {name}: {text} (.NET host, before Main ran)"
+        );
+    }
+    if (0..=255).contains(&code) {
+        if let Some((name, text)) = host_code(0x8000_8000 | code as u32) {
+            if code >= 129 {
+                return format!(
+                    "exit code {code} = 0x{:08X} {name} (the low byte of a .NET host status): {text}",
+                    0x8000_8000u32 | code as u32
+                );
+            }
+        }
+    }
+    match code {
+        0 => "exit code 0: the process ended normally — it returned from Main without ever listening".into(),
+        1 => "exit code 1: a generic failure (an exception during startup, bad arguments, a failed bind)".into(),
+        134 => "exit code 134 = 128+6 (SIGABRT through a shell): typically an unhandled .NET exception".into(),
+        137 => "exit code 137 = 128+9 (SIGKILL through a shell): killed, often by the out-of-memory killer".into(),
+        139 => "exit code 139 = 128+11 (SIGSEGV through a shell): a native crash".into(),
+        c if full == 0xE043_4352 => format!("exit code {c} = 0xE0434352: an unhandled .NET exception (Windows)"),
+        c if full == 0xC000_0005 => format!("exit code {c} = 0xC0000005: access violation (native crash)"),
+        c if full == 0xC000_00FD => format!("exit code {c} = 0xC00000FD: stack overflow"),
+        c if full == 0xC000_0409 => format!("exit code {c} = 0xC0000409: fail-fast / stack buffer overrun"),
+        c => format!("exit code {c}"),
+    }
+}
+
+/// .NET host status codes (hostfxr.md §2 table [SRC S25]).
+fn host_code(full: u32) -> Option<(&'static str, &'static str)> {
+    Some(match full {
+        0x8000_8081 => ("InvalidArgFailure", "bad argument to the host"),
+        0x8000_8082 => ("CoreHostLibLoadFailure", "hostfxr/hostpolicy could not be loaded (architecture or dependency)"),
+        0x8000_8083 => ("CoreHostLibMissingFailure", "hostfxr or hostpolicy not found (runtimeconfig.json missing or without a framework?)"),
+        0x8000_8084 => ("CoreHostEntryPointFailure", "host components of mismatched versions"),
+        0x8000_8085 => ("CurrentHostFindFailure", "the host could not find its own path"),
+        0x8000_8087 => ("CoreClrResolveFailure", "coreclr not found"),
+        0x8000_8088 => ("CoreClrBindFailure", "coreclr exports missing"),
+        0x8000_8089 => ("CoreClrInitFailure", "the runtime failed to initialise"),
+        0x8000_808A => ("CoreClrExeFailure", "running the managed entry assembly failed"),
+        0x8000_808B => ("ResolverInitFailure", "deps.json or runtimeconfig.json malformed or missing"),
+        0x8000_808C => ("ResolverResolveFailure", "an assembly listed in deps.json was not found"),
+        0x8000_808E => ("LibHostInitFailure", "hostpolicy initialisation failed"),
+        0x8000_8091 => ("LibHostSdkFindFailure", "no SDK: `dotnet` was given something that is not an app (check `arguments`)"),
+        0x8000_8092 => ("LibHostInvalidArgs", "invalid arguments to dotnet"),
+        0x8000_8093 => ("InvalidConfigFile", "runtimeconfig.json is invalid"),
+        0x8000_8095 => ("AppHostExeNotBoundFailure", "the apphost is not bound to an app dll"),
+        0x8000_8096 => ("FrameworkMissingFailure", "a framework the app needs is not installed"),
+        0x8000_809A => ("AppPathFindFailure", "the app dll to run does not exist"),
+        0x8000_809B => ("SdkResolveFailure", "global.json asks for an SDK that is not installed"),
+        0x8000_809C => ("FrameworkCompatFailure", "two references to one framework cannot be reconciled"),
+        0x8000_809F => ("BundleExtractionFailure", "the single-file bundle is corrupt"),
+        0x8000_80A0 => ("BundleExtractionIOError", "the single-file bundle could not be extracted"),
+        _ => return None,
+    })
+}
+
+/// `Unhandled exception. System.X: message` (3.0+) or `Unhandled Exception: System.X: message`
+/// (2.x): the exception type and message.
+pub fn lift_exception(output: &str) -> Option<(String, String)> {
+    for line in output.lines() {
+        let l = line.trim();
+        let Some(rest) = l
+            .strip_prefix("Unhandled exception.")
+            .or_else(|| l.strip_prefix("Unhandled Exception:"))
+        else {
+            continue;
+        };
+        let rest = rest.trim();
+        let (ty, msg) = match rest.split_once(": ") {
+            Some((t, m)) if !t.contains(' ') => (t.to_string(), m.trim().to_string()),
+            Some(_) | None => (rest.to_string(), String::new()),
+        };
+        return Some((ty, msg));
+    }
+    None
+}
+
+/// The host's "framework not found" block, summarised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameworkMissing {
+    pub name: String,
+    pub version: String,
+    /// Versions the host reported as installed.
+    pub found: Vec<String>,
+}
+
+/// Finds the host's framework-resolution failure in the output (hostfxr.md §5 anchors).
+pub fn framework_missing(output: &str) -> Option<FrameworkMissing> {
+    let anchored = output.contains("It was not possible to find any compatible framework version")
+        || output.contains("You must install or update .NET")
+        || (output.contains("was not found.") && output.contains("ramework"));
+    if !anchored {
+        return None;
+    }
+    let mut name = String::new();
+    let mut version = String::new();
+    let mut found = Vec::new();
+    for line in output.lines() {
+        let l = line.trim();
+        for prefix in ["The specified framework '", "The framework '", "Framework: '"] {
+            if let Some(rest) = l.strip_prefix(prefix) {
+                if let Some((n, after)) = rest.split_once('\'') {
+                    name = n.to_string();
+                    if let Some(v) = after.split("version '").nth(1) {
+                        version = v.split('\'').next().unwrap_or("").to_string();
+                    }
+                }
+            }
+        }
+        // "      3.1.23 at [/usr/share/dotnet/shared/Microsoft.NETCore.App]"
+        if let Some((v, _)) = l.split_once(" at [") {
+            if v.chars().next().is_some_and(|c| c.is_ascii_digit()) && !v.contains(' ') {
+                found.push(v.to_string());
+            }
+        }
+    }
+    Some(FrameworkMissing {
+        name,
+        version,
+        found,
+    })
+}
+
+fn is_framework_missing(exit: ExitInfo, output: &str) -> bool {
+    let code = exit.code.map(|c| c as u32);
+    code == Some(0x8000_8096) || code == Some(150) || framework_missing(output).is_some()
+}
+
+/// URLs the app announced (`Now listening on: http://…`).
+pub fn announced_urls(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .filter_map(|l| l.split("Now listening on: ").nth(1))
+        .map(|u| u.trim().to_string())
+        .collect()
+}
+
+/// An explanation ready to become a finding or a trace line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// Starts lowercase, no trailing period.
+    pub message: String,
+    pub symptom: Option<&'static str>,
+    pub evidence: Vec<(String, String)>,
+    pub fix: String,
+}
+
+/// Explains a failed start. `config_env` is web.config's environmentVariables (names only are
+/// quoted; values are secrets).
+pub fn diagnose_start(
+    f: &StartFailure,
+    hosting: HostingModel,
+    module: ModuleVersion,
+    config_env: &[(String, String)],
+) -> Diagnosis {
+    let symptom = iis_symptom(Trouble::Start(f.kind()), hosting, module);
+    let mut evidence = vec![
+        ("ANCM stage".to_string(), f.stage().to_string()),
+        ("ANCM error code".to_string(), f.hresult().to_string()),
+    ];
+    let output = f.output();
+    let exception = lift_exception(output);
+    if let Some((ty, msg)) = &exception {
+        evidence.push(("unhandled exception".into(), format!("{ty}: {msg}")));
+    }
+    let (message, fix) = match f {
+        StartFailure::Exited { exit, .. } => {
+            evidence.push(("exit".into(), decode_exit(*exit)));
+            if let Some(fm) = framework_missing(output) {
+                let found = if fm.found.is_empty() {
+                    "none".to_string()
+                } else {
+                    fm.found.join(", ")
+                };
+                evidence.push((
+                    "framework".into(),
+                    format!("`{}` {} requested; installed: {found}", fm.name, fm.version),
+                ));
+                (
+                    format!(
+                        "the app needs framework `{}` {} which is not installed, so the .NET host exits before the app runs",
+                        fm.name, fm.version
+                    ),
+                    format!("install the .NET runtime (Hosting Bundle on IIS) that provides `{}` {}, or retarget the app to an installed version", fm.name, fm.version),
+                )
+            } else if let Some((ty, msg)) = &exception {
+                (
+                    format!("the app crashed during startup with an unhandled `{ty}`: {msg}"),
+                    "fix the startup error shown in the exception (run the app from its folder to see the full stack trace)".to_string(),
+                )
+            } else if exit.code == Some(0) {
+                (
+                    "the app exited with code 0 before it listened on its port: it ran to the end of `Main` without starting a web host".to_string(),
+                    "make `Main` build and run the web host (`host.Run()`), and check `processPath`/`arguments` start the web app, not a tool".to_string(),
+                )
+            } else {
+                (
+                    format!("the app exited during startup: {}", decode_exit(*exit)),
+                    "run the command line from the app folder to see why it stops; enable `stdoutLogEnabled` to keep its output".to_string(),
+                )
+            }
+        }
+        StartFailure::WrongPort {
+            expected, found, ..
+        } => {
+            evidence.push(("assigned port (ASPNETCORE_PORT)".into(), expected.to_string()));
+            evidence.push(("actually listening".into(), ports_text(found)));
+            for url in announced_urls(output) {
+                evidence.push(("app announced".into(), url));
+            }
+            let mut why = "the app ignores `ASPNETCORE_PORT`: it sets its own URLs (`UseUrls`, `--urls`, Kestrel `Listen` after `UseIISIntegration`) or does not call `UseIISIntegration`".to_string();
+            if let Some((k, _)) = config_env
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("ASPNETCORE_URLS"))
+            {
+                evidence.push(("web.config sets".into(), format!("`{k}`")));
+                why = format!("`{k}` in web.config overrides the address ANCM assigns");
+            }
+            (
+                format!(
+                    "the app listens on {} instead of the port ANCM assigned ({expected}): {why}",
+                    ports_text(found)
+                ),
+                "remove hard-coded URLs (`UseUrls`, `ASPNETCORE_URLS`, Kestrel endpoints) and use the default host builder or `UseIISIntegration` so the app listens where ANCM tells it".to_string(),
+            )
+        }
+        StartFailure::Timeout {
+            waited_ms,
+            elsewhere,
+            ..
+        } => {
+            if !elsewhere.is_empty() {
+                evidence.push(("listening instead".into(), ports_text(elsewhere)));
+            }
+            (
+                format!("the app did not listen on its assigned port within startupTimeLimit ({} s)", waited_ms / 1000),
+                "find what makes startup slow (database, Key Vault, migrations) or raise `startupTimeLimit`; make sure the app uses `UseIISIntegration`".to_string(),
+            )
+        }
+        StartFailure::ForeignListener { port } => (
+            format!("another process already listens on port {port}, the port assigned to the app"),
+            "stop the process holding the port, or remove `ASPNETCORE_PORT` from web.config so a random port is used".to_string(),
+        ),
+        StartFailure::SpawnFailed { program, error } => (
+            format!("the process could not be started: `{program}`: {error}"),
+            "fix `processPath` (for a framework-dependent app `dotnet` must be on the PATH of the app pool; for an apphost use `.\\App.exe`)".to_string(),
+        ),
+        StartFailure::InvalidPort { value } => (
+            format!("`ASPNETCORE_PORT` in web.config is `{value}`, outside 1025-48000, so ANCM refuses to start the app"),
+            "remove `ASPNETCORE_PORT` from web.config so ANCM picks a port".to_string(),
+        ),
+        StartFailure::NoFreePort { low, high } => (
+            format!("no free port in {low}-{high} after 10 tries"),
+            "free some ports or retry".to_string(),
+        ),
+        StartFailure::RapidFail { limit, count } => (
+            format!("the app crashed {count} times within a minute, more than `rapidFailsPerMinute={limit}`, so ANCM stops starting it until the minute is over"),
+            "fix the crash (see the exit and output above); raising `rapidFailsPerMinute` only hides it".to_string(),
+        ),
+    };
+    if let Some(s) = symptom {
+        evidence.push((
+            "IIS shows".into(),
+            format!(
+                "{s} ({} {})",
+                match hosting {
+                    HostingModel::InProcess => "in-process,",
+                    HostingModel::OutOfProcess => "out-of-process,",
+                },
+                module.name()
+            ),
+        ));
+    }
+    Diagnosis {
+        message,
+        symptom,
+        evidence,
+        fix,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_host_codes_signals_and_zero() {
+        let d = decode_exit(ExitInfo {
+            code: Some(150),
+            signal: None,
+        });
+        assert!(d.contains("FrameworkMissingFailure"), "{d}");
+        let d = decode_exit(ExitInfo {
+            code: Some(-2147450730),
+            signal: None,
+        });
+        assert!(d.contains("0x80008096"), "{d}");
+        let d = decode_exit(ExitInfo {
+            code: None,
+            signal: Some(6),
+        });
+        assert!(d.contains("SIGABRT") && d.contains("unhandled .NET exception"), "{d}");
+        assert!(decode_exit(ExitInfo {
+            code: Some(0),
+            signal: None
+        })
+        .contains("without ever listening"));
+        // 134 is a shell's SIGABRT, not 0x80008086 (hostfxr.md §2).
+        assert!(decode_exit(ExitInfo {
+            code: Some(134),
+            signal: None
+        })
+        .contains("SIGABRT"));
+    }
+
+    #[test]
+    fn lifts_the_exception_type_and_message() {
+        let out = "info: starting\nUnhandled exception. System.IO.FileNotFoundException: Could not find file '/app/x.json'.\n   at Program.Main()";
+        assert_eq!(
+            lift_exception(out),
+            Some((
+                "System.IO.FileNotFoundException".into(),
+                "Could not find file '/app/x.json'.".into()
+            ))
+        );
+        assert_eq!(
+            lift_exception("Unhandled Exception: System.Exception: old style"),
+            Some(("System.Exception".into(), "old style".into()))
+        );
+        assert_eq!(lift_exception("all fine"), None);
+    }
+
+    #[test]
+    fn summarises_framework_not_found() {
+        let out = "It was not possible to find any compatible framework version\nThe framework 'Microsoft.NETCore.App', version '9.9.9' was not found.\n  - The following frameworks were found:\n      3.1.23 at [/opt/dotnet/shared/Microsoft.NETCore.App]\n";
+        let fm = framework_missing(out).unwrap();
+        assert_eq!(fm.name, "Microsoft.NETCore.App");
+        assert_eq!(fm.version, "9.9.9");
+        assert_eq!(fm.found, vec!["3.1.23"]);
+        assert_eq!(framework_missing("hello"), None);
+    }
+
+    #[test]
+    fn symptoms_follow_hosting_model_and_module() {
+        use HostingModel::*;
+        use ModuleVersion::*;
+        let crash = Trouble::Start(StartKind::Crash);
+        assert_eq!(iis_symptom(crash, OutOfProcess, V2), Some("502.5"));
+        assert_eq!(iis_symptom(crash, InProcess, V2), Some("500.30"));
+        assert_eq!(
+            iis_symptom(Trouble::Start(StartKind::FrameworkMissing), InProcess, V2),
+            Some("500.31")
+        );
+        assert_eq!(
+            iis_symptom(Trouble::Start(StartKind::Timeout), InProcess, V2),
+            Some("500.37")
+        );
+        let foreign = Trouble::Start(StartKind::ForeignListener);
+        assert_eq!(iis_symptom(foreign, OutOfProcess, V2), Some("502.5"));
+        assert_eq!(iis_symptom(foreign, OutOfProcess, V1), Some("502.3"));
+        assert_eq!(
+            iis_symptom(Trouble::UpstreamTimeout, OutOfProcess, V2),
+            Some("502.3")
+        );
+        assert_eq!(
+            iis_symptom(Trouble::Start(StartKind::WrongPort), InProcess, V2),
+            None
+        );
+    }
+
+    #[test]
+    fn wrong_port_diagnosis_names_both_ports_and_the_reason() {
+        let f = StartFailure::WrongPort {
+            expected: 23456,
+            found: vec![OwnedListener {
+                pid: 7,
+                port: 5000,
+                ipv6: false,
+            }],
+            output: "Now listening on: http://127.0.0.1:5000\n".into(),
+            elapsed_ms: 300,
+        };
+        let d = diagnose_start(
+            &f,
+            HostingModel::OutOfProcess,
+            ModuleVersion::V2,
+            &[("ASPNETCORE_URLS".into(), "http://*:5000".into())],
+        );
+        assert!(d.message.contains("port 5000") && d.message.contains("23456"), "{}", d.message);
+        assert!(d.message.contains("ASPNETCORE_URLS"), "{}", d.message);
+        assert_eq!(d.symptom, Some("502.5"));
+        assert!(!d.evidence.iter().any(|(_, v)| v.contains("http://*:5000")), "secret value leaked");
+    }
+}

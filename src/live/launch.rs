@@ -1,0 +1,655 @@
+//! Starting the app the way ANCM out-of-process does: the command line, the working directory,
+//! the environment block and where stdout/stderr go (`ancm-protocol.md` §2.2–§2.6).
+//!
+//! This module builds a [`LaunchPlan`] (pure, unit-tested) and spawns it in its own process group
+//! so the whole tree can be stopped; it does not decide when to start or stop (that is
+//! `supervisor.rs`) and never rewrites the user's arguments.
+use super::events::{lock, Event, EventBus, ShownVar};
+use super::{LiveConfig, ModuleVersion};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use thiserror::Error;
+
+/// ANCM keeps the first 30,000 characters of captured output for event 1020
+/// (ancm-protocol.md §2.6 [SRC]).
+pub const CAPTURE_LIMIT: usize = 30_000;
+
+/// Lowest `ASPNETCORE_PORT` a web.config may set (`MIN_PORT`, ancm-protocol.md §3.1 [SRC]).
+pub const MIN_CONFIGURED_PORT: u16 = 1025;
+/// Highest port ANCM uses or accepts (`MAX_PORT`, ancm-protocol.md §3.1 [SRC]).
+pub const MAX_PORT: u16 = 48000;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum LaunchError {
+    /// `ASPNETCORE_PORT` in web.config is outside 1025–48000: critical, no retry (§2.5 step 8).
+    #[error("`ASPNETCORE_PORT={value}` in web.config is not a port from {MIN_CONFIGURED_PORT} to {MAX_PORT}")]
+    InvalidConfiguredPort { value: String },
+}
+
+/// Everything needed to create one process, as ANCM would.
+#[derive(Debug, Clone)]
+pub struct LaunchPlan {
+    /// The program to execute: the app-relative file if it exists, else `processPath` as written
+    /// (resolved through PATH when spawned).
+    pub program: PathBuf,
+    /// `arguments` after `%VAR%` expansion, split the way a Windows program splits its command line.
+    pub args: Vec<String>,
+    /// ANCM's command line: `"<path>" <arguments>` (V1: unquoted).
+    pub command_line: String,
+    pub cwd: PathBuf,
+    /// The complete child environment, in ANCM's merge order.
+    pub env: Vec<(String, String)>,
+    /// The variables ANCM forces or web.config sets, for the spawn event.
+    pub shown: Vec<ShownVar>,
+    pub port: u16,
+    pub token: String,
+}
+
+/// `%NAME%` expansion against `env` (case-insensitive names, as `ExpandEnvironmentStringsW`);
+/// unknown names stay as written.
+pub fn expand_env(text: &str, env: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('%') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('%') {
+            Some(end) => {
+                let name = &after[..end];
+                match env
+                    .iter()
+                    .find(|(k, _)| !name.is_empty() && k.eq_ignore_ascii_case(name))
+                {
+                    Some((_, v)) => {
+                        out.push_str(v);
+                        rest = &after[end + 1..];
+                    }
+                    None => {
+                        out.push('%');
+                        rest = after;
+                    }
+                }
+            }
+            None => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Splits a command line the way the Microsoft C runtime (`CommandLineToArgvW`) does: whitespace
+/// separates, `"` groups, `\` escapes only before `"`. On Unix this is how `arguments` reaches
+/// the child; on Windows the line is passed through untouched.
+pub fn split_windows_args(line: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let mut in_arg = false;
+    let mut quoted = false;
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            let mut n = 0;
+            while i < chars.len() && chars[i] == '\\' {
+                n += 1;
+                i += 1;
+            }
+            in_arg = true;
+            if i < chars.len() && chars[i] == '"' {
+                cur.push_str(&"\\".repeat(n / 2));
+                if n % 2 == 1 {
+                    cur.push('"');
+                    i += 1;
+                }
+            } else {
+                cur.push_str(&"\\".repeat(n));
+            }
+            continue;
+        }
+        if c == '"' {
+            in_arg = true;
+            if quoted && chars.get(i + 1) == Some(&'"') {
+                cur.push('"');
+                i += 2;
+                continue;
+            }
+            quoted = !quoted;
+        } else if (c == ' ' || c == '\t') && !quoted {
+            if in_arg {
+                args.push(std::mem::take(&mut cur));
+                in_arg = false;
+            }
+        } else {
+            cur.push(c);
+            in_arg = true;
+        }
+        i += 1;
+    }
+    if in_arg {
+        args.push(cur);
+    }
+    args
+}
+
+/// On Unix, a Windows-style relative path (`.\logs\stdout`) is read with `/` separators.
+pub fn native_path(text: &str) -> PathBuf {
+    if cfg!(windows) {
+        PathBuf::from(text)
+    } else {
+        PathBuf::from(text.replace('\\', "/"))
+    }
+}
+
+/// `processPath` resolution (§2.2 step 2): a path containing neither `:` nor `%` is tried
+/// relative to the app folder; if that file exists it is used, otherwise the text as written
+/// (which the OS then searches on PATH).
+pub fn resolve_program(process_path: &str, app_dir: &Path) -> PathBuf {
+    if !process_path.contains(':') && !process_path.contains('%') {
+        let candidate = app_dir.join(native_path(process_path));
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    native_path(process_path)
+}
+
+/// The web.config value of a variable (case-insensitive).
+fn configured<'a>(cfg: &'a LiveConfig, name: &str) -> Option<&'a str> {
+    cfg.env
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// `ASPNETCORE_PORT` from web.config: `Ok(None)` when absent or empty (a random port is used).
+pub fn configured_port(cfg: &LiveConfig) -> Result<Option<u16>, LaunchError> {
+    match configured(cfg, "ASPNETCORE_PORT") {
+        None | Some("") => Ok(None),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(p) if (MIN_CONFIGURED_PORT as u32..=MAX_PORT as u32).contains(&p) => {
+                Ok(Some(p as u16))
+            }
+            _ => Err(LaunchError::InvalidConfiguredPort {
+                value: v.to_string(),
+            }),
+        },
+    }
+}
+
+/// The pairing token: web.config's `ASPNETCORE_TOKEN` if set, else a fresh lowercase GUID per
+/// process instance (§2.5 step 10).
+pub fn new_token(cfg: &LiveConfig) -> String {
+    configured(cfg, "ASPNETCORE_TOKEN")
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().hyphenated().to_string())
+}
+
+/// Builds the plan for one start attempt. `inherited` is this process's environment (the
+/// worker's, in ANCM's terms).
+pub fn plan(cfg: &LiveConfig, inherited: &[(String, String)], port: u16, token: &str) -> LaunchPlan {
+    let process_path = expand_env(&cfg.process_path, inherited);
+    let arguments = expand_env(&cfg.arguments, inherited);
+    let program = resolve_program(&process_path, &cfg.app_dir);
+    let shown_program = program.display().to_string();
+    let command_line = match cfg.module {
+        ModuleVersion::V2 => format!("\"{shown_program}\" {arguments}"),
+        ModuleVersion::V1 => format!("{shown_program} {arguments}"),
+    };
+    let (env, shown) = environment(cfg, inherited, port, token);
+    LaunchPlan {
+        program,
+        args: split_windows_args(&arguments),
+        command_line,
+        cwd: cfg.app_dir.clone(),
+        env,
+        shown,
+        port,
+        token: token.to_string(),
+    }
+}
+
+/// The child environment block, §2.5: web.config values, then ANCM's forced values, merged into
+/// the inherited block (forced > web.config > inherited; `%VAR%` expanded unless
+/// `ANCM_PREFER_ENVIRONMENT_VARIABLES` says the inherited value wins).
+pub fn environment(
+    cfg: &LiveConfig,
+    inherited: &[(String, String)],
+    port: u16,
+    token: &str,
+) -> (Vec<(String, String)>, Vec<ShownVar>) {
+    // (name, value, origin); names compared case-insensitively, first spelling kept.
+    let mut table: Vec<(String, String, &'static str)> = Vec::new();
+    fn set(table: &mut Vec<(String, String, &'static str)>, k: &str, v: String, o: &'static str) {
+        match table.iter_mut().find(|(n, _, _)| n.eq_ignore_ascii_case(k)) {
+            Some(e) => {
+                e.1 = v;
+                e.2 = o;
+            }
+            None => table.push((k.to_string(), v, o)),
+        }
+    }
+    let has = |table: &Vec<(String, String, &'static str)>, k: &str| {
+        table.iter().any(|(n, _, _)| n.eq_ignore_ascii_case(k))
+    };
+    let inherited_value = |k: &str| {
+        inherited
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+    };
+    for (k, v) in &cfg.env {
+        set(&mut table, k, v.clone(), "web.config");
+    }
+    let v2 = cfg.module == ModuleVersion::V2;
+    if v2 {
+        // Emulator choice: the real folder (ANCM's code passes the application id here, an
+        // UNCONFIRMED quirk, ancm-protocol.md §2.5 step 2).
+        let mut phys = cfg.app_dir.display().to_string();
+        if !phys.ends_with(std::path::MAIN_SEPARATOR) {
+            phys.push(std::path::MAIN_SEPARATOR);
+        }
+        set(&mut table, "ASPNETCORE_IIS_PHYSICAL_PATH", phys, "ancm");
+        if !has(&table, "ASPNETCORE_ANCM_HTTPS_PORT") {
+            set(&mut table, "ASPNETCORE_ANCM_HTTPS_PORT", String::new(), "ancm");
+        }
+    }
+    // Only anonymous authentication exists here (ancm-protocol.md §7.1: send `anonymous;`).
+    set(
+        &mut table,
+        "ASPNETCORE_IIS_HTTPAUTH",
+        "anonymous;".into(),
+        "ancm",
+    );
+    if !has(&table, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES") {
+        let inh = inherited_value("ASPNETCORE_HOSTINGSTARTUPASSEMBLIES").unwrap_or_default();
+        let value = if v2 {
+            // V2 always appends, with a leading `;` when nothing is inherited (§2.5 step 5 [SRC]).
+            format!("{inh};Microsoft.AspNetCore.Server.IISIntegration")
+        } else if inh.is_empty() {
+            "Microsoft.AspNetCore.Server.IISIntegration".to_string()
+        } else {
+            format!("{inh};Microsoft.AspNetCore.Server.IISIntegration")
+        };
+        set(
+            &mut table,
+            "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES",
+            value,
+            "ancm",
+        );
+    }
+    // Step 6: expansion (or the inherited value when ANCM_PREFER_ENVIRONMENT_VARIABLES is on).
+    let prefer_inherited = inherited_value("ANCM_PREFER_ENVIRONMENT_VARIABLES")
+        .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    for e in table.iter_mut() {
+        match inherited_value(&e.0) {
+            Some(v) if v2 && prefer_inherited => e.1 = v,
+            _ => e.1 = expand_env(&e.1, inherited),
+        }
+    }
+    if v2 {
+        set(
+            &mut table,
+            "ASPNETCORE_IIS_WEBSOCKETS_SUPPORTED",
+            cfg.websockets_supported.to_string(),
+            "ancm",
+        );
+    }
+    set(&mut table, "ASPNETCORE_PORT", port.to_string(), "ancm");
+    set(
+        &mut table,
+        "ASPNETCORE_APPL_PATH",
+        cfg.virtual_path.clone(),
+        "ancm",
+    );
+    let token_origin = if configured(cfg, "ASPNETCORE_TOKEN").is_some() {
+        "web.config"
+    } else {
+        "ancm"
+    };
+    set(&mut table, "ASPNETCORE_TOKEN", token.to_string(), token_origin);
+
+    // Step 11: walk the inherited block in order, replacing; then append what is left.
+    let mut out = Vec::with_capacity(inherited.len() + table.len());
+    let mut used = vec![false; table.len()];
+    for (k, v) in inherited {
+        match table.iter().position(|(n, _, _)| n.eq_ignore_ascii_case(k)) {
+            Some(i) if !used[i] => {
+                used[i] = true;
+                out.push((k.clone(), table[i].1.clone()));
+            }
+            Some(_) => {}
+            None => out.push((k.clone(), v.clone())),
+        }
+    }
+    for (i, (k, v, _)) in table.iter().enumerate() {
+        if !used[i] {
+            out.push((k.clone(), v.clone()));
+        }
+    }
+    let shown = table
+        .into_iter()
+        .map(|(name, value, origin)| ShownVar {
+            name,
+            value,
+            origin,
+        })
+        .collect();
+    (out, shown)
+}
+
+/// `<prefix>_<UTC yyyyMMddHHmmss>_<pid>.log`; `pid` is the supervisor's (ANCM: the w3wp pid), the
+/// prefix is resolved against the app folder (ancm-reference.md §3.1 [SRC S8]).
+pub fn stdout_log_path(
+    cfg: &LiveConfig,
+    now: chrono::DateTime<chrono::Utc>,
+    pid: u32,
+) -> PathBuf {
+    let prefix = native_path(&expand_env(&cfg.stdout_log_file, &inherited_env()));
+    let prefix = if prefix.is_absolute() {
+        prefix
+    } else {
+        cfg.app_dir.join(prefix)
+    };
+    let name = format!(
+        "{}_{}_{pid}.log",
+        prefix
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        now.format("%Y%m%d%H%M%S")
+    );
+    prefix.with_file_name(name)
+}
+
+/// This process's environment, as `(name, value)` pairs (non-UTF-8 entries are skipped).
+pub fn inherited_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+/// What the app wrote, shared between the reader thread and the diagnosis.
+#[derive(Debug, Default)]
+pub struct Captured {
+    /// The first [`CAPTURE_LIMIT`] characters, as ANCM keeps them for event 1020.
+    pub head: String,
+    /// The last lines (for crashes long after start).
+    pub tail: VecDeque<String>,
+}
+
+impl Captured {
+    const TAIL_LINES: usize = 200;
+
+    fn push_line(&mut self, line: &str) {
+        let room = CAPTURE_LIMIT.saturating_sub(self.head.chars().count());
+        if room > 0 {
+            self.head
+                .extend(line.chars().chain(std::iter::once('\n')).take(room));
+        }
+        if self.tail.len() >= Self::TAIL_LINES {
+            self.tail.pop_front();
+        }
+        self.tail.push_back(line.to_string());
+    }
+
+    /// Everything worth reading: the head, plus the tail when the head was cut.
+    pub fn text(&self) -> String {
+        if self.head.chars().count() < CAPTURE_LIMIT {
+            return self.head.clone();
+        }
+        let mut t = self.head.clone();
+        t.push_str("\n…\n");
+        for l in &self.tail {
+            t.push_str(l);
+            t.push('\n');
+        }
+        t
+    }
+}
+
+pub type SharedCapture = Arc<Mutex<Captured>>;
+
+/// Reads `reader` line by line into events and the capture until EOF.
+pub fn pump_lines(
+    reader: impl Read + Send + 'static,
+    pid: u32,
+    bus: Arc<EventBus>,
+    capture: SharedCapture,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(reader);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let line = String::from_utf8_lossy(&buf);
+                    let line = line.trim_end_matches(['\n', '\r']);
+                    lock(&capture).push_line(line);
+                    bus.emit(Event::Output {
+                        pid,
+                        line: line.to_string(),
+                    });
+                }
+            }
+        }
+    })
+}
+
+/// Follows a stdout log file the child writes to, until `done` is set and nothing new arrives.
+pub fn tail_file(
+    path: PathBuf,
+    pid: u32,
+    bus: Arc<EventBus>,
+    capture: SharedCapture,
+    done: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut offset = 0u64;
+        let mut partial = Vec::new();
+        loop {
+            let finished = done.load(Ordering::SeqCst);
+            let mut got = false;
+            if let Ok(mut f) = std::fs::File::open(&path) {
+                use std::io::Seek;
+                if f.seek(std::io::SeekFrom::Start(offset)).is_ok() {
+                    let mut buf = Vec::new();
+                    if let Ok(n) = f.read_to_end(&mut buf) {
+                        offset += n as u64;
+                        got = n > 0;
+                        partial.extend_from_slice(&buf);
+                    }
+                }
+            }
+            while let Some(pos) = partial.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = partial.drain(..=pos).collect();
+                let line = String::from_utf8_lossy(&line);
+                let line = line.trim_end_matches(['\n', '\r']);
+                lock(&capture).push_line(line);
+                bus.emit(Event::Output {
+                    pid,
+                    line: line.to_string(),
+                });
+            }
+            if finished && !got {
+                if !partial.is_empty() {
+                    let line = String::from_utf8_lossy(&partial).into_owned();
+                    lock(&capture).push_line(&line);
+                    bus.emit(Event::Output { pid, line });
+                }
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> LiveConfig {
+        LiveConfig::for_test("/srv/app", "dotnet", r".\App.dll")
+    }
+
+    fn get<'a>(env: &'a [(String, String)], k: &str) -> Option<&'a str> {
+        env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn expands_known_variables_and_keeps_unknown_ones() {
+        let env = vec![("HOME".to_string(), "/h".to_string())];
+        assert_eq!(expand_env("%home%/x %NOPE% 100%", &env), "/h/x %NOPE% 100%");
+    }
+
+    #[test]
+    fn splits_like_the_c_runtime() {
+        assert_eq!(
+            split_windows_args(r#".\App.dll --urls "a b" x\"y c:\dir\\"#),
+            vec![r".\App.dll", "--urls", "a b", "x\"y", r"c:\dir\\"]
+        );
+        assert_eq!(split_windows_args(""), Vec::<String>::new());
+        assert_eq!(split_windows_args(r#""""#), vec![""]);
+    }
+
+    #[test]
+    fn forced_values_beat_web_config_which_beats_inherited() {
+        let mut c = cfg();
+        c.env = vec![
+            ("ASPNETCORE_APPL_PATH".into(), "/wrong".into()),
+            ("MY_SETTING".into(), "from-config %HOME%".into()),
+            ("ASPNETCORE_ENVIRONMENT".into(), "Staging".into()),
+        ];
+        let inherited = vec![
+            ("HOME".to_string(), "/h".to_string()),
+            ("ASPNETCORE_ENVIRONMENT".to_string(), "Production".to_string()),
+        ];
+        let (env, shown) = environment(&c, &inherited, 23456, "tok");
+        assert_eq!(get(&env, "ASPNETCORE_APPL_PATH"), Some("/"));
+        assert_eq!(get(&env, "ASPNETCORE_ENVIRONMENT"), Some("Staging"));
+        assert_eq!(get(&env, "MY_SETTING"), Some("from-config /h"));
+        assert_eq!(get(&env, "ASPNETCORE_PORT"), Some("23456"));
+        assert_eq!(get(&env, "ASPNETCORE_TOKEN"), Some("tok"));
+        assert_eq!(get(&env, "ASPNETCORE_IIS_HTTPAUTH"), Some("anonymous;"));
+        assert_eq!(get(&env, "ASPNETCORE_IIS_WEBSOCKETS_SUPPORTED"), Some("true"));
+        assert_eq!(
+            get(&env, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"),
+            Some(";Microsoft.AspNetCore.Server.IISIntegration")
+        );
+        // The inherited variable keeps its place in the block.
+        assert_eq!(env[1].0, "ASPNETCORE_ENVIRONMENT");
+        assert!(shown.iter().any(|v| v.name == "MY_SETTING" && v.origin == "web.config"));
+        assert_eq!(env.iter().filter(|(k, _)| k == "ASPNETCORE_PORT").count(), 1);
+    }
+
+    #[test]
+    fn v1_adds_fewer_variables_and_no_leading_semicolon() {
+        let mut c = cfg();
+        c.module = ModuleVersion::V1;
+        let (env, _) = environment(&c, &[], 2000, "t");
+        assert_eq!(get(&env, "ASPNETCORE_IIS_WEBSOCKETS_SUPPORTED"), None);
+        assert_eq!(get(&env, "ASPNETCORE_ANCM_HTTPS_PORT"), None);
+        assert_eq!(
+            get(&env, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"),
+            Some("Microsoft.AspNetCore.Server.IISIntegration")
+        );
+        let p = plan(&c, &[], 2000, "t");
+        assert_eq!(p.command_line, r"dotnet .\App.dll");
+    }
+
+    #[test]
+    fn prefer_environment_variables_keeps_the_inherited_value() {
+        let mut c = cfg();
+        c.env = vec![("X".into(), "config".into())];
+        let inherited = vec![
+            ("X".to_string(), "worker".to_string()),
+            ("ANCM_PREFER_ENVIRONMENT_VARIABLES".to_string(), "true".to_string()),
+        ];
+        let (env, _) = environment(&c, &inherited, 20000, "t");
+        assert_eq!(get(&env, "X"), Some("worker"));
+    }
+
+    #[test]
+    fn web_config_hosting_startup_value_is_used_untouched() {
+        let mut c = cfg();
+        c.env = vec![("ASPNETCORE_HOSTINGSTARTUPASSEMBLIES".into(), "Mine".into())];
+        let (env, _) = environment(&c, &[], 20000, "t");
+        assert_eq!(get(&env, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"), Some("Mine"));
+    }
+
+    #[test]
+    fn configured_port_must_be_in_range() {
+        let mut c = cfg();
+        assert_eq!(configured_port(&c), Ok(None));
+        c.env = vec![("aspnetcore_port".into(), "80".into())];
+        assert!(configured_port(&c).is_err());
+        c.env = vec![("ASPNETCORE_PORT".into(), "5000".into())];
+        assert_eq!(configured_port(&c), Ok(Some(5000)));
+        c.env = vec![("ASPNETCORE_PORT".into(), "".into())];
+        assert_eq!(configured_port(&c), Ok(None));
+    }
+
+    #[test]
+    fn token_is_a_fresh_lowercase_guid_unless_configured() {
+        let c = cfg();
+        let a = new_token(&c);
+        assert_eq!(a.len(), 36);
+        assert_eq!(a, a.to_ascii_lowercase());
+        assert_ne!(a, new_token(&c));
+    }
+
+    #[test]
+    fn v2_quotes_the_program_and_keeps_arguments_verbatim() {
+        let p = plan(&cfg(), &[], 20000, "t");
+        assert_eq!(p.command_line, r#""dotnet" .\App.dll"#);
+        assert_eq!(p.args, vec![r".\App.dll"]);
+        assert_eq!(p.cwd, PathBuf::from("/srv/app"));
+    }
+
+    #[test]
+    fn relative_program_resolves_against_the_app_folder_only_if_it_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("App.exe"), b"x").unwrap();
+        assert_eq!(
+            resolve_program(r".\App.exe", dir.path()),
+            dir.path().join("./App.exe")
+        );
+        assert_eq!(resolve_program("dotnet", dir.path()), PathBuf::from("dotnet"));
+        assert_eq!(
+            resolve_program("%X%\\dotnet", dir.path()),
+            native_path("%X%\\dotnet")
+        );
+    }
+
+    #[test]
+    fn stdout_log_name_follows_ancm() {
+        let c = cfg();
+        let t = chrono::DateTime::parse_from_rfc3339("2024-01-31T14:25:01Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let p = stdout_log_path(&c, t, 4711);
+        assert_eq!(
+            p,
+            PathBuf::from("/srv/app/./aspnetcore-stdout_20240131142501_4711.log")
+        );
+    }
+
+    #[test]
+    fn capture_keeps_the_first_30000_characters() {
+        let mut c = Captured::default();
+        let line = "x".repeat(1000);
+        for _ in 0..40 {
+            c.push_line(&line);
+        }
+        assert_eq!(c.head.chars().count(), CAPTURE_LIMIT);
+        assert!(c.text().contains('…'));
+    }
+}

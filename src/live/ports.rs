@@ -1,0 +1,289 @@
+//! Ports: choosing the one the app is told to use, and finding out who listens where.
+//!
+//! ANCM asks the OS's IPv4 TCP listener table and checks that the owning process is the one it
+//! started or a process in its job (ancm-protocol.md §3.2–§3.3). On Linux we read the same facts
+//! from `/proc/net/tcp{,6}` and `/proc/<pid>/fd` (socket inodes) and build the process tree from
+//! `/proc/<pid>/stat`. Elsewhere (Windows, macOS) the fallback is a connect probe on 127.0.0.1:
+//! it sees that *something* listens on the assigned port but cannot name the owner, so the
+//! "listens on another port" diagnosis is Linux-only. Read-only: never binds or kills.
+use std::collections::{HashMap, HashSet};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
+use thiserror::Error;
+
+use super::ModuleVersion;
+
+/// V2 draws from 10000–48000 (`MIN_PORT_RANDOM`..`MAX_PORT`); V1 from 1025–48000
+/// (ancm-protocol.md §3.1 [SRC]).
+pub fn random_range(module: ModuleVersion) -> (u16, u16) {
+    match module {
+        ModuleVersion::V2 => (10000, 48000),
+        ModuleVersion::V1 => (1025, 48000),
+    }
+}
+
+/// ANCM gives up after 10 draws (§3.2 [SRC]).
+pub const PORT_DRAWS: u32 = 10;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("no free port in {low}-{high} after {PORT_DRAWS} tries (0x80070282 ERROR_PORT_NOT_SET)")]
+pub struct NoFreePort {
+    pub low: u16,
+    pub high: u16,
+}
+
+/// A random port nobody listens on over IPv4, as `GetRandomPort` picks it.
+pub fn choose_port(module: ModuleVersion) -> Result<u16, NoFreePort> {
+    let (low, high) = random_range(module);
+    let span = (high - low) as u32 + 1;
+    for _ in 0..PORT_DRAWS {
+        let r = u32::from_le_bytes(
+            uuid::Uuid::new_v4().as_bytes()[..4]
+                .try_into()
+                .unwrap_or([0; 4]),
+        );
+        let port = low + (r % span) as u16;
+        if !ipv4_listening(port) {
+            return Ok(port);
+        }
+    }
+    Err(NoFreePort { low, high })
+}
+
+/// One listening TCP socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listener {
+    pub port: u16,
+    pub ipv6: bool,
+    pub inode: u64,
+}
+
+/// Whether anything listens on `port` over IPv4 (any local address).
+pub fn ipv4_listening(port: u16) -> bool {
+    if cfg!(target_os = "linux") {
+        return tcp_listeners()
+            .iter()
+            .any(|l| l.port == port && !l.ipv6);
+    }
+    connect_probe(port)
+}
+
+/// A TCP connect to 127.0.0.1:port succeeds (the non-Linux fallback).
+pub fn connect_probe(port: u16) -> bool {
+    TcpStream::connect_timeout(
+        &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        Duration::from_millis(200),
+    )
+    .is_ok()
+}
+
+/// Every listening socket on the machine (Linux; empty elsewhere).
+pub fn tcp_listeners() -> Vec<Listener> {
+    let mut out = Vec::new();
+    for (file, ipv6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
+        if let Ok(text) = std::fs::read_to_string(file) {
+            out.extend(parse_proc_net_tcp(&text, ipv6));
+        }
+    }
+    out
+}
+
+/// Parses `/proc/net/tcp` text: rows in state `0A` (LISTEN), local port and inode.
+pub fn parse_proc_net_tcp(text: &str, ipv6: bool) -> Vec<Listener> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 10 || f[3] != "0A" {
+                return None;
+            }
+            let port = u16::from_str_radix(f[1].rsplit(':').next()?, 16).ok()?;
+            let inode = f[9].parse().ok()?;
+            Some(Listener { port, ipv6, inode })
+        })
+        .collect()
+}
+
+/// `pid` and all its descendants (Linux; just `pid` elsewhere).
+pub fn process_tree(root: u32) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            if let Some(ppid) = parent_of(pid) {
+                children.entry(ppid).or_default().push(pid);
+            }
+        }
+    }
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        if let Some(c) = children.get(&out[i]) {
+            for p in c {
+                if !out.contains(p) {
+                    out.push(*p);
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The parent pid from `/proc/<pid>/stat` (the field after the `)` of the command name).
+pub fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_ppid(&stat)
+}
+
+fn parse_ppid(stat: &str) -> Option<u32> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Socket inodes a process has open (`/proc/<pid>/fd/* -> socket:[inode]`).
+fn socket_inodes(pid: u32) -> HashSet<u64> {
+    let mut out = HashSet::new();
+    if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+        for e in dir.flatten() {
+            if let Ok(target) = std::fs::read_link(e.path()) {
+                let t = target.to_string_lossy();
+                if let Some(n) = t
+                    .strip_prefix("socket:[")
+                    .and_then(|s| s.strip_suffix(']'))
+                    .and_then(|s| s.parse().ok())
+                {
+                    out.insert(n);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A listener and the process that owns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnedListener {
+    pub pid: u32,
+    pub port: u16,
+    pub ipv6: bool,
+}
+
+/// Every listening socket owned by `root` or a descendant (Linux; empty elsewhere).
+pub fn tree_listeners(root: u32) -> Vec<OwnedListener> {
+    let listeners = tcp_listeners();
+    if listeners.is_empty() {
+        return Vec::new();
+    }
+    let by_inode: HashMap<u64, Listener> = listeners.into_iter().map(|l| (l.inode, l)).collect();
+    let mut out = Vec::new();
+    for pid in process_tree(root) {
+        for inode in socket_inodes(pid) {
+            if let Some(l) = by_inode.get(&inode) {
+                let o = OwnedListener {
+                    pid,
+                    port: l.port,
+                    ipv6: l.ipv6,
+                };
+                if !out.contains(&o) {
+                    out.push(o);
+                }
+            }
+        }
+    }
+    out.sort_by_key(|o| (o.port, o.pid));
+    out
+}
+
+/// Who listens on the assigned port, as ANCM's readiness check sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortState {
+    /// Nobody listens over IPv4.
+    Free,
+    /// The process or a descendant listens; `pid` is the owner when known.
+    Ours { pid: Option<u32> },
+    /// Another process listens (ANCM: ERROR_CREATE_FAILED, the "wrong port" 502.5).
+    Foreign,
+}
+
+/// Checks `port` against `root`'s process tree.
+pub fn port_state(port: u16, root: u32) -> PortState {
+    if !cfg!(target_os = "linux") {
+        return if connect_probe(port) {
+            PortState::Ours { pid: None }
+        } else {
+            PortState::Free
+        };
+    }
+    let on_port: Vec<Listener> = tcp_listeners()
+        .into_iter()
+        .filter(|l| l.port == port && !l.ipv6)
+        .collect();
+    if on_port.is_empty() {
+        return PortState::Free;
+    }
+    for pid in process_tree(root) {
+        let inodes = socket_inodes(pid);
+        if on_port.iter().any(|l| inodes.contains(&l.inode)) {
+            return PortState::Ours { pid: Some(pid) };
+        }
+    }
+    PortState::Foreign
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:5BA0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 123456 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:D431 0100007F:5BA0 01 00000000:00000000 00:00000000 00000000     0        0 222222 1 0000000000000000 20 4 30 10 -1
+";
+
+    #[test]
+    fn parses_only_listening_rows() {
+        let l = parse_proc_net_tcp(SAMPLE, false);
+        assert_eq!(
+            l,
+            vec![Listener {
+                port: 0x5BA0,
+                ipv6: false,
+                inode: 123456
+            }]
+        );
+        assert!(parse_proc_net_tcp("garbage\nmore garbage", false).is_empty());
+    }
+
+    #[test]
+    fn ppid_survives_odd_command_names() {
+        assert_eq!(parse_ppid("42 (a) b (c) S 7 42 42 0"), Some(7));
+        assert_eq!(parse_ppid("nonsense"), None);
+    }
+
+    #[test]
+    fn chosen_port_is_in_range_and_free() {
+        for m in [ModuleVersion::V1, ModuleVersion::V2] {
+            let p = choose_port(m).unwrap();
+            let (lo, hi) = random_range(m);
+            assert!((lo..=hi).contains(&p));
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn finds_our_own_listener_and_reports_it_as_ours() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let me = std::process::id();
+        assert!(ipv4_listening(port));
+        assert_eq!(port_state(port, me), PortState::Ours { pid: Some(me) });
+        assert!(tree_listeners(me).iter().any(|o| o.port == port));
+        // An unrelated process (a child of ours, without our socket) does not own it.
+        let mut other = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        assert_eq!(port_state(port, other.id()), PortState::Foreign);
+        other.kill().unwrap();
+        other.wait().unwrap();
+    }
+}

@@ -1,0 +1,319 @@
+//! `doctor`'s live probe: one bounded run of the emulator — start the app as ANCM would, send one
+//! request through the proxy, stop it gracefully — turned into the `live-probe` check result.
+//!
+//! Bounded: one start attempt, startupTimeLimit capped at [`START_CAP`] and requestTimeout at
+//! [`REQUEST_CAP`] (the finding says when a cap, not ANCM, decided), and a wrong-port app is
+//! diagnosed as soon as its listener shows up (≈1 s) instead of after startupTimeLimit. Reads
+//! the session's event stream only; it prints nothing but an optional spinner on stderr.
+use super::events::{Event, EventBus, Stamped};
+use super::explain::{self, Trouble};
+use super::session::Session;
+use super::LiveConfig;
+use crate::deployment::web_config::HostingModel;
+use crate::diagnostic::{CheckResult, Finding};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The catalog id of the probe's result.
+pub const PROBE_CHECK_ID: &str = "live-probe";
+/// Catalog ids produced by the live emulator rather than by a pure `Check`.
+pub const CHECK_IDS: &[&str] = &[PROBE_CHECK_ID];
+/// The longest the probe waits for the app to listen.
+pub const START_CAP: Duration = Duration::from_secs(30);
+/// The longest the probe waits for the answer to its request.
+pub const REQUEST_CAP: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProbeOptions {
+    /// Show a spinner on stderr while waiting (the caller decides: a terminal only).
+    pub spinner: bool,
+    pub show_secrets: bool,
+}
+
+/// Runs the probe; never panics on a misbehaving app, and leaves no process behind.
+pub fn probe(cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
+    let title = crate::catalog::title(PROBE_CHECK_ID);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return vec![CheckResult::skipped(
+                PROBE_CHECK_ID,
+                title,
+                format!("cannot start the async runtime: {e}"),
+            )]
+        }
+    };
+    let spinner = opts.spinner.then(Spinner::start);
+    let findings = rt.block_on(run(cfg, opts));
+    drop(spinner);
+    rt.shutdown_timeout(Duration::from_secs(2));
+    super::process::kill_all();
+    match findings {
+        Ok(f) => vec![CheckResult::from_findings(PROBE_CHECK_ID, title, f)],
+        Err(reason) => vec![CheckResult::skipped(PROBE_CHECK_ID, title, reason)],
+    }
+}
+
+async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, String> {
+    let ancm_start_limit = cfg.startup_time_limit;
+    let ancm_request_timeout = cfg.request_timeout;
+    cfg.fast_diagnosis = true;
+    cfg.attempts = 1;
+    cfg.startup_time_limit = cfg.startup_time_limit.min(START_CAP);
+    cfg.request_timeout = Some(cfg.request_timeout.unwrap_or(REQUEST_CAP).min(REQUEST_CAP));
+    let hosting = cfg.hosting_model;
+    let module = cfg.module;
+    let config_env = cfg.env.clone();
+    let bus = EventBus::new(opts.show_secrets);
+    let session = Session::start(cfg, bus.clone(), "127.0.0.1:0".parse().map_err(|_| "bad address")?)
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+    let url = format!("http://{}/", session.addr);
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(START_CAP + REQUEST_CAP + Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let t0 = Instant::now();
+    let resp = client.get(&url).send().await;
+    let (status, marker, body_len) = match resp {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let marker = r
+                .headers()
+                .get("x-ancm-doctor")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let len = r.bytes().await.map(|b| b.len()).unwrap_or(0);
+            (Some(status), marker, len)
+        }
+        Err(_) => (None, None, 0),
+    };
+    let request_ms = t0.elapsed().as_millis() as u64;
+    let last_failure = session.sup.last_failure().await;
+    session.stop().await;
+    let events = bus.snapshot();
+    let mut findings = Vec::new();
+    let redact = |s: &str| bus.redact(s);
+
+    if let Some(p) = events.iter().find_map(|e| match &e.event {
+        Event::Offline { path } => Some(path.clone()),
+        _ => None,
+    }) {
+        findings.push(
+            Finding::warning(format!(
+                "`app_offline.htm` is in the app folder: every request gets 503 with its content, so the probe did not start the app"
+            ))
+            .evidence("file", p)
+            .symptom("503")
+            .fix("delete `app_offline.htm` when the deployment is finished"),
+        );
+        return Ok(findings);
+    }
+
+    match (status, marker.as_deref()) {
+        (Some(502), Some("502.5")) => {
+            if let Some(f) = &last_failure {
+                let d = explain::diagnose_start(f, hosting, module, &config_env);
+                let mut fd = Finding::error(redact(&d.message)).fix(d.fix.clone());
+                if let Some(s) = d.symptom {
+                    fd = fd.symptom(s);
+                }
+                for (k, v) in &d.evidence {
+                    fd = fd.evidence(k.clone(), redact(v));
+                }
+                let out = f.output().trim();
+                if !out.is_empty() {
+                    let tail: Vec<&str> = out.lines().rev().take(12).collect();
+                    let tail: Vec<&str> = tail.into_iter().rev().collect();
+                    fd = fd.evidence("app output (last lines)", redact(&tail.join("\n")));
+                }
+                if let explain::StartFailure::Timeout { .. } = f {
+                    if ancm_start_limit > START_CAP {
+                        fd = fd.evidence(
+                            "probe limit",
+                            format!(
+                                "the probe waited {} s; ANCM waits startupTimeLimit={} s per attempt, twice",
+                                START_CAP.as_secs(),
+                                ancm_start_limit.as_secs()
+                            ),
+                        );
+                    }
+                }
+                fd = fd.evidence("probe time", format!("{request_ms} ms"));
+                findings.push(fd);
+            } else {
+                findings.push(Finding::error("the app could not be started (502.5)").symptom("502.5"));
+            }
+        }
+        (Some(502), Some("502.3")) => {
+            let err = last_request_error(&events).unwrap_or_default();
+            let timeout = err.contains("requestTimeout");
+            let trouble = if timeout {
+                Trouble::UpstreamTimeout
+            } else {
+                Trouble::UpstreamError
+            };
+            let symptom = explain::iis_symptom(trouble, hosting, module);
+            let msg = if timeout {
+                format!(
+                    "the app started and accepted the request but never answered: {err}"
+                )
+            } else {
+                format!("the app started but the request to it failed: {err}")
+            };
+            let mut fd = Finding::error(redact(&msg)).fix(if timeout {
+                "find what blocks request handling (deadlock, blocking call, long work); raise `requestTimeout` only for legitimately long requests"
+            } else {
+                "look at the app's output for the crash while handling the request"
+            });
+            if let Some(s) = symptom {
+                fd = fd.symptom(s);
+            }
+            if timeout {
+                if let Some(t) = ancm_request_timeout.filter(|t| *t > REQUEST_CAP) {
+                    fd = fd.evidence(
+                        "probe limit",
+                        format!(
+                            "the probe waited {} s; ANCM waits requestTimeout={} s before answering 502.3",
+                            REQUEST_CAP.as_secs(),
+                            t.as_secs()
+                        ),
+                    );
+                }
+            }
+            findings.push(fd);
+        }
+        (Some(400), _) if events.iter().any(|e| matches!(&e.event, Event::Note { message } if message.contains("MS-ASPNETCORE-TOKEN"))) => {
+            let note = events
+                .iter()
+                .rev()
+                .find_map(|e| match &e.event {
+                    Event::Note { message } => Some(message.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            findings.push(
+                Finding::error(note)
+                    .symptom("400")
+                    .fix("let the app read `ASPNETCORE_TOKEN` from the environment ANCM sets; do not set it in appsettings or a launcher"),
+            );
+        }
+        (Some(s), _) => {
+            let ready = events.iter().find_map(|e| match &e.event {
+                Event::Ready {
+                    port,
+                    elapsed_ms,
+                    listener_pid,
+                    ..
+                } => Some((*port, *elapsed_ms, *listener_pid)),
+                _ => None,
+            });
+            let mut fd = if s >= 500 {
+                Finding::warning(format!(
+                    "the app started but answered `GET /` with {s}: an error inside the app, not in how IIS starts it"
+                ))
+                .fix("look at the app's output and logs for the exception")
+            } else {
+                Finding::note(format!("the app started and answered `GET /` with {s}"))
+            };
+            if let Some((port, ms, pid)) = ready {
+                fd = fd
+                    .evidence("listening", format!("127.0.0.1:{port} (pid {pid})"))
+                    .evidence("start time", format!("{ms} ms"));
+            }
+            fd = fd.evidence("response", format!("{s}, {body_len} bytes, {request_ms} ms"));
+            if hosting == HostingModel::InProcess {
+                fd = fd.evidence(
+                    "hosting model",
+                    "inprocess: emulated out-of-process; start-up failures reproduce the same way",
+                );
+            }
+            findings.push(fd);
+        }
+        (None, _) => {
+            findings.push(
+                Finding::error("the probe's request through the emulated ANCM got no answer")
+                    .fix("run `ancm run --trace` to watch the app start"),
+            );
+        }
+    }
+    findings.extend(shutdown_findings(&events));
+    Ok(findings)
+}
+
+fn last_request_error(events: &[Stamped]) -> Option<String> {
+    events.iter().rev().find_map(|e| match &e.event {
+        Event::Request { error, .. } => error.clone(),
+        _ => None,
+    })
+}
+
+/// How the graceful stop went.
+fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for e in events {
+        match &e.event {
+            Event::ShutdownSent {
+                status: Some(s), ..
+            } if *s != 202 => out.push(
+                Finding::warning(format!(
+                    "the app answered the shutdown request `POST /iisintegration` with {s} instead of 202, so ANCM falls back to a stop signal"
+                ))
+                .fix("check `AllowedHosts` (the request's Host is `127.0.0.1:<port>`) and that the app uses the IIS integration"),
+            ),
+            Event::Killed { after_ms, .. } => out.push(
+                Finding::warning(format!(
+                    "the app did not stop within shutdownTimeLimit ({after_ms} ms) after the shutdown request; ANCM kills it (event 1005) and in-flight work is lost"
+                ))
+                .fix("make the app honour the stop request (hosted services must observe the stopping token), or raise `shutdownTimeLimit`"),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A spinner on stderr; the caller only starts it on a terminal.
+struct Spinner {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Spinner {
+    fn start() -> Spinner {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let frames = ['|', '/', '-', '\\'];
+            let mut i = 0;
+            while !s.load(Ordering::SeqCst) {
+                eprint!("\r{} live probe: starting the app as ANCM would…", frames[i % 4]);
+                let _ = std::io::stderr().flush();
+                i += 1;
+                std::thread::sleep(Duration::from_millis(120));
+            }
+            eprint!("\r\x1b[2K");
+            let _ = std::io::stderr().flush();
+        });
+        Spinner {
+            stop,
+            handle: Some(handle),
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Creating the app's process tree and making sure none of it outlives `ancm`.
+//!
+//! ANCM puts each backend in a job object with KILL_ON_JOB_CLOSE (ancm-protocol.md §2.3, §5.3).
+//! The Unix equivalent here: the child leads its own process group (`process_group(0)`), every
+//! group is registered in [`LIVE_GROUPS`] so a signal handler, a panic hook or a [`GroupGuard`]
+//! drop can kill it, and on Linux the child also gets `PR_SET_PDEATHSIG(SIGKILL)` in case `ancm`
+//! itself is killed outright. On Windows the fallback is `taskkill /T /F` (no job object yet).
+//! stdout and stderr share one pipe so their lines keep their order, as in ANCM's capture.
+use super::events::{lock, Event, EventBus};
+use super::launch::{pump_lines, tail_file, Captured, LaunchPlan, SharedCapture};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+/// Process groups (= root pids) started by this `ancm` that may still be alive.
+static LIVE_GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Where the child's stdout and stderr go.
+#[derive(Debug, Clone)]
+pub enum OutputMode {
+    /// One pipe read by `ancm` (stdoutLogEnabled=false).
+    Pipe,
+    /// The ANCM stdout log file, already created (stdoutLogEnabled=true); `ancm` follows it.
+    File(PathBuf),
+    /// Discarded (`enableOutOfProcessConsoleRedirection=false`, or the log file failed).
+    Discard,
+}
+
+/// A started process and the threads reading its output.
+pub struct Spawned {
+    pub child: tokio::process::Child,
+    pub pid: u32,
+    pub capture: SharedCapture,
+    /// Set when the child has exited, so a file follower can stop.
+    pub output_done: Arc<AtomicBool>,
+    pub readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// `program` as the OS would find it: a path is used as is, a bare name is searched on PATH.
+pub fn locate(program: &Path) -> Result<PathBuf, std::io::Error> {
+    if program.components().count() > 1 || program.is_absolute() {
+        return Ok(program.to_path_buf());
+    }
+    which::which(program).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("`{}` was not found on PATH", program.display()),
+        )
+    })
+}
+
+/// Creates the process described by `plan`.
+pub fn spawn(
+    plan: &LaunchPlan,
+    output: &OutputMode,
+    bus: &Arc<EventBus>,
+) -> Result<Spawned, std::io::Error> {
+    let program = locate(&plan.program)?;
+    let capture: SharedCapture = Arc::new(Mutex::new(Captured::default()));
+    let output_done = Arc::new(AtomicBool::new(false));
+    let mut readers = Vec::new();
+    let mut cmd = tokio::process::Command::new(&program);
+    cmd.args(&plan.args)
+        .current_dir(&plan.cwd)
+        .env_clear()
+        .envs(plan.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    {
+        cmd.process_group(0);
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+    }
+    let mut pipe_reader: Option<std::fs::File> = None;
+    match output {
+        OutputMode::Discard => {
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+        OutputMode::File(path) => {
+            let f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)?;
+            cmd.stdout(f.try_clone()?).stderr(f);
+        }
+        OutputMode::Pipe => {
+            #[cfg(unix)]
+            {
+                let (r, w) = one_pipe()?;
+                cmd.stdout(w.try_clone()?).stderr(w);
+                pipe_reader = Some(r);
+            }
+            #[cfg(not(unix))]
+            {
+                cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+            }
+        }
+    }
+    let mut child = cmd.spawn()?;
+    // The write ends live in `cmd`; dropping it leaves the child as the only writer, so the
+    // reader sees EOF when the child (and every descendant holding the pipe) is gone.
+    drop(cmd);
+    let pid = child.id().unwrap_or(0);
+    register(pid);
+    if let Some(r) = pipe_reader {
+        readers.push(pump_lines(r, pid, bus.clone(), capture.clone()));
+    }
+    if let Some(out) = child.stdout.take() {
+        if let Ok(fd) = out.into_owned_fd_compat() {
+            readers.push(pump_lines(fd, pid, bus.clone(), capture.clone()));
+        }
+    }
+    if let Some(err) = child.stderr.take() {
+        if let Ok(fd) = err.into_owned_fd_compat() {
+            readers.push(pump_lines(fd, pid, bus.clone(), capture.clone()));
+        }
+    }
+    if let OutputMode::File(path) = output {
+        readers.push(tail_file(
+            path.clone(),
+            pid,
+            bus.clone(),
+            capture.clone(),
+            output_done.clone(),
+        ));
+    }
+    Ok(Spawned {
+        child,
+        pid,
+        capture,
+        output_done,
+        readers,
+    })
+}
+
+/// Converts tokio's child pipes into blocking readers for the pump threads.
+trait IntoBlocking {
+    fn into_owned_fd_compat(self) -> std::io::Result<std::fs::File>;
+}
+
+#[cfg(unix)]
+impl IntoBlocking for tokio::process::ChildStdout {
+    fn into_owned_fd_compat(self) -> std::io::Result<std::fs::File> {
+        let fd = self.into_owned_fd()?;
+        Ok(std::fs::File::from(fd))
+    }
+}
+#[cfg(unix)]
+impl IntoBlocking for tokio::process::ChildStderr {
+    fn into_owned_fd_compat(self) -> std::io::Result<std::fs::File> {
+        let fd = self.into_owned_fd()?;
+        Ok(std::fs::File::from(fd))
+    }
+}
+#[cfg(windows)]
+impl IntoBlocking for tokio::process::ChildStdout {
+    fn into_owned_fd_compat(self) -> std::io::Result<std::fs::File> {
+        let h = self.into_owned_handle()?;
+        Ok(std::fs::File::from(h))
+    }
+}
+#[cfg(windows)]
+impl IntoBlocking for tokio::process::ChildStderr {
+    fn into_owned_fd_compat(self) -> std::io::Result<std::fs::File> {
+        let h = self.into_owned_handle()?;
+        Ok(std::fs::File::from(h))
+    }
+}
+
+/// One pipe for both stdout and stderr; both ends close-on-exec in `ancm` itself.
+#[cfg(unix)]
+fn one_pipe() -> std::io::Result<(std::fs::File, std::os::fd::OwnedFd)> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0i32; 2];
+    // SAFETY: `fds` is a valid two-element array for pipe(2) to fill.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    for fd in fds {
+        // SAFETY: fd was just returned by pipe(2).
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    // SAFETY: both fds are fresh, open and owned by nobody else.
+    let (r, w) = unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    };
+    Ok((r, w))
+}
+
+fn register(pid: u32) {
+    if pid != 0 {
+        lock(&LIVE_GROUPS).push(pid);
+    }
+}
+
+fn unregister(pid: u32) {
+    lock(&LIVE_GROUPS).retain(|p| *p != pid);
+}
+
+/// Which signal to send to a process group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignal {
+    /// The closest POSIX analog of ANCM's CTRL_BREAK (§5.2): .NET treats it as a stop request.
+    Terminate,
+    /// No way back (ANCM's TerminateProcess / job close).
+    Kill,
+}
+
+/// Signals the whole process group led by `pid`. Returns false when the group is gone.
+pub fn signal_group(pid: u32, sig: StopSignal) -> bool {
+    if pid == 0 {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        let s = match sig {
+            StopSignal::Terminate => libc::SIGTERM,
+            StopSignal::Kill => libc::SIGKILL,
+        };
+        // SAFETY: killpg has no memory-safety preconditions.
+        unsafe { libc::killpg(pid as libc::pid_t, s) == 0 }
+    }
+    #[cfg(windows)]
+    {
+        let mut c = std::process::Command::new("taskkill");
+        c.arg("/T").arg("/PID").arg(pid.to_string());
+        if sig == StopSignal::Kill {
+            c.arg("/F");
+        }
+        c.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+/// Kills a group and forgets it.
+pub fn kill_group(pid: u32) {
+    signal_group(pid, StopSignal::Kill);
+    unregister(pid);
+}
+
+/// Kills every group this process started. For signal handlers, panic hooks and exit paths.
+pub fn kill_all() {
+    let pids: Vec<u32> = std::mem::take(&mut *lock(&LIVE_GROUPS));
+    for pid in pids {
+        signal_group(pid, StopSignal::Kill);
+    }
+}
+
+/// Installs a panic hook that kills every started process group before the usual report.
+pub fn kill_all_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        kill_all();
+        previous(info);
+    }));
+}
+
+/// Kills the group when dropped, whatever path the supervisor took.
+#[derive(Debug)]
+pub struct GroupGuard(pub u32);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
+    }
+}
+
+/// Emits the spawn failure event (`CreateProcessW` stage) for `program`.
+pub fn report_spawn_error(bus: &EventBus, attempt: u32, program: &Path, e: &std::io::Error) {
+    bus.emit(Event::SpawnFailed {
+        attempt,
+        program: program.display().to_string(),
+        error: e.to_string(),
+    });
+}

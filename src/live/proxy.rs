@@ -1,0 +1,750 @@
+//! The reverse proxy: ANCM's forwarding handler (ancm-protocol.md §4) on hyper 1 and tokio.
+//!
+//! A request goes through named steps — `offline_gate` (app_offline.htm → 503), `acquire` (the
+//! supervisor starts the app; failure → 502.5), `rewrite_request` (token, `X-Forwarded-*`,
+//! hop-by-hop headers), `forward` (within requestTimeout), `relay_response` (headers as ANCM
+//! relays them, body streamed with a per-read timeout) — and every failure goes through one
+//! function, [`error_answer`]: start failure → 502.5; connect, reset or timeout → 502.3;
+//! offline or shutting down → 503. Each request ends in one `Request` event. WebSocket upgrades
+//! are passed through byte for byte once both sides have switched protocols.
+use super::events::{Event, EventBus};
+use super::explain::{self, StartFailure, Trouble};
+use super::supervisor::{Backend, Supervisor, Unavailable};
+use super::{LiveConfig, ModuleVersion};
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type ProxyBody = BoxBody<Bytes, BoxError>;
+
+/// Why forwarding to the app failed (all 502.3 in ANCM, §4.9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamError {
+    /// ERROR_WINHTTP_CANNOT_CONNECT 0x80072EFD.
+    Connect(String),
+    /// ERROR_WINHTTP_TIMEOUT 0x80072EE2: no answer within requestTimeout.
+    Timeout(Duration),
+    /// ERROR_WINHTTP_CONNECTION_ERROR 0x80072EFE / INVALID_SERVER_RESPONSE 0x80072F78.
+    Reset(String),
+}
+
+/// Every answer the proxy makes itself instead of the app's.
+#[derive(Debug, Clone)]
+pub enum ErrorAnswer {
+    Start(StartFailure),
+    Upstream {
+        error: UpstreamError,
+        /// How the app's process ended, if it did (explains a refused connection).
+        exit: Option<String>,
+    },
+    Offline(Arc<Vec<u8>>),
+    ShuttingDown,
+}
+
+/// The one mapping from what went wrong to ANCM's answer: status, substatus, content type, body.
+pub fn error_answer(
+    a: &ErrorAnswer,
+    cfg: &LiveConfig,
+) -> (StatusCode, Option<u16>, &'static str, Bytes) {
+    match a {
+        ErrorAnswer::Start(f) => {
+            if cfg.disable_start_up_error_page {
+                return (StatusCode::BAD_GATEWAY, Some(5), "text/html", Bytes::new());
+            }
+            let d = explain::diagnose_start(f, cfg.hosting_model, cfg.module, &cfg.env);
+            (
+                StatusCode::BAD_GATEWAY,
+                Some(5),
+                "text/html",
+                Bytes::from(page_502_5(cfg.module, &d)),
+            )
+        }
+        ErrorAnswer::Upstream { error, exit } => (
+            StatusCode::BAD_GATEWAY,
+            Some(3),
+            "text/html",
+            Bytes::from(page_502_3(error, exit.as_deref(), cfg)),
+        ),
+        // The exact bytes of the file, as text/html (§5.4 [SRC]).
+        ErrorAnswer::Offline(content) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            "text/html",
+            Bytes::from(content.as_ref().clone()),
+        ),
+        ErrorAnswer::ShuttingDown => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            "text/html",
+            Bytes::new(),
+        ),
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const ANCM_DOCTOR_HEADER: &str = "x-ancm-doctor";
+
+/// ANCM's 502.5 page (§4.10 [SRC]), then what ancm found.
+fn page_502_5(module: ModuleVersion, d: &explain::Diagnosis) -> String {
+    let (title, link) = match module {
+        ModuleVersion::V2 => (
+            "HTTP Error 502.5 - ANCM Out-Of-Process Startup Failure",
+            "https://go.microsoft.com/fwlink/?LinkID=2028526",
+        ),
+        ModuleVersion::V1 => (
+            "HTTP Error 502.5 - Process Failure",
+            "https://go.microsoft.com/fwlink/?LinkID=808681",
+        ),
+    };
+    let mut ev = String::new();
+    for (k, v) in &d.evidence {
+        ev.push_str(&format!("<li>{}: {}</li>", esc(k), esc(v)));
+    }
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\
+<h1>{title}</h1>\
+<h2>Common solutions to this issue:</h2><ul>\
+<li>The application process failed to start</li>\
+<li>The application process started but then stopped</li>\
+<li>The application process started but failed to listen on the configured port</li></ul>\
+<h2>Troubleshooting steps:</h2><ul>\
+<li>Check the system event log for error messages</li>\
+<li>Enable logging the application process' stdout messages</li>\
+<li>Attach a debugger to the application process and inspect</li></ul>\
+<p>For more information visit: <a href=\"{link}\">{link}</a></p>\
+<hr><h2>What ancm-doctor found</h2><p>{}</p><ul>{ev}</ul><p>Fix: {}</p></body></html>",
+        esc(&d.message),
+        esc(&d.fix)
+    )
+}
+
+/// IIS's 502.3 page (IIS renders it, ANCM only sets the status, §4.9), then what ancm found.
+fn page_502_3(e: &UpstreamError, exit: Option<&str>, cfg: &LiveConfig) -> String {
+    let (code, text, why) = match e {
+        UpstreamError::Connect(d) => (
+            "0x80072efd",
+            "A connection with the server could not be established",
+            match exit {
+                Some(x) => format!("the app process is gone ({x}), so nothing accepts the connection: {d}"),
+                None => format!("nothing accepted the connection on the app's port: {d}"),
+            },
+        ),
+        UpstreamError::Timeout(t) => (
+            "0x80072ee2",
+            "The operation timed out",
+            format!(
+                "the app accepted the request but sent no answer within requestTimeout ({} s): a hung request, a deadlock, or work that takes longer than requestTimeout",
+                t.as_secs()
+            ),
+        ),
+        UpstreamError::Reset(d) => (
+            "0x80072efe",
+            "The connection with the server was terminated abnormally",
+            match exit {
+                Some(x) => format!("the app process died while handling the request ({x}): {d}"),
+                None => format!("the app closed or reset the connection: {d}"),
+            },
+        ),
+    };
+    let symptom = explain::iis_symptom(
+        match e {
+            UpstreamError::Timeout(_) => Trouble::UpstreamTimeout,
+            _ => Trouble::UpstreamError,
+        },
+        cfg.hosting_model,
+        cfg.module,
+    )
+    .unwrap_or("502.3");
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>IIS Detailed Error - 502.3 - Bad Gateway</title></head><body>\
+<h1>HTTP Error 502.3 - Bad Gateway</h1>\
+<p>The specified CGI application encountered an error and the server terminated the process.</p>\
+<p>Module: AspNetCoreModule{}<br>Error Code: {code}<br>{text}</p>\
+<hr><h2>What ancm-doctor found</h2><p>{}</p><p>IIS shows {symptom} for this.</p></body></html>",
+        if cfg.module == ModuleVersion::V2 { "V2" } else { "" },
+        esc(&why)
+    )
+}
+
+/// The proxy: one per session.
+pub struct Proxy {
+    pub sup: Arc<Supervisor>,
+    offline: super::app_offline::OfflineState,
+    client: Client<HttpConnector, Incoming>,
+}
+
+impl Proxy {
+    pub fn new(sup: Arc<Supervisor>, offline: super::app_offline::OfflineState) -> Arc<Proxy> {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(sup.cfg.request_timeout);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(connector);
+        Arc::new(Proxy {
+            sup,
+            offline,
+            client,
+        })
+    }
+
+    fn bus(&self) -> &EventBus {
+        &self.sup.bus
+    }
+
+    fn cfg(&self) -> &LiveConfig {
+        &self.sup.cfg
+    }
+
+    /// One request, start to finish.
+    pub async fn handle(&self, mut req: Request<Incoming>, remote: SocketAddr) -> Response<ProxyBody> {
+        let t0 = Instant::now();
+        let method = req.method().to_string();
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let log = RequestLog {
+            bus: self.sup.bus.clone(),
+            method,
+            path,
+            t0,
+            status: 0,
+            substatus: None,
+            bytes: 0,
+            error: None,
+            done: false,
+        };
+        // offline_gate
+        if let Some(content) = self.offline.borrow().clone() {
+            return self.answer(ErrorAnswer::Offline(content), log);
+        }
+        // acquire
+        let backend = match self.sup.acquire().await {
+            Ok(b) => b,
+            Err(Unavailable::Start(f)) => return self.answer(ErrorAnswer::Start(f), log),
+            Err(Unavailable::ShuttingDown) => return self.answer(ErrorAnswer::ShuttingDown, log),
+        };
+        let websocket = self.cfg().websockets_supported
+            && req
+                .headers()
+                .get(header::UPGRADE)
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+        let client_upgrade = websocket.then(|| hyper::upgrade::on(&mut req));
+        let upstream_req = match rewrite_request(req, &backend, remote, websocket) {
+            Ok(r) => r,
+            Err(e) => {
+                return self.answer(
+                    ErrorAnswer::Upstream {
+                        error: UpstreamError::Reset(e),
+                        exit: None,
+                    },
+                    log,
+                )
+            }
+        };
+        // forward
+        let timeout = self.cfg().request_timeout;
+        let fut = self.client.request(upstream_req);
+        let result = match timeout {
+            Some(t) => match tokio::time::timeout(t, fut).await {
+                Ok(r) => r.map_err(|e| classify(&e)),
+                Err(_) => Err(UpstreamError::Timeout(t)),
+            },
+            None => fut.await.map_err(|e| classify(&e)),
+        };
+        let resp = match result {
+            Ok(r) => r,
+            Err(error) => {
+                // Give a dying process a moment to be reaped, so the page can say it died.
+                if !matches!(error, UpstreamError::Timeout(_)) {
+                    backend.wait_exit(Duration::from_millis(300)).await;
+                }
+                let exit = backend.exited().map(explain::decode_exit);
+                return self.answer(ErrorAnswer::Upstream { error, exit }, log);
+            }
+        };
+        self.relay_response(resp, client_upgrade, &backend, log).await
+    }
+
+    async fn relay_response(
+        &self,
+        mut resp: Response<Incoming>,
+        client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+        backend: &Backend,
+        mut log: RequestLog,
+    ) -> Response<ProxyBody> {
+        let status = resp.status();
+        if status == StatusCode::SWITCHING_PROTOCOLS {
+            if let Some(client_side) = client_upgrade {
+                let app_side = hyper::upgrade::on(&mut resp);
+                let bus = self.sup.bus.clone();
+                let path = log.path.clone();
+                tokio::spawn(async move {
+                    if let (Ok(c), Ok(a)) = (client_side.await, app_side.await) {
+                        bus.emit(Event::Upgraded { path });
+                        let mut c = TokioIo::new(c);
+                        let mut a = TokioIo::new(a);
+                        let _ = tokio::io::copy_bidirectional(&mut c, &mut a).await;
+                    }
+                });
+                let (parts, _) = resp.into_parts();
+                log.status = 101;
+                log.done = true;
+                return Response::from_parts(parts, empty());
+            }
+        }
+        if status == StatusCode::BAD_REQUEST
+            && resp
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_some_and(|v| v == "0")
+        {
+            self.note_token_mismatch(backend).await;
+        }
+        let (mut parts, body) = resp.into_parts();
+        rewrite_response_headers(&mut parts.headers);
+        if status == StatusCode::OK {
+            // For 200 IIS keeps its own reason phrase (§4.6).
+            parts.extensions.remove::<hyper::ext::ReasonPhrase>();
+        }
+        log.status = status.as_u16();
+        let body = Relay {
+            inner: body,
+            timeout: self.cfg().request_timeout,
+            sleep: None,
+            log,
+        };
+        Response::from_parts(parts, BodyExt::boxed(body))
+    }
+
+    /// A 400 with an empty body is what IISMiddleware answers on a token mismatch (§7.4).
+    async fn note_token_mismatch(&self, backend: &Backend) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let said_so = super::events::lock(&backend.capture)
+            .tail
+            .iter()
+            .any(|l| l.contains("does not match the expected pairing token"));
+        let message = if said_so {
+            "the app rejected the request with 400: its IIS integration middleware says `MS-ASPNETCORE-TOKEN` does not match the pairing token it was given — the app reads a different `ASPNETCORE_TOKEN` than ANCM set (a launcher or config overrides it), or the request reached another instance".to_string()
+        } else {
+            "the app answered 400 with an empty body, which is what the IIS integration middleware answers when `MS-ASPNETCORE-TOKEN` does not match its pairing token".to_string()
+        };
+        self.bus().emit(Event::Note { message });
+    }
+
+    fn answer(&self, a: ErrorAnswer, mut log: RequestLog) -> Response<ProxyBody> {
+        let (status, sub, ctype, body) = error_answer(&a, self.cfg());
+        log.status = status.as_u16();
+        log.substatus = sub;
+        log.bytes = body.len() as u64;
+        log.error = match &a {
+            ErrorAnswer::Start(f) => Some(f.reason()),
+            ErrorAnswer::Upstream { error, exit } => Some(match (error, exit) {
+                (UpstreamError::Timeout(t), _) => format!("no answer within requestTimeout ({} s)", t.as_secs()),
+                (UpstreamError::Connect(d), Some(x)) | (UpstreamError::Reset(d), Some(x)) => {
+                    format!("{d} (the app exited: {x})")
+                }
+                (UpstreamError::Connect(d), None) | (UpstreamError::Reset(d), None) => d.clone(),
+            }),
+            ErrorAnswer::Offline(_) => Some("app_offline.htm".into()),
+            ErrorAnswer::ShuttingDown => Some("shutting down".into()),
+        };
+        log.done = true;
+        let mut b = Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, ctype);
+        if let Some(s) = sub {
+            b = b.header(ANCM_DOCTOR_HEADER, format!("{}.{s}", status.as_u16()));
+        }
+        b.body(Full::new(body).map_err(|e| match e {}).boxed())
+            .unwrap_or_else(|_| Response::new(empty()))
+    }
+}
+
+fn empty() -> ProxyBody {
+    Empty::<Bytes>::new().map_err(|e| match e {}).boxed()
+}
+
+fn classify(e: &hyper_util::client::legacy::Error) -> UpstreamError {
+    let text = {
+        let mut s = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(c) = src {
+            s.push_str(": ");
+            s.push_str(&c.to_string());
+            src = c.source();
+        }
+        s
+    };
+    if e.is_connect() {
+        UpstreamError::Connect(text)
+    } else {
+        UpstreamError::Reset(text)
+    }
+}
+
+/// Headers ANCM replaces ("last wins") instead of appending (§4.6, `responseheaderhash.cpp`).
+const SINGLE_VALUE: &[&str] = &[
+    "cache-control", "keep-alive", "pragma", "trailer", "upgrade", "via", "warning", "allow",
+    "content-length", "content-type", "content-encoding", "content-language", "content-location",
+    "content-md5", "content-range", "expires", "last-modified", "accept-ranges", "age", "etag",
+    "location", "proxy-authenticate", "retry-after", "server", "vary",
+];
+
+/// Response headers as ANCM relays them: Date and Connection dropped (IIS writes its own),
+/// chunked Transfer-Encoding dropped (the body is re-framed), last occurrence of known
+/// single-value headers wins.
+pub fn rewrite_response_headers(h: &mut HeaderMap) {
+    h.remove(header::DATE);
+    h.remove(header::CONNECTION);
+    h.remove(HeaderName::from_static("keep-alive"));
+    if h
+        .get(header::TRANSFER_ENCODING)
+        .is_some_and(|v| v.to_str().is_ok_and(|s| s.to_ascii_lowercase().contains("chunked")))
+    {
+        h.remove(header::TRANSFER_ENCODING);
+    }
+    for name in SINGLE_VALUE {
+        let all: Vec<HeaderValue> = h.get_all(*name).iter().cloned().collect();
+        if all.len() > 1 {
+            if let (Ok(n), Some(last)) = (HeaderName::from_bytes(name.as_bytes()), all.last()) {
+                h.insert(n, last.clone());
+            }
+        }
+    }
+}
+
+/// The request as ANCM sends it to the app (§4.2–§4.3): origin-form target with the virtual
+/// path kept, Host preserved, client `MS-ASPNETCORE-*` headers removed and the token added,
+/// `X-Forwarded-For` / `-Proto` appended, `Connection` dropped except for WebSocket upgrades.
+pub fn rewrite_request(
+    req: Request<Incoming>,
+    backend: &Backend,
+    remote: SocketAddr,
+    websocket: bool,
+) -> Result<Request<Incoming>, String> {
+    let (mut parts, body) = req.into_parts();
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    parts.uri = format!("http://127.0.0.1:{}{pq}", backend.port)
+        .parse()
+        .map_err(|e| format!("cannot build the upstream URI: {e}"))?;
+    rewrite_request_headers(&mut parts.headers, &backend.token, remote, websocket)?;
+    parts.version = hyper::Version::HTTP_11;
+    Ok(Request::from_parts(parts, body))
+}
+
+/// The header part of [`rewrite_request`], separate so it can be unit-tested.
+pub fn rewrite_request_headers(
+    h: &mut HeaderMap,
+    token: &str,
+    remote: SocketAddr,
+    websocket: bool,
+) -> Result<(), String> {
+    let spoofed: Vec<HeaderName> = h
+        .keys()
+        .filter(|k| k.as_str().starts_with("ms-aspnetcore"))
+        .cloned()
+        .collect();
+    for k in spoofed {
+        h.remove(k);
+    }
+    h.insert(
+        HeaderName::from_static("ms-aspnetcore-token"),
+        HeaderValue::from_str(token).map_err(|_| "token is not a valid header value".to_string())?,
+    );
+    let client = match remote {
+        SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    };
+    append_forwarded(h, "x-forwarded-for", &client);
+    append_forwarded(h, "x-forwarded-proto", "http");
+    if websocket {
+        // WinHTTP cannot negotiate extensions (§4.3 step 9).
+        h.remove(header::SEC_WEBSOCKET_EXTENSIONS);
+    } else {
+        let named: Vec<HeaderName> = h
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+            .filter(|n| n != header::TRANSFER_ENCODING)
+            .collect();
+        for n in named {
+            h.remove(n);
+        }
+        h.remove(header::CONNECTION);
+        h.remove(HeaderName::from_static("keep-alive"));
+        h.remove(HeaderName::from_static("proxy-connection"));
+        h.remove(header::UPGRADE);
+    }
+    Ok(())
+}
+
+fn append_forwarded(h: &mut HeaderMap, name: &'static str, value: &str) {
+    let existing: Vec<String> = h
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    let joined = if existing.is_empty() {
+        value.to_string()
+    } else {
+        format!("{}, {value}", existing.join(", "))
+    };
+    if let Ok(v) = HeaderValue::from_str(&joined) {
+        h.insert(HeaderName::from_static(name), v);
+    }
+}
+
+/// What one request did; emitted as one `Request` event when it is dropped (the body finished,
+/// failed, or the client went away).
+struct RequestLog {
+    bus: Arc<EventBus>,
+    method: String,
+    path: String,
+    t0: Instant,
+    status: u16,
+    substatus: Option<u16>,
+    bytes: u64,
+    error: Option<String>,
+    done: bool,
+}
+
+impl Drop for RequestLog {
+    fn drop(&mut self) {
+        let error = match (&self.error, self.done) {
+            (Some(e), _) => Some(e.clone()),
+            (None, true) => None,
+            (None, false) => Some("the response did not complete (client gone or app reset)".into()),
+        };
+        self.bus.emit(Event::Request {
+            method: std::mem::take(&mut self.method),
+            path: std::mem::take(&mut self.path),
+            status: self.status,
+            substatus: self.substatus,
+            elapsed_ms: self.t0.elapsed().as_millis() as u64,
+            bytes: self.bytes,
+            error,
+        });
+    }
+}
+
+/// The app's response body, streamed frame by frame with requestTimeout between reads (WinHTTP's
+/// per-operation receive timeout, §4.5), counting bytes for the request event.
+struct Relay {
+    inner: Incoming,
+    timeout: Option<Duration>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    log: RequestLog,
+}
+
+impl Body for Relay {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(d) = frame.data_ref() {
+                    this.log.bytes += d.len() as u64;
+                }
+                this.sleep = None;
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.log.error = Some(format!("the app's response broke off: {e}"));
+                Poll::Ready(Some(Err(Box::new(e))))
+            }
+            Poll::Ready(None) => {
+                this.log.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                if let Some(t) = this.timeout {
+                    let s = this
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
+                    if s.as_mut().poll(cx).is_ready() {
+                        this.log.error =
+                            Some(format!("no data from the app within requestTimeout ({} s)", t.as_secs()));
+                        return Poll::Ready(Some(Err("requestTimeout expired".into())));
+                    }
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+use std::future::Future;
+
+/// Serves `listener` until `stop` turns true, then stops accepting, lets open connections finish
+/// (bounded by `drain`), and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    proxy: Arc<Proxy>,
+    mut stop: watch::Receiver<bool>,
+    drain: Duration,
+) {
+    let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let conn_stop_template = stop.clone();
+    loop {
+        tokio::select! {
+            acc = listener.accept() => {
+                let Ok((stream, remote)) = acc else { continue };
+                let _ = stream.set_nodelay(true);
+                let p = proxy.clone();
+                let svc = hyper::service::service_fn(move |req| {
+                    let p = p.clone();
+                    async move { Ok::<_, std::convert::Infallible>(p.handle(req, remote).await) }
+                });
+                let mut conn_stop = conn_stop_template.clone();
+                let alive = alive_tx.clone();
+                tokio::spawn(async move {
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .with_upgrades();
+                    let mut conn = std::pin::pin!(conn);
+                    let stopping = tokio::select! {
+                        _ = conn.as_mut() => false,
+                        r = conn_stop.wait_for(|s| *s) => r.is_ok(),
+                    };
+                    if stopping {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
+                    }
+                    drop(alive);
+                });
+            }
+            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+        }
+    }
+    drop(alive_tx);
+    let _ = tokio::time::timeout(drain, alive_rx.recv()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_headers_are_rewritten_like_ancm() {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("example.com"));
+        h.insert("ms-aspnetcore-token", HeaderValue::from_static("spoofed"));
+        h.insert("MS-ASPNETCORE-EVENT", HeaderValue::from_static("shutdown"));
+        h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
+        h.insert("connection", HeaderValue::from_static("keep-alive, x-hop"));
+        h.insert("x-hop", HeaderValue::from_static("1"));
+        let remote: SocketAddr = "203.0.113.7:51234".parse().unwrap();
+        rewrite_request_headers(&mut h, "tok", remote, false).unwrap();
+        assert_eq!(h["host"], "example.com");
+        assert_eq!(h["ms-aspnetcore-token"], "tok");
+        assert!(h.get("ms-aspnetcore-event").is_none());
+        assert_eq!(h["x-forwarded-for"], "10.0.0.1, 203.0.113.7:51234");
+        assert_eq!(h["x-forwarded-proto"], "http");
+        assert!(h.get("connection").is_none() && h.get("x-hop").is_none());
+        let mut h = HeaderMap::new();
+        let v6: SocketAddr = "[2001:db8::5]:51234".parse().unwrap();
+        rewrite_request_headers(&mut h, "t", v6, false).unwrap();
+        assert_eq!(h["x-forwarded-for"], "[2001:db8::5]:51234");
+    }
+
+    #[test]
+    fn websocket_requests_keep_connection_and_lose_extensions() {
+        let mut h = HeaderMap::new();
+        h.insert("connection", HeaderValue::from_static("Upgrade"));
+        h.insert("upgrade", HeaderValue::from_static("websocket"));
+        h.insert(
+            "sec-websocket-extensions",
+            HeaderValue::from_static("permessage-deflate"),
+        );
+        let remote: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        rewrite_request_headers(&mut h, "t", remote, true).unwrap();
+        assert_eq!(h["connection"], "Upgrade");
+        assert!(h.get("sec-websocket-extensions").is_none());
+    }
+
+    #[test]
+    fn response_headers_drop_date_and_keep_the_last_single_value() {
+        let mut h = HeaderMap::new();
+        h.insert("date", HeaderValue::from_static("x"));
+        h.append("content-type", HeaderValue::from_static("text/plain"));
+        h.append("content-type", HeaderValue::from_static("text/html"));
+        h.append("set-cookie", HeaderValue::from_static("a=1"));
+        h.append("set-cookie", HeaderValue::from_static("b=2"));
+        h.insert("transfer-encoding", HeaderValue::from_static("chunked"));
+        rewrite_response_headers(&mut h);
+        assert!(h.get("date").is_none() && h.get("transfer-encoding").is_none());
+        assert_eq!(h.get_all("content-type").iter().count(), 1);
+        assert_eq!(h["content-type"], "text/html");
+        assert_eq!(h.get_all("set-cookie").iter().count(), 2);
+    }
+
+    #[test]
+    fn error_mapping_follows_ancm() {
+        let cfg = LiveConfig::for_test("/a", "dotnet", "x.dll");
+        let (s, sub, _, body) = error_answer(
+            &ErrorAnswer::Start(StartFailure::ForeignListener { port: 20000 }),
+            &cfg,
+        );
+        assert_eq!((s.as_u16(), sub), (502, Some(5)));
+        assert!(String::from_utf8_lossy(&body).contains("ANCM Out-Of-Process Startup Failure"));
+        let (s, sub, _, body) = error_answer(
+            &ErrorAnswer::Upstream {
+                error: UpstreamError::Timeout(Duration::from_secs(2)),
+                exit: None,
+            },
+            &cfg,
+        );
+        assert_eq!((s.as_u16(), sub), (502, Some(3)));
+        assert!(String::from_utf8_lossy(&body).contains("0x80072ee2"));
+        let (s, _, ctype, body) =
+            error_answer(&ErrorAnswer::Offline(Arc::new(b"<b>down</b>".to_vec())), &cfg);
+        assert_eq!((s.as_u16(), ctype, &body[..]), (503, "text/html", &b"<b>down</b>"[..]));
+        let mut v1 = cfg.clone();
+        v1.module = ModuleVersion::V1;
+        let (_, _, _, body) = error_answer(
+            &ErrorAnswer::Start(StartFailure::ForeignListener { port: 20000 }),
+            &v1,
+        );
+        assert!(String::from_utf8_lossy(&body).contains("HTTP Error 502.5 - Process Failure"));
+    }
+}

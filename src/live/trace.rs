@@ -1,0 +1,283 @@
+//! `ancm run --trace`: the emulator as a long-running session with a live timeline on stdout —
+//! one coloured line per event for people, or one JSON object per line with `--format json`.
+//!
+//! Ctrl-C or SIGTERM stops it the orderly way (stop accepting, drain, graceful app stop); a
+//! second Ctrl-C kills the app's process group at once and exits. The explanations come from
+//! `explain.rs`; this module only formats and waits for signals.
+use super::events::{Event, EventBus, Stamped};
+use super::session::Session;
+use super::LiveConfig;
+use colored::Colorize;
+use std::io::Write;
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Copy)]
+pub struct TraceOptions {
+    pub json: bool,
+    pub color: bool,
+    pub show_secrets: bool,
+    /// Every event (`--trace`), or only the important ones.
+    pub all_events: bool,
+}
+
+/// One JSON object per event.
+pub fn json_line(e: &Stamped) -> String {
+    serde_json::to_string(e).unwrap_or_else(|_| "{}".into())
+}
+
+/// A timeline line: `  1.234s  kind  text`.
+pub fn human_line(e: &Stamped, color: bool) -> String {
+    let t = format!("{:>8.3}s", e.t_ms as f64 / 1000.0);
+    let paint = |s: String, c: &str| -> String {
+        if !color {
+            return s;
+        }
+        match c {
+            "red" => s.red().bold().to_string(),
+            "yellow" => s.yellow().to_string(),
+            "green" => s.green().to_string(),
+            "cyan" => s.cyan().to_string(),
+            "dim" => s.dimmed().to_string(),
+            _ => s,
+        }
+    };
+    let (kind, text, c) = match &e.event {
+        Event::Session {
+            module,
+            hosting_model,
+            app_dir,
+            listen,
+        } => (
+            "session",
+            format!(
+                "emulating {module} ({hosting_model}) for {app_dir}; proxy on {}",
+                listen.as_deref().unwrap_or("-")
+            ),
+            "cyan",
+        ),
+        Event::Spawn {
+            attempt,
+            pid,
+            port,
+            command_line,
+            cwd,
+            env,
+        } => {
+            let vars: Vec<String> = env.iter().map(|v| format!("{}={}", v.name, v.value)).collect();
+            (
+                "spawn",
+                format!(
+                    "attempt {attempt}: pid {pid} `{command_line}` in {cwd} port {port}\n{:>19}{}",
+                    "",
+                    vars.join(" ")
+                ),
+                "cyan",
+            )
+        }
+        Event::SpawnFailed {
+            attempt,
+            program,
+            error,
+        } => (
+            "spawn",
+            format!("attempt {attempt}: cannot start `{program}`: {error}"),
+            "red",
+        ),
+        Event::StdoutLog {
+            path,
+            created,
+            error,
+        } => (
+            "stdout",
+            if *created {
+                format!("stdout log {path}")
+            } else {
+                format!(
+                    "could not create stdout log {path}: {} (output discarded, start continues)",
+                    error.as_deref().unwrap_or("")
+                )
+            },
+            if *created { "dim" } else { "yellow" },
+        ),
+        Event::Output { pid, line } => ("output", format!("[{pid}] {line}"), "dim"),
+        Event::ListeningElsewhere {
+            pid,
+            port,
+            expected_port,
+        } => (
+            "port",
+            format!(
+                "pid {pid} listens on {port}, not on the assigned {expected_port}: the app ignores ASPNETCORE_PORT (UseUrls / ASPNETCORE_URLS / Kestrel Listen?)"
+            ),
+            "yellow",
+        ),
+        Event::Ready {
+            pid,
+            listener_pid,
+            port,
+            elapsed_ms,
+        } => (
+            "ready",
+            format!("pid {pid} ready in {elapsed_ms} ms: pid {listener_pid} listens on 127.0.0.1:{port}"),
+            "green",
+        ),
+        Event::AttemptFailed {
+            attempt,
+            port,
+            stage,
+            hresult,
+            reason,
+            elapsed_ms,
+        } => (
+            "attempt",
+            format!("attempt {attempt} failed after {elapsed_ms} ms at {stage} ({hresult}), port {port}: {reason}"),
+            "red",
+        ),
+        Event::StartFailed { reason } => (
+            "failed",
+            format!("start failed, requests get 502.5: {reason}"),
+            "red",
+        ),
+        Event::Exited {
+            pid,
+            meaning,
+            after_ready,
+            uptime_ms,
+            ..
+        } => (
+            "exit",
+            format!(
+                "pid {pid} exited after {uptime_ms} ms{}: {meaning}",
+                if *after_ready { " (was ready)" } else { "" }
+            ),
+            "yellow",
+        ),
+        Event::RapidFailLockout { limit, count } => (
+            "lockout",
+            format!("{count} crashes this minute > rapidFailsPerMinute={limit}: no restart until the minute is over, requests get 502.5"),
+            "red",
+        ),
+        Event::Request {
+            method,
+            path,
+            status,
+            substatus,
+            elapsed_ms,
+            bytes,
+            error,
+        } => {
+            let st = match substatus {
+                Some(s) => format!("{status}.{s}"),
+                None => status.to_string(),
+            };
+            let mut text = format!("{method} {path} → {st} in {elapsed_ms} ms, {bytes} bytes");
+            if let Some(e) = error {
+                text.push_str(&format!(" ({e})"));
+            }
+            ("request", text, if *status >= 500 { "red" } else if *status >= 400 { "yellow" } else { "green" })
+        }
+        Event::Upgraded { path } => ("upgrade", format!("{path}: WebSocket passed through"), "green"),
+        Event::Offline { path } => (
+            "offline",
+            format!("{path} found: stopping the app, requests get 503 with its content"),
+            "yellow",
+        ),
+        Event::Online => (
+            "online",
+            "app_offline.htm removed: the next request starts the app".into(),
+            "green",
+        ),
+        Event::ShutdownSent { pid, status, error } => (
+            "shutdown",
+            match (status, error) {
+                (Some(s), _) => format!("POST /iisintegration to pid {pid} → {s}"),
+                (None, Some(e)) => format!("POST /iisintegration to pid {pid} failed: {e}"),
+                (None, None) => format!("POST /iisintegration to pid {pid}"),
+            },
+            "dim",
+        ),
+        Event::Signalled { pid, signal } => ("signal", format!("{signal} to process group {pid}"), "yellow"),
+        Event::Killed { pid, after_ms } => (
+            "killed",
+            format!("pid {pid} did not stop within {after_ms} ms: process group killed"),
+            "red",
+        ),
+        Event::Stopped {
+            pid,
+            graceful,
+            elapsed_ms,
+        } => (
+            "stopped",
+            format!(
+                "pid {pid} stopped{} in {elapsed_ms} ms",
+                if *graceful { " gracefully" } else { "" }
+            ),
+            "green",
+        ),
+        Event::Note { message } => ("note", message.clone(), "yellow"),
+    };
+    format!("{} {:<8} {}", paint(t, "dim"), paint(kind.to_string(), c), text)
+}
+
+fn important(e: &Event) -> bool {
+    !matches!(e, Event::Output { .. } | Event::ShutdownSent { .. })
+}
+
+/// Runs the session until Ctrl-C / SIGTERM. Errors only when the proxy cannot listen.
+pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::Result<()> {
+    super::process::kill_all_on_panic();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let bus = EventBus::new(opts.show_secrets);
+    bus.subscribe(move |e| {
+        if !opts.all_events && !important(&e.event) {
+            return;
+        }
+        let line = if opts.json {
+            json_line(e)
+        } else {
+            human_line(e, opts.color)
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    });
+    let result = rt.block_on(async move {
+        let session = Session::start(cfg, bus, listen).await?;
+        wait_for_stop().await;
+        // A second Ctrl-C while stopping: kill everything now.
+        tokio::select! {
+            _ = session.stop() => {}
+            _ = tokio::signal::ctrl_c() => {
+                super::process::kill_all();
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    super::process::kill_all();
+    result
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
