@@ -304,10 +304,12 @@ fn run_app(args: RunArgs) -> Result<ExitStatus> {
     };
     let cfg = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc)
         .with_context(|| format!("{}: cannot start the app", wc.path.display()))?;
-    let listen: std::net::SocketAddr = args
-        .listen
-        .parse()
-        .with_context(|| format!("--listen `{}`: expected an address like 127.0.0.1:8080", args.listen))?;
+    let listen: std::net::SocketAddr = args.listen.parse().with_context(|| {
+        format!(
+            "--listen `{}`: expected an address like 127.0.0.1:8080",
+            args.listen
+        )
+    })?;
     let opts = crate::live::trace::TraceOptions {
         json: args.output.format == Format::Json,
         color: resolve_color(args.output.color, args.output.format),

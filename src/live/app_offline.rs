@@ -23,8 +23,11 @@ pub fn find(app_dir: &Path) -> Option<PathBuf> {
     }
     std::fs::read_dir(app_dir).ok()?.flatten().find_map(|e| {
         let name = e.file_name();
-        (name.to_string_lossy().eq_ignore_ascii_case("app_offline.htm") && e.path().is_file())
-            .then(|| e.path())
+        (name
+            .to_string_lossy()
+            .eq_ignore_ascii_case("app_offline.htm")
+            && e.path().is_file())
+        .then(|| e.path())
     })
 }
 
@@ -41,7 +44,11 @@ pub fn watch(sup: Arc<Supervisor>) -> OfflineState {
         sup.bus.emit(Event::Offline {
             path: p.display().to_string(),
         });
-        (p.clone(), stamp(&p), Arc::new(std::fs::read(&p).unwrap_or_default()))
+        (
+            p.clone(),
+            stamp(&p),
+            Arc::new(std::fs::read(&p).unwrap_or_default()),
+        )
     });
     let (tx, rx) = watch::channel(initial.as_ref().map(|(_, _, c)| c.clone()));
     let mut seen = initial.map(|(p, s, _)| (p, s));

@@ -129,7 +129,11 @@ pub enum Event {
     /// The process did not stop within shutdownTimeLimit and was killed (ANCM event 1005).
     Killed { pid: u32, after_ms: u64 },
     /// The process stopped after being asked to.
-    Stopped { pid: u32, graceful: bool, elapsed_ms: u64 },
+    Stopped {
+        pid: u32,
+        graceful: bool,
+        elapsed_ms: u64,
+    },
     /// A finding-worthy fact that fits no other event.
     Note { message: String },
 }

@@ -232,7 +232,10 @@ pub fn decode_exit(exit: ExitInfo) -> String {
             11 => ("SIGSEGV", "a native crash (segmentation fault)"),
             15 => ("SIGTERM", "asked to stop"),
             2 => ("SIGINT", "interrupted"),
-            4 => ("SIGILL", "illegal instruction (wrong CPU architecture build?)"),
+            4 => (
+                "SIGILL",
+                "illegal instruction (wrong CPU architecture build?)",
+            ),
             7 => ("SIGBUS", "bus error (a native crash)"),
             _ => ("a signal", "killed by a signal"),
         };
@@ -275,27 +278,69 @@ pub fn decode_exit(exit: ExitInfo) -> String {
 fn host_code(full: u32) -> Option<(&'static str, &'static str)> {
     Some(match full {
         0x8000_8081 => ("InvalidArgFailure", "bad argument to the host"),
-        0x8000_8082 => ("CoreHostLibLoadFailure", "hostfxr/hostpolicy could not be loaded (architecture or dependency)"),
-        0x8000_8083 => ("CoreHostLibMissingFailure", "hostfxr or hostpolicy not found (runtimeconfig.json missing or without a framework?)"),
-        0x8000_8084 => ("CoreHostEntryPointFailure", "host components of mismatched versions"),
-        0x8000_8085 => ("CurrentHostFindFailure", "the host could not find its own path"),
+        0x8000_8082 => (
+            "CoreHostLibLoadFailure",
+            "hostfxr/hostpolicy could not be loaded (architecture or dependency)",
+        ),
+        0x8000_8083 => (
+            "CoreHostLibMissingFailure",
+            "hostfxr or hostpolicy not found (runtimeconfig.json missing or without a framework?)",
+        ),
+        0x8000_8084 => (
+            "CoreHostEntryPointFailure",
+            "host components of mismatched versions",
+        ),
+        0x8000_8085 => (
+            "CurrentHostFindFailure",
+            "the host could not find its own path",
+        ),
         0x8000_8087 => ("CoreClrResolveFailure", "coreclr not found"),
         0x8000_8088 => ("CoreClrBindFailure", "coreclr exports missing"),
         0x8000_8089 => ("CoreClrInitFailure", "the runtime failed to initialise"),
-        0x8000_808A => ("CoreClrExeFailure", "running the managed entry assembly failed"),
-        0x8000_808B => ("ResolverInitFailure", "deps.json or runtimeconfig.json malformed or missing"),
-        0x8000_808C => ("ResolverResolveFailure", "an assembly listed in deps.json was not found"),
+        0x8000_808A => (
+            "CoreClrExeFailure",
+            "running the managed entry assembly failed",
+        ),
+        0x8000_808B => (
+            "ResolverInitFailure",
+            "deps.json or runtimeconfig.json malformed or missing",
+        ),
+        0x8000_808C => (
+            "ResolverResolveFailure",
+            "an assembly listed in deps.json was not found",
+        ),
         0x8000_808E => ("LibHostInitFailure", "hostpolicy initialisation failed"),
-        0x8000_8091 => ("LibHostSdkFindFailure", "no SDK: `dotnet` was given something that is not an app (check `arguments`)"),
+        0x8000_8091 => (
+            "LibHostSdkFindFailure",
+            "no SDK: `dotnet` was given something that is not an app (check `arguments`)",
+        ),
         0x8000_8092 => ("LibHostInvalidArgs", "invalid arguments to dotnet"),
         0x8000_8093 => ("InvalidConfigFile", "runtimeconfig.json is invalid"),
-        0x8000_8095 => ("AppHostExeNotBoundFailure", "the apphost is not bound to an app dll"),
-        0x8000_8096 => ("FrameworkMissingFailure", "a framework the app needs is not installed"),
+        0x8000_8095 => (
+            "AppHostExeNotBoundFailure",
+            "the apphost is not bound to an app dll",
+        ),
+        0x8000_8096 => (
+            "FrameworkMissingFailure",
+            "a framework the app needs is not installed",
+        ),
         0x8000_809A => ("AppPathFindFailure", "the app dll to run does not exist"),
-        0x8000_809B => ("SdkResolveFailure", "global.json asks for an SDK that is not installed"),
-        0x8000_809C => ("FrameworkCompatFailure", "two references to one framework cannot be reconciled"),
-        0x8000_809F => ("BundleExtractionFailure", "the single-file bundle is corrupt"),
-        0x8000_80A0 => ("BundleExtractionIOError", "the single-file bundle could not be extracted"),
+        0x8000_809B => (
+            "SdkResolveFailure",
+            "global.json asks for an SDK that is not installed",
+        ),
+        0x8000_809C => (
+            "FrameworkCompatFailure",
+            "two references to one framework cannot be reconciled",
+        ),
+        0x8000_809F => (
+            "BundleExtractionFailure",
+            "the single-file bundle is corrupt",
+        ),
+        0x8000_80A0 => (
+            "BundleExtractionIOError",
+            "the single-file bundle could not be extracted",
+        ),
         _ => return None,
     })
 }
@@ -343,7 +388,11 @@ pub fn framework_missing(output: &str) -> Option<FrameworkMissing> {
     let mut found = Vec::new();
     for line in output.lines() {
         let l = line.trim();
-        for prefix in ["The specified framework '", "The framework '", "Framework: '"] {
+        for prefix in [
+            "The specified framework '",
+            "The framework '",
+            "Framework: '",
+        ] {
             if let Some(rest) = l.strip_prefix(prefix) {
                 if let Some((n, after)) = rest.split_once('\'') {
                     name = n.to_string();
@@ -545,7 +594,10 @@ mod tests {
             code: None,
             signal: Some(6),
         });
-        assert!(d.contains("SIGABRT") && d.contains("unhandled .NET exception"), "{d}");
+        assert!(
+            d.contains("SIGABRT") && d.contains("unhandled .NET exception"),
+            "{d}"
+        );
         assert!(decode_exit(ExitInfo {
             code: Some(0),
             signal: None
@@ -632,9 +684,16 @@ mod tests {
             ModuleVersion::V2,
             &[("ASPNETCORE_URLS".into(), "http://*:5000".into())],
         );
-        assert!(d.message.contains("port 5000") && d.message.contains("23456"), "{}", d.message);
+        assert!(
+            d.message.contains("port 5000") && d.message.contains("23456"),
+            "{}",
+            d.message
+        );
         assert!(d.message.contains("ASPNETCORE_URLS"), "{}", d.message);
         assert_eq!(d.symptom, Some("502.5"));
-        assert!(!d.evidence.iter().any(|(_, v)| v.contains("http://*:5000")), "secret value leaked");
+        assert!(
+            !d.evidence.iter().any(|(_, v)| v.contains("http://*:5000")),
+            "secret value leaked"
+        );
     }
 }

@@ -193,7 +193,12 @@ pub fn new_token(cfg: &LiveConfig) -> String {
 
 /// Builds the plan for one start attempt. `inherited` is this process's environment (the
 /// worker's, in ANCM's terms).
-pub fn plan(cfg: &LiveConfig, inherited: &[(String, String)], port: u16, token: &str) -> LaunchPlan {
+pub fn plan(
+    cfg: &LiveConfig,
+    inherited: &[(String, String)],
+    port: u16,
+    token: &str,
+) -> LaunchPlan {
     let process_path = expand_env(&cfg.process_path, inherited);
     let arguments = expand_env(&cfg.arguments, inherited);
     let program = resolve_program(&process_path, &cfg.app_dir);
@@ -257,7 +262,12 @@ pub fn environment(
         }
         set(&mut table, "ASPNETCORE_IIS_PHYSICAL_PATH", phys, "ancm");
         if !has(&table, "ASPNETCORE_ANCM_HTTPS_PORT") {
-            set(&mut table, "ASPNETCORE_ANCM_HTTPS_PORT", String::new(), "ancm");
+            set(
+                &mut table,
+                "ASPNETCORE_ANCM_HTTPS_PORT",
+                String::new(),
+                "ancm",
+            );
         }
     }
     // Only anonymous authentication exists here (ancm-protocol.md §7.1: send `anonymous;`).
@@ -313,7 +323,12 @@ pub fn environment(
     } else {
         "ancm"
     };
-    set(&mut table, "ASPNETCORE_TOKEN", token.to_string(), token_origin);
+    set(
+        &mut table,
+        "ASPNETCORE_TOKEN",
+        token.to_string(),
+        token_origin,
+    );
 
     // Step 11: walk the inherited block in order, replacing; then append what is left.
     let mut out = Vec::with_capacity(inherited.len() + table.len());
@@ -346,11 +361,7 @@ pub fn environment(
 
 /// `<prefix>_<UTC yyyyMMddHHmmss>_<pid>.log`; `pid` is the supervisor's (ANCM: the w3wp pid), the
 /// prefix is resolved against the app folder (ancm-reference.md §3.1 [SRC S8]).
-pub fn stdout_log_path(
-    cfg: &LiveConfig,
-    now: chrono::DateTime<chrono::Utc>,
-    pid: u32,
-) -> PathBuf {
+pub fn stdout_log_path(cfg: &LiveConfig, now: chrono::DateTime<chrono::Utc>, pid: u32) -> PathBuf {
     let prefix = native_path(&expand_env(&cfg.stdout_log_file, &inherited_env()));
     let prefix = if prefix.is_absolute() {
         prefix
@@ -530,7 +541,10 @@ mod tests {
         ];
         let inherited = vec![
             ("HOME".to_string(), "/h".to_string()),
-            ("ASPNETCORE_ENVIRONMENT".to_string(), "Production".to_string()),
+            (
+                "ASPNETCORE_ENVIRONMENT".to_string(),
+                "Production".to_string(),
+            ),
         ];
         let (env, shown) = environment(&c, &inherited, 23456, "tok");
         assert_eq!(get(&env, "ASPNETCORE_APPL_PATH"), Some("/"));
@@ -539,15 +553,23 @@ mod tests {
         assert_eq!(get(&env, "ASPNETCORE_PORT"), Some("23456"));
         assert_eq!(get(&env, "ASPNETCORE_TOKEN"), Some("tok"));
         assert_eq!(get(&env, "ASPNETCORE_IIS_HTTPAUTH"), Some("anonymous;"));
-        assert_eq!(get(&env, "ASPNETCORE_IIS_WEBSOCKETS_SUPPORTED"), Some("true"));
+        assert_eq!(
+            get(&env, "ASPNETCORE_IIS_WEBSOCKETS_SUPPORTED"),
+            Some("true")
+        );
         assert_eq!(
             get(&env, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"),
             Some(";Microsoft.AspNetCore.Server.IISIntegration")
         );
         // The inherited variable keeps its place in the block.
         assert_eq!(env[1].0, "ASPNETCORE_ENVIRONMENT");
-        assert!(shown.iter().any(|v| v.name == "MY_SETTING" && v.origin == "web.config"));
-        assert_eq!(env.iter().filter(|(k, _)| k == "ASPNETCORE_PORT").count(), 1);
+        assert!(shown
+            .iter()
+            .any(|v| v.name == "MY_SETTING" && v.origin == "web.config"));
+        assert_eq!(
+            env.iter().filter(|(k, _)| k == "ASPNETCORE_PORT").count(),
+            1
+        );
     }
 
     #[test]
@@ -571,7 +593,10 @@ mod tests {
         c.env = vec![("X".into(), "config".into())];
         let inherited = vec![
             ("X".to_string(), "worker".to_string()),
-            ("ANCM_PREFER_ENVIRONMENT_VARIABLES".to_string(), "true".to_string()),
+            (
+                "ANCM_PREFER_ENVIRONMENT_VARIABLES".to_string(),
+                "true".to_string(),
+            ),
         ];
         let (env, _) = environment(&c, &inherited, 20000, "t");
         assert_eq!(get(&env, "X"), Some("worker"));
@@ -582,7 +607,10 @@ mod tests {
         let mut c = cfg();
         c.env = vec![("ASPNETCORE_HOSTINGSTARTUPASSEMBLIES".into(), "Mine".into())];
         let (env, _) = environment(&c, &[], 20000, "t");
-        assert_eq!(get(&env, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"), Some("Mine"));
+        assert_eq!(
+            get(&env, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"),
+            Some("Mine")
+        );
     }
 
     #[test]
@@ -622,7 +650,10 @@ mod tests {
             resolve_program(r".\App.exe", dir.path()),
             dir.path().join("./App.exe")
         );
-        assert_eq!(resolve_program("dotnet", dir.path()), PathBuf::from("dotnet"));
+        assert_eq!(
+            resolve_program("dotnet", dir.path()),
+            PathBuf::from("dotnet")
+        );
         assert_eq!(
             resolve_program("%X%\\dotnet", dir.path()),
             native_path("%X%\\dotnet")

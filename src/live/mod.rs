@@ -227,6 +227,9 @@ mod tests {
             ModuleVersion::from_modules_attribute(Some("AspNetCoreModuleV2")),
             ModuleVersion::V2
         );
-        assert_eq!(ModuleVersion::from_modules_attribute(None), ModuleVersion::V2);
+        assert_eq!(
+            ModuleVersion::from_modules_attribute(None),
+            ModuleVersion::V2
+        );
     }
 }

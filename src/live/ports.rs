@@ -61,9 +61,7 @@ pub struct Listener {
 /// Whether anything listens on `port` over IPv4 (any local address).
 pub fn ipv4_listening(port: u16) -> bool {
     if cfg!(target_os = "linux") {
-        return tcp_listeners()
-            .iter()
-            .any(|l| l.port == port && !l.ipv6);
+        return tcp_listeners().iter().any(|l| l.port == port && !l.ipv6);
     }
     connect_probe(port)
 }
@@ -281,7 +279,10 @@ mod tests {
         assert_eq!(port_state(port, me), PortState::Ours { pid: Some(me) });
         assert!(tree_listeners(me).iter().any(|o| o.port == port));
         // An unrelated process (a child of ours, without our socket) does not own it.
-        let mut other = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut other = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         assert_eq!(port_state(port, other.id()), PortState::Foreign);
         other.kill().unwrap();
         other.wait().unwrap();

@@ -71,9 +71,13 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     let module = cfg.module;
     let config_env = cfg.env.clone();
     let bus = EventBus::new(opts.show_secrets);
-    let session = Session::start(cfg, bus.clone(), "127.0.0.1:0".parse().map_err(|_| "bad address")?)
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+    let session = Session::start(
+        cfg,
+        bus.clone(),
+        "127.0.0.1:0".parse().map_err(|_| "bad address")?,
+    )
+    .await
+    .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
     let url = format!("http://{}/", session.addr);
     let client = reqwest::Client::builder()
         .no_proxy()
@@ -107,9 +111,9 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
         _ => None,
     }) {
         findings.push(
-            Finding::warning(format!(
-                "`app_offline.htm` is in the app folder: every request gets 503 with its content, so the probe did not start the app"
-            ))
+            Finding::warning(
+                "`app_offline.htm` is in the app folder: every request gets 503 with its content, so the probe did not start the app",
+            )
             .evidence("file", p)
             .symptom("503")
             .fix("delete `app_offline.htm` when the deployment is finished"),
@@ -294,7 +298,10 @@ impl Spinner {
             let frames = ['|', '/', '-', '\\'];
             let mut i = 0;
             while !s.load(Ordering::SeqCst) {
-                eprint!("\r{} live probe: starting the app as ANCM would…", frames[i % 4]);
+                eprint!(
+                    "\r{} live probe: starting the app as ANCM would…",
+                    frames[i % 4]
+                );
                 let _ = std::io::stderr().flush();
                 i += 1;
                 std::thread::sleep(Duration::from_millis(120));

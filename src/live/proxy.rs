@@ -215,7 +215,11 @@ impl Proxy {
     }
 
     /// One request, start to finish.
-    pub async fn handle(&self, mut req: Request<Incoming>, remote: SocketAddr) -> Response<ProxyBody> {
+    pub async fn handle(
+        &self,
+        mut req: Request<Incoming>,
+        remote: SocketAddr,
+    ) -> Response<ProxyBody> {
         let t0 = Instant::now();
         let method = req.method().to_string();
         let path = req
@@ -283,7 +287,8 @@ impl Proxy {
                 return self.answer(ErrorAnswer::Upstream { error, exit }, log);
             }
         };
-        self.relay_response(resp, client_upgrade, &backend, log).await
+        self.relay_response(resp, client_upgrade, &backend, log)
+            .await
     }
 
     async fn relay_response(
@@ -360,7 +365,9 @@ impl Proxy {
         log.error = match &a {
             ErrorAnswer::Start(f) => Some(f.reason()),
             ErrorAnswer::Upstream { error, exit } => Some(match (error, exit) {
-                (UpstreamError::Timeout(t), _) => format!("no answer within requestTimeout ({} s)", t.as_secs()),
+                (UpstreamError::Timeout(t), _) => {
+                    format!("no answer within requestTimeout ({} s)", t.as_secs())
+                }
                 (UpstreamError::Connect(d), Some(x)) | (UpstreamError::Reset(d), Some(x)) => {
                     format!("{d} (the app exited: {x})")
                 }
@@ -405,10 +412,31 @@ fn classify(e: &hyper_util::client::legacy::Error) -> UpstreamError {
 
 /// Headers ANCM replaces ("last wins") instead of appending (§4.6, `responseheaderhash.cpp`).
 const SINGLE_VALUE: &[&str] = &[
-    "cache-control", "keep-alive", "pragma", "trailer", "upgrade", "via", "warning", "allow",
-    "content-length", "content-type", "content-encoding", "content-language", "content-location",
-    "content-md5", "content-range", "expires", "last-modified", "accept-ranges", "age", "etag",
-    "location", "proxy-authenticate", "retry-after", "server", "vary",
+    "cache-control",
+    "keep-alive",
+    "pragma",
+    "trailer",
+    "upgrade",
+    "via",
+    "warning",
+    "allow",
+    "content-length",
+    "content-type",
+    "content-encoding",
+    "content-language",
+    "content-location",
+    "content-md5",
+    "content-range",
+    "expires",
+    "last-modified",
+    "accept-ranges",
+    "age",
+    "etag",
+    "location",
+    "proxy-authenticate",
+    "retry-after",
+    "server",
+    "vary",
 ];
 
 /// Response headers as ANCM relays them: Date and Connection dropped (IIS writes its own),
@@ -418,10 +446,10 @@ pub fn rewrite_response_headers(h: &mut HeaderMap) {
     h.remove(header::DATE);
     h.remove(header::CONNECTION);
     h.remove(HeaderName::from_static("keep-alive"));
-    if h
-        .get(header::TRANSFER_ENCODING)
-        .is_some_and(|v| v.to_str().is_ok_and(|s| s.to_ascii_lowercase().contains("chunked")))
-    {
+    if h.get(header::TRANSFER_ENCODING).is_some_and(|v| {
+        v.to_str()
+            .is_ok_and(|s| s.to_ascii_lowercase().contains("chunked"))
+    }) {
         h.remove(header::TRANSFER_ENCODING);
     }
     for name in SINGLE_VALUE {
@@ -474,7 +502,8 @@ pub fn rewrite_request_headers(
     }
     h.insert(
         HeaderName::from_static("ms-aspnetcore-token"),
-        HeaderValue::from_str(token).map_err(|_| "token is not a valid header value".to_string())?,
+        HeaderValue::from_str(token)
+            .map_err(|_| "token is not a valid header value".to_string())?,
     );
     let client = match remote {
         SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
@@ -540,7 +569,9 @@ impl Drop for RequestLog {
         let error = match (&self.error, self.done) {
             (Some(e), _) => Some(e.clone()),
             (None, true) => None,
-            (None, false) => Some("the response did not complete (client gone or app reset)".into()),
+            (None, false) => {
+                Some("the response did not complete (client gone or app reset)".into())
+            }
         };
         self.bus.emit(Event::Request {
             method: std::mem::take(&mut self.method),
@@ -594,8 +625,10 @@ impl Body for Relay {
                         .sleep
                         .get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
                     if s.as_mut().poll(cx).is_ready() {
-                        this.log.error =
-                            Some(format!("no data from the app within requestTimeout ({} s)", t.as_secs()));
+                        this.log.error = Some(format!(
+                            "no data from the app within requestTimeout ({} s)",
+                            t.as_secs()
+                        ));
                         return Poll::Ready(Some(Err("requestTimeout expired".into())));
                     }
                 }
@@ -736,9 +769,14 @@ mod tests {
         );
         assert_eq!((s.as_u16(), sub), (502, Some(3)));
         assert!(String::from_utf8_lossy(&body).contains("0x80072ee2"));
-        let (s, _, ctype, body) =
-            error_answer(&ErrorAnswer::Offline(Arc::new(b"<b>down</b>".to_vec())), &cfg);
-        assert_eq!((s.as_u16(), ctype, &body[..]), (503, "text/html", &b"<b>down</b>"[..]));
+        let (s, _, ctype, body) = error_answer(
+            &ErrorAnswer::Offline(Arc::new(b"<b>down</b>".to_vec())),
+            &cfg,
+        );
+        assert_eq!(
+            (s.as_u16(), ctype, &body[..]),
+            (503, "text/html", &b"<b>down</b>"[..])
+        );
         let mut v1 = cfg.clone();
         v1.module = ModuleVersion::V1;
         let (_, _, _, body) = error_answer(

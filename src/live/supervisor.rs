@@ -199,10 +199,7 @@ impl Supervisor {
                 }
             }
         }
-        let f = last.unwrap_or(StartFailure::NoFreePort {
-            low: 0,
-            high: 0,
-        });
+        let f = last.unwrap_or(StartFailure::NoFreePort { low: 0, high: 0 });
         self.bus.emit(Event::StartFailed { reason: f.reason() });
         Err(f)
     }
@@ -329,7 +326,10 @@ impl Supervisor {
                 let _ = exit_tx.send(Some(exit));
             });
         }
-        match self.post_start_check(pid, port, started, exit_rx.clone(), &capture).await {
+        match self
+            .post_start_check(pid, port, started, exit_rx.clone(), &capture)
+            .await
+        {
             Ok(listener_pid) => {
                 ready.store(true, Ordering::SeqCst);
                 self.bus.emit(Event::Ready {

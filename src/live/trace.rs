@@ -216,7 +216,12 @@ pub fn human_line(e: &Stamped, color: bool) -> String {
         ),
         Event::Note { message } => ("note", message.clone(), "yellow"),
     };
-    format!("{} {:<8} {}", paint(t, "dim"), paint(kind.to_string(), c), text)
+    format!(
+        "{} {:<8} {}",
+        paint(t, "dim"),
+        paint(kind.to_string(), c),
+        text
+    )
 }
 
 fn important(e: &Event) -> bool {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 const USAGE: &str = "ancm-testapp [--crash-at-start] [--exit-code N] [--exit0] [--listen-port N] \
 [--hang] [--slow-start MS] [--crash-after N] [--ignore-shutdown] [--child-listener] \
-[--no-token-check] [--print TEXT] [--eprint TEXT]";
+[--no-token-check] [--token T] [--print TEXT] [--eprint TEXT]";
 
 #[derive(Default, Clone)]
 struct Opts {
@@ -30,6 +30,8 @@ struct Opts {
     no_token_check: bool,
     print: Vec<String>,
     eprint: Vec<String>,
+    /// Use this pairing token instead of `ASPNETCORE_TOKEN` (an app whose config overrides it).
+    token: Option<String>,
 }
 
 fn parse_args() -> Opts {
@@ -57,6 +59,7 @@ fn parse_args() -> Opts {
             "--child-listener" => o.child_listener = true,
             "--no-token-check" => o.no_token_check = true,
             "--print" => o.print.extend(args.next()),
+            "--token" => o.token = args.next(),
             "--eprint" => o.eprint.extend(args.next()),
             other => {
                 eprintln!("unknown argument `{other}`\nusage: {USAGE}");
@@ -102,7 +105,9 @@ fn main() {
     if opts.slow_start_ms > 0 {
         std::thread::sleep(Duration::from_millis(opts.slow_start_ms));
     }
-    let env_port = std::env::var("ASPNETCORE_PORT").ok().filter(|p| !p.is_empty());
+    let env_port = std::env::var("ASPNETCORE_PORT")
+        .ok()
+        .filter(|p| !p.is_empty());
     let port: u16 = match (opts.listen_port, env_port) {
         (Some(p), _) => p,
         (None, Some(p)) => p.parse().unwrap_or(5000),
@@ -120,7 +125,10 @@ fn main() {
     println!("Now listening on: http://127.0.0.1:{bound}");
     println!("Application started. Press Ctrl+C to shut down.");
     let app = Arc::new(App {
-        token: std::env::var("ASPNETCORE_TOKEN").unwrap_or_default(),
+        token: opts
+            .token
+            .clone()
+            .unwrap_or_else(|| std::env::var("ASPNETCORE_TOKEN").unwrap_or_default()),
         appl_path: std::env::var("ASPNETCORE_APPL_PATH").unwrap_or_else(|_| "/".into()),
         served: AtomicU64::new(0),
         opts,
@@ -164,7 +172,11 @@ fn run_launcher() -> ! {
         .collect();
     match std::process::Command::new(exe).args(&args).spawn() {
         Ok(mut child) => {
-            println!("launcher {} started server {}", std::process::id(), child.id());
+            println!(
+                "launcher {} started server {}",
+                std::process::id(),
+                child.id()
+            );
             let code = child.wait().ok().and_then(|s| s.code()).unwrap_or(1);
             std::process::exit(code)
         }
@@ -396,12 +408,18 @@ fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
             "/status" => {
                 read_body(&mut r, &req, |_| Ok(()))?;
                 let code = query_num(&req.target, "code").unwrap_or(200);
-                respond(&mut w, &format!("{code} Custom Reason"), "text/plain", b"status")?;
+                respond(
+                    &mut w,
+                    &format!("{code} Custom Reason"),
+                    "text/plain",
+                    b"status",
+                )?;
                 true
             }
-            "/ws" if req
-                .header("upgrade")
-                .is_some_and(|u| u.eq_ignore_ascii_case("websocket")) =>
+            "/ws"
+                if req
+                    .header("upgrade")
+                    .is_some_and(|u| u.eq_ignore_ascii_case("websocket")) =>
             {
                 let key = req.header("sec-websocket-key").unwrap_or("").to_string();
                 let accept = websocket_accept(&key);
@@ -567,8 +585,16 @@ fn base64(data: &[u8]) -> String {
             | *c.get(2).unwrap_or(&0) as u32;
         s.push(T[(n >> 18) as usize & 63] as char);
         s.push(T[(n >> 12) as usize & 63] as char);
-        s.push(if c.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        s.push(if c.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        s.push(if c.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        s.push(if c.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     s
 }
