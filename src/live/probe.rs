@@ -52,8 +52,9 @@ pub fn probe(cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
     let spinner = opts.spinner.then(Spinner::start);
     let findings = rt.block_on(run(cfg, opts));
     drop(spinner);
+    // Dropping the runtime drops the session's tasks; every process group they held is killed
+    // by its guard. (Not `kill_all`: other probes in this process may be running.)
     rt.shutdown_timeout(Duration::from_secs(2));
-    super::process::kill_all();
     match findings {
         Ok(f) => vec![CheckResult::from_findings(PROBE_CHECK_ID, title, f)],
         Err(reason) => vec![CheckResult::skipped(PROBE_CHECK_ID, title, reason)],

@@ -1,0 +1,111 @@
+//! `doctor`'s bounded live probe against the real `ancm-testapp`: each misbehaviour becomes one
+//! `live-probe` result with the right verdict, explanation and IIS symptom — quickly.
+#[path = "live_helpers.rs"]
+mod helpers;
+
+use ancm_doctor::deployment::web_config::HostingModel;
+use ancm_doctor::diagnostic::{CheckResult, Level, Outcome};
+use ancm_doctor::live::{probe, ProbeOptions, PROBE_CHECK_ID};
+use helpers::*;
+use std::time::{Duration, Instant};
+
+fn run(cfg: ancm_doctor::live::LiveConfig) -> (CheckResult, Duration) {
+    let t = Instant::now();
+    let mut r = probe(cfg, ProbeOptions::default());
+    let took = t.elapsed();
+    assert_eq!(r.len(), 1);
+    let r = r.remove(0);
+    assert_eq!(r.id, PROBE_CHECK_ID);
+    (r, took)
+}
+
+fn all_text(r: &CheckResult) -> String {
+    serde_json::to_string(r).unwrap()
+}
+
+#[test]
+fn healthy_app_passes_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, _) = run(config(dir.path(), ""));
+    assert_eq!(r.outcome, Outcome::Pass, "{r:#?}");
+    assert!(r.findings[0].message.contains("answered `GET /` with 200"), "{r:#?}");
+}
+
+#[test]
+fn wrong_port_is_named_in_about_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "--listen-port 0");
+    cfg.startup_time_limit = Duration::from_secs(60);
+    let (r, took) = run(cfg);
+    assert!(took < Duration::from_secs(10), "took {took:?} (startupTimeLimit is 60 s)");
+    assert_eq!(r.outcome, Outcome::Fail);
+    let f = &r.findings[0];
+    assert!(f.message.contains("instead of the port ANCM assigned"), "{}", f.message);
+    assert_eq!(f.symptom.as_deref(), Some("502.5"));
+}
+
+#[test]
+fn crash_is_explained_with_the_exception_and_the_symptom_per_hosting_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, took) = run(config(dir.path(), "--crash-at-start"));
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_eq!(r.outcome, Outcome::Fail);
+    let f = &r.findings[0];
+    assert!(
+        f.message.contains("unhandled `System.InvalidOperationException`"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.symptom.as_deref(), Some("502.5"));
+    assert!(all_text(&r).contains("SIGABRT"));
+
+    let mut inproc = config(dir.path(), "--crash-at-start");
+    inproc.hosting_model = HostingModel::InProcess;
+    let (r, _) = run(inproc);
+    assert_eq!(r.findings[0].symptom.as_deref(), Some("500.30"));
+}
+
+#[test]
+fn hang_is_502_3_bounded_by_the_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "--hang");
+    cfg.request_timeout = Some(Duration::from_secs(2));
+    let (r, took) = run(cfg);
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_eq!(r.outcome, Outcome::Fail);
+    assert_eq!(r.findings[0].symptom.as_deref(), Some("502.3"));
+    assert!(r.findings[0].message.contains("never answered"), "{r:#?}");
+}
+
+#[test]
+fn ignoring_shutdown_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "--ignore-shutdown");
+    cfg.shutdown_time_limit = Duration::from_secs(1);
+    let (r, _) = run(cfg);
+    assert_eq!(r.outcome, Outcome::Warn, "{r:#?}");
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.level == Level::Warning && f.message.contains("did not stop within shutdownTimeLimit")));
+}
+
+#[test]
+fn app_offline_is_reported_without_starting_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app_offline.htm"), "down").unwrap();
+    let (r, _) = run(config(dir.path(), "--crash-at-start"));
+    assert_eq!(r.outcome, Outcome::Warn);
+    assert_eq!(r.findings[0].symptom.as_deref(), Some("503"));
+}
+
+#[test]
+fn secrets_do_not_leak_into_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "--crash-at-start --eprint topsecret-value-123");
+    cfg.env = vec![("DB_PASSWORD".into(), "topsecret-value-123".into())];
+    let (r, _) = run(cfg);
+    let text = all_text(&r);
+    assert!(!text.contains("topsecret-value-123"), "{text}");
+    assert!(text.contains("***"), "{text}");
+}
