@@ -28,7 +28,10 @@ fn healthy_app_passes_with_a_note() {
     let dir = tempfile::tempdir().unwrap();
     let (r, _) = run(config(dir.path(), ""));
     assert_eq!(r.outcome, Outcome::Pass, "{r:#?}");
-    assert!(r.findings[0].message.contains("answered `GET /` with 200"), "{r:#?}");
+    assert!(
+        r.findings[0].message.contains("answered `GET /` with 200"),
+        "{r:#?}"
+    );
 }
 
 #[test]
@@ -37,10 +40,17 @@ fn wrong_port_is_named_in_about_a_second() {
     let mut cfg = config(dir.path(), "--listen-port 0");
     cfg.startup_time_limit = Duration::from_secs(60);
     let (r, took) = run(cfg);
-    assert!(took < Duration::from_secs(10), "took {took:?} (startupTimeLimit is 60 s)");
+    assert!(
+        took < Duration::from_secs(10),
+        "took {took:?} (startupTimeLimit is 60 s)"
+    );
     assert_eq!(r.outcome, Outcome::Fail);
     let f = &r.findings[0];
-    assert!(f.message.contains("instead of the port ANCM assigned"), "{}", f.message);
+    assert!(
+        f.message.contains("instead of the port ANCM assigned"),
+        "{}",
+        f.message
+    );
     assert_eq!(f.symptom.as_deref(), Some("502.5"));
 }
 
@@ -52,7 +62,8 @@ fn crash_is_explained_with_the_exception_and_the_symptom_per_hosting_model() {
     assert_eq!(r.outcome, Outcome::Fail);
     let f = &r.findings[0];
     assert!(
-        f.message.contains("unhandled `System.InvalidOperationException`"),
+        f.message
+            .contains("unhandled `System.InvalidOperationException`"),
         "{}",
         f.message
     );
@@ -84,10 +95,8 @@ fn ignoring_shutdown_is_a_warning() {
     cfg.shutdown_time_limit = Duration::from_secs(1);
     let (r, _) = run(cfg);
     assert_eq!(r.outcome, Outcome::Warn, "{r:#?}");
-    assert!(r
-        .findings
-        .iter()
-        .any(|f| f.level == Level::Warning && f.message.contains("did not stop within shutdownTimeLimit")));
+    assert!(r.findings.iter().any(|f| f.level == Level::Warning
+        && f.message.contains("did not stop within shutdownTimeLimit")));
 }
 
 #[test]
