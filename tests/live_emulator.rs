@@ -680,3 +680,42 @@ async fn missing_program_is_a_create_process_failure() {
     assert_eq!(live.count(|e| matches!(e, Event::SpawnFailed { .. })), 2);
     live.stop().await;
 }
+
+/// Something else holds the port web.config assigns: V2 refuses it (502.5, ERROR_CREATE_FAILED);
+/// V1 never checked the owner and forwarded to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_listener_on_the_port_is_refused_by_v2_and_used_by_v1() {
+    let foreign = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = foreign.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in foreign.incoming().flatten() {
+            let mut s = s;
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "");
+    cfg.env = vec![("ASPNETCORE_PORT".into(), port.to_string())];
+    let mut v2 = Live::start(cfg.clone()).await;
+    let r = client().get(format!("{}/", v2.url)).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    assert!(
+        v2.count(|e| matches!(e, Event::AttemptFailed { hresult, .. } if hresult == "0x8007065f"))
+            >= 1
+    );
+    v2.stop().await;
+
+    cfg.module = ModuleVersion::V1;
+    let mut v1 = Live::start(cfg).await;
+    let r = client().get(format!("{}/", v1.url)).send().await.unwrap();
+    assert_eq!(r.status(), 418, "V1 forwarded to the foreign listener");
+    assert!(
+        v1.count(|e| matches!(e, Event::Note { message } if message.contains("V1 does not check")))
+            == 1
+    );
+    v1.stop().await;
+}

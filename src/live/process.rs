@@ -79,6 +79,7 @@ pub fn spawn(
             });
         }
     }
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut pipe_reader: Option<std::fs::File> = None;
     match output {
         OutputMode::Discard => {

@@ -389,6 +389,14 @@ impl Supervisor {
             }
             match ports::port_state(port, pid) {
                 PortState::Ours { pid: owner } => return Ok(owner.unwrap_or(pid)),
+                PortState::Foreign if self.cfg.module == ModuleVersion::V1 => {
+                    // V1 only asked whether the port listens, not who owns it (§9 [SRC]): it
+                    // forwards to whoever holds the port.
+                    self.bus.emit(Event::Note {
+                        message: format!("another process listens on the assigned port {port}; ANCM V1 does not check the owner and forwards requests to it"),
+                    });
+                    return Ok(0);
+                }
                 PortState::Foreign => return Err(StartFailure::ForeignListener { port }),
                 PortState::Free => {}
             }
