@@ -105,6 +105,26 @@ pub fn decode_exit_code(code: i64, os: ExitOs) -> Vec<Explanation> {
     out
 }
 
+/// Readings of how a child process ended, as `std::process` reports it: killed by a signal
+/// (Unix), or an exit code decoded for the OS ancm runs on. Most likely reading first.
+pub fn decode_process_exit(status: std::process::ExitStatus) -> Vec<Explanation> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let sig = u8::try_from(sig).unwrap_or(u8::MAX);
+            return match decode_signal(sig) {
+                Some(e) => vec![e],
+                None => vec![plain_exit_code(128 + i64::from(sig), ExitOs::Unix)],
+            };
+        }
+    }
+    match status.code() {
+        Some(code) => decode_exit_code(i64::from(code), ExitOs::current()),
+        None => Vec::new(),
+    }
+}
+
 /// Every reading of a number a user typed: a 32-bit code in any notation, a Win32 error number,
 /// a Unix exit byte, or a plain exit code.
 pub(crate) fn explain_number(n: i64) -> Vec<Explanation> {
@@ -172,19 +192,11 @@ fn known_u32(v: u32) -> Vec<Explanation> {
         .collect()
 }
 
-/// Readings of a Unix exit status byte: a signal (128+N) and/or a .NET host code's low byte.
+/// Readings of a Unix exit status byte: a .NET host code's low byte first (the process exited
+/// with it), then the shell convention 128+N (a launcher script or shell reporting a child killed
+/// by signal N). A process ancm itself saw killed is decoded by [`decode_process_exit`] instead.
 fn exit_byte_readings(b: u8) -> Vec<Explanation> {
     let mut out = Vec::new();
-    if b > 128 {
-        if let Some(mut e) = decode_signal(b - 128) {
-            e.reading = Some(format!(
-                "exit status {b} = 128 + {}: killed by {}",
-                b - 128,
-                e.name
-            ));
-            out.push(e);
-        }
-    }
     if let Some(c) = host_status::by_low_byte(b) {
         let mut e = host_status::explanation(c);
         e.reading = Some(format!(
@@ -192,6 +204,16 @@ fn exit_byte_readings(b: u8) -> Vec<Explanation> {
             c.value
         ));
         out.push(e);
+    }
+    if b > 128 {
+        if let Some(mut e) = decode_signal(b - 128) {
+            e.reading = Some(format!(
+                "exit status {b} = 128 + {}: a shell or launcher reporting a child killed by {}",
+                b - 128,
+                e.name
+            ));
+            out.push(e);
+        }
     }
     out
 }
@@ -251,9 +273,9 @@ mod tests {
     }
 
     #[test]
-    fn unix_137_is_sigkill_or_coreclr_init() {
+    fn unix_137_is_coreclr_init_or_sigkill() {
         let r = decode_exit_code(137, ExitOs::Unix);
-        assert_eq!(codes(&r), ["SIGKILL", "0x80008089", "exit code 137"]);
+        assert_eq!(codes(&r), ["0x80008089", "SIGKILL", "exit code 137"]);
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod parse;
 pub use ancm_versions::{
     ancm_releases, min_ancm_for_aspnetcore, AncmRelease, ModuleVersion, ModuleVersionError,
 };
-pub use exit::{decode_exit_code, decode_signal, ExitOs};
+pub use exit::{decode_exit_code, decode_process_exit, decode_signal, ExitOs};
 
 use serde::Serialize;
 
