@@ -3,9 +3,11 @@
 //!
 //! Defaults and ranges come from ANCM's schema (`aspnetcore_schema_v2.xml`), see
 //! `shared/reference/ancm-reference.md` §1.1.
+mod expand;
 mod parse;
 
-pub use parse::{parse, read};
+pub use expand::expand_env;
+pub use parse::{parse, read, MAX_WEB_CONFIG_BYTES};
 
 use crate::diagnostic::Location;
 use std::path::PathBuf;
@@ -85,6 +87,9 @@ pub struct AspNetCoreSection {
     pub disable_start_up_error_page: Option<Located<String>>,
     pub environment_variables: Vec<EnvironmentVariable>,
     pub handler_settings: Vec<HandlerSetting>,
+    /// Attributes the schema does not define (names are case-sensitive: `ProcessPath` is one);
+    /// IIS answers 500.19 "Unrecognized attribute". Spans point at the name.
+    pub unknown_attributes: Vec<Located<String>>,
 }
 
 /// The whole file.
@@ -94,10 +99,18 @@ pub struct WebConfig {
     pub encoding: TextEncoding,
     /// The decoded text, for snippets.
     pub text: String,
-    /// Set when `system.webServer` sits inside a `<location>` element.
+    /// Set when `system.webServer` sits inside a `<location>` element (path `.`, empty or absent).
     pub location: Option<LocationElement>,
+    /// `<location>` elements for other paths: they do not configure this app and are not read.
+    pub other_locations: Vec<LocationElement>,
+    /// Effective handlers after `<add>`, `<remove>`, `<clear/>` in document order. A name added
+    /// twice stays twice (IIS rejects that with 500.19).
     pub handlers: Vec<Handler>,
     pub aspnetcore: Option<AspNetCoreSection>,
+    /// A section defined a second time for this app (`system.webServer/aspNetCore`,
+    /// `system.webServer/handlers`), at the second occurrence; IIS answers 500.19. The second
+    /// `aspNetCore` is not read.
+    pub duplicate_sections: Vec<Located<String>>,
 }
 
 impl WebConfig {
