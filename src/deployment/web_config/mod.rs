@@ -319,21 +319,24 @@ pub fn parse_timespan(text: &str) -> Option<u64> {
 /// Why web.config could not be read as XML. Each variant names the file (and position when known).
 #[derive(Debug, Error)]
 pub enum WebConfigError {
-    #[error("{}: no such file", path.display())]
+    #[error("{}: no such file", crate::deployment::shown(path))]
     NotFound { path: PathBuf },
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", crate::deployment::shown(path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}: {size} bytes is larger than IIS accepts ({limit} bytes)", path.display())]
+    #[error(
+        "{}: {size} bytes is larger than IIS accepts ({limit} bytes)",
+        crate::deployment::shown(path)
+    )]
     TooLarge {
         path: PathBuf,
         size: u64,
         limit: u64,
     },
-    #[error("{}:{line}:{column}: {message}", path.display())]
+    #[error("{}:{line}:{column}: {message}", crate::deployment::shown(path))]
     Malformed {
         path: PathBuf,
         line: u32,
