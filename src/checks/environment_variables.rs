@@ -70,7 +70,13 @@ fn url_has_password(value: &str) -> bool {
 
 /// Where the variable's value is, with the value masked in the snippet.
 fn value_location(wc: &WebConfig, v: &EnvironmentVariable) -> Location {
-    wc.location(v.value.span).redact(&v.value.value)
+    let loc = wc.location(v.value.span);
+    if v.value.value.is_empty() || loc.len == 0 {
+        return loc;
+    }
+    // The caret then underlines the mask, not the width of the hidden value.
+    loc.redact(&v.value.value)
+        .with_len(crate::diagnostic::REDACTED.chars().count() as u32)
 }
 
 impl Check for EnvironmentVariables {
@@ -234,6 +240,7 @@ mod tests {
             assert!(!x.message.contains("Hunter2"));
             let snippet = x.location.as_ref().unwrap().source_line.as_deref().unwrap();
             assert!(!snippet.contains("Hunter2"), "{snippet}");
+            assert_eq!(x.location.as_ref().unwrap().len, 3, "caret under `***`");
             assert!(x
                 .evidence
                 .iter()

@@ -68,8 +68,8 @@ fn publish_would_write(launch: Launch, app: &str, rest: &str) -> String {
     } else {
         format!("{dll} {rest}")
     };
-    let dotnet = format!(r#"processPath="dotnet" arguments="{dotnet_args}""#);
-    let exe = format!(r#"processPath=".\{app}.exe" arguments="{rest}""#);
+    let dotnet = format!(r#"`processPath="dotnet" arguments="{dotnet_args}"`"#);
+    let exe = format!(r#"`processPath=".\{app}.exe" arguments="{rest}"`"#);
     match launch {
         Launch::Dotnet => dotnet,
         Launch::Exe => exe,
@@ -118,7 +118,13 @@ impl Check for LauncherPlaceholders {
         let fix = publish_would_write(launch_of(layout), app, &rest);
         // In-process start failures are 500.0; out-of-process (and V1) ones 502.5
         // (ancm-reference.md §1.4, publish-iis.md §4).
+        let v1 = wc.aspnetcore_handler().is_some_and(|h| {
+            h.modules
+                .as_ref()
+                .is_some_and(|m| m.value.trim().eq_ignore_ascii_case("AspNetCoreModule"))
+        });
         let symptom = match s.hosting_model() {
+            _ if v1 => "502.5",
             Ok(HostingModel::InProcess) => "500.0",
             Ok(HostingModel::OutOfProcess) => "502.5",
             Err(_) => "500.0",
@@ -215,6 +221,13 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains(r#"processPath=".\App.exe" arguments="""#));
+    }
+
+    #[test]
+    fn v1_module_is_out_of_process_whatever_hosting_model_says() {
+        let wc = healthy_with(PUBLISHED, VS).replace("AspNetCoreModuleV2", "AspNetCoreModule");
+        let f = findings(&LauncherPlaceholders, &app(Some(&wc)));
+        assert_eq!(f[0].symptom.as_deref(), Some("502.5"));
     }
 
     #[test]
