@@ -117,20 +117,21 @@ fn ancm_values(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding>) {
                 .fix("set `hostingModel=\"inprocess\"` or `hostingModel=\"outofprocess\"`"),
         );
     }
-    // `processPath` is read with GetRequiredString: absent or empty fails [SRC S3].
+    // `processPath` is read with GetRequiredString, which fails when it is absent or empty:
+    // "Attribute 'processPath' is required." [SRC S3 ShimOptions.cpp, ConfigurationSection.cpp].
     match &s.process_path {
         None => f.push(
             Finding::error("`aspNetCore` has no `processPath`: ANCM cannot load its configuration")
                 .at(wc.location(s.span))
                 .symptom("500.0")
-                .evidence("event 1034", "Could not load configuration")
+                .evidence("event 1034", "Could not load configuration. Exception message: Attribute 'processPath' is required.")
                 .fix(r#"add `processPath="dotnet" arguments=".\App.dll"` (framework-dependent) or `processPath=".\App.exe"`"#),
         ),
-        Some(p) if p.value.trim().is_empty() => f.push(
+        Some(p) if p.value.is_empty() => f.push(
             Finding::error("`processPath` is empty: ANCM cannot load its configuration")
                 .at(wc.location(p.span))
                 .symptom("500.0")
-                .evidence("event 1034", "Could not load configuration")
+                .evidence("event 1034", "Could not load configuration. Exception message: Attribute 'processPath' is required.")
                 .fix(r#"set `processPath="dotnet"` (with `arguments=".\App.dll"`) or `processPath=".\App.exe"`"#),
         ),
         Some(_) => {}
@@ -236,10 +237,24 @@ mod tests {
         assert_eq!(f[0].symptom.as_deref(), Some("500.0"));
         let f = run(&healthy_with(
             r#"processPath="dotnet""#,
-            r#"processPath=" ""#,
+            r#"processPath="""#,
         ));
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn empty_hosting_model_is_out_of_process_but_padded_is_unknown() {
+        assert!(run(&healthy_with(
+            r#"hostingModel="inprocess""#,
+            r#"hostingModel="""#
+        ))
+        .is_empty());
+        let f = run(&healthy_with(
+            r#"hostingModel="inprocess""#,
+            r#"hostingModel=" inprocess""#,
+        ));
+        assert_eq!(f[0].symptom.as_deref(), Some("500.0"));
     }
 
     #[test]

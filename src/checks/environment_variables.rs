@@ -115,15 +115,18 @@ impl Check for EnvironmentVariables {
                 );
                 continue;
             }
-            // Windows variable names are case-insensitive: a later entry hides an earlier one.
+            // ANCM builds a case-insensitive map with insert_or_assign: the last entry wins
+            // [SRC ConfigurationSection.cpp GetMap].
             if vars[..i]
                 .iter()
                 .any(|e| e.name.value.trim().eq_ignore_ascii_case(name))
             {
                 f.push(
-                    Finding::warning(format!("`{name}` is set more than once"))
-                        .at(value_location(wc, v))
-                        .fix(format!("keep one `{name}` entry")),
+                    Finding::warning(format!(
+                        "`{name}` is set more than once: only this last value reaches the app"
+                    ))
+                    .at(value_location(wc, v))
+                    .fix(format!("keep one `{name}` entry")),
                 );
             }
             let upper = name.to_ascii_uppercase();
@@ -140,6 +143,19 @@ impl Check for EnvironmentVariables {
                     ))
                     .at(wc.location(v.value.span))
                     .fix("remove the variable (Production is the default) or set it to `Production`; check `<EnvironmentName>` in the publish profile"),
+                );
+            } else if upper == "ASPNETCORE_DETAILEDERRORS"
+                && (value == "1" || value.eq_ignore_ascii_case("true"))
+            {
+                // ShimOptions.cpp [SRC S3]: ANCM's error pages then include detailed errors.
+                f.push(
+                    Finding::warning(format!(
+                        "`{name}` turns on detailed error pages for visitors"
+                    ))
+                    .at(wc.location(v.value.span))
+                    .fix(format!(
+                        "remove `{name}` once the start-up problem is found"
+                    )),
                 );
             } else if looks_secret(v) {
                 f.push(
@@ -246,6 +262,16 @@ mod tests {
                 .iter()
                 .all(|e| e.secret || !e.value.contains("Hunter2")));
         }
+    }
+
+    #[test]
+    fn detailed_errors_warn() {
+        let f = run(
+            r#"<environmentVariable name="ASPNETCORE_DETAILEDERRORS" value="true" />"#,
+            false,
+        );
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("detailed error"));
     }
 
     #[test]

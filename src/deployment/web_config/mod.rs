@@ -193,14 +193,16 @@ fn parse_uint(
 }
 
 impl AspNetCoreSection {
-    /// A missing attribute means out-of-process: that is the module's own fallback [SRC S3],
-    /// whatever the docs say the SDK writes (ancm-reference.md §1.1).
+    /// A missing or empty attribute means out-of-process: that is the module's own fallback
+    /// [SRC S3 ShimOptions.cpp: `hostingModel.empty()` → out-of-process], whatever the docs say
+    /// the SDK writes (ancm-reference.md §1.1). Compared case-insensitively and untrimmed, as
+    /// ANCM does (`" inprocess"` is an unknown model).
     pub fn hosting_model(&self) -> Result<HostingModel, InvalidValue> {
         match &self.hosting_model {
             None => Ok(HostingModel::OutOfProcess),
-            Some(l) => match l.value.trim().to_ascii_lowercase().as_str() {
+            Some(l) => match l.value.to_ascii_lowercase().as_str() {
+                "" | "outofprocess" => Ok(HostingModel::OutOfProcess),
                 "inprocess" => Ok(HostingModel::InProcess),
-                "outofprocess" => Ok(HostingModel::OutOfProcess),
                 _ => Err(InvalidValue {
                     attribute: "hostingModel",
                     value: l.value.clone(),
