@@ -94,11 +94,18 @@ fn invalid(e: &WebConfigError, file: &std::path::Path) -> Finding {
             line,
             column,
             message,
+            source_line,
             ..
-        } => Finding::error(format!("`web.config` is not XML IIS can read: {message}"))
-            .at(Location::new(file, *line, *column))
+        } => {
+            let mut at = Location::new(file, *line, *column).with_len(1);
+            if let Some(text) = source_line {
+                at = at.with_source_line(text.clone());
+            }
+            Finding::error(format!("`web.config` cannot be read: {message}"))
+            .at(at)
             .symptom("500.19")
-            .fix("make web.config well-formed XML (UTF-8, or UTF-16 with a BOM)"),
+            .fix("make web.config well-formed XML (UTF-8, or UTF-16 with a BOM)")
+        }
         WebConfigError::Io { source, .. } => {
             Finding::error(format!("`web.config` cannot be read: {source}"))
                 .symptom("500.19")

@@ -344,6 +344,8 @@ pub enum WebConfigError {
         line: u32,
         column: u32,
         message: String,
+        /// The text of `line`, for a snippet (absent when the line is too long to show).
+        source_line: Option<String>,
     },
 }
 

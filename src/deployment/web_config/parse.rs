@@ -106,18 +106,31 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<WebConfig, WebConfigError> {
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
+/// A Malformed error at `line:column` of `text` (the text decoded so far), with that line for
+/// the report's snippet when it is short enough to show.
 fn malformed(
     path: &Path,
+    text: &str,
     (line, column): (u32, u32),
     message: impl Into<String>,
 ) -> WebConfigError {
+    let source_line = text
+        .split('\n')
+        .nth(line.saturating_sub(1) as usize)
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| l.chars().count() <= MAX_SNIPPET_CHARS)
+        .map(str::to_string);
     WebConfigError::Malformed {
         path: path.to_path_buf(),
         line,
         column,
         message: message.into(),
+        source_line,
     }
 }
+
+/// Longer lines (minified or binary files) are not worth a snippet.
+const MAX_SNIPPET_CHARS: usize = 240;
 
 /// IIS reads UTF-8 (with or without BOM) and UTF-16 with a BOM. Everything else is refused here
 /// with the position of the first byte that does not fit.
@@ -148,7 +161,7 @@ fn decode(path: &Path, bytes: &[u8]) -> Result<(String, TextEncoding), WebConfig
         } else {
             format!("character U+{:04X} is not allowed in XML (binary data?)", c as u32)
         };
-        return Err(malformed(path, pos, message));
+        return Err(malformed(path, &text, pos, message));
     }
     Ok((text, encoding))
 }
@@ -162,6 +175,7 @@ fn decode_utf8(path: &Path, bytes: &[u8]) -> Result<String, WebConfigError> {
             let pos = Locator::new(&prefix).at(prefix.len());
             Err(malformed(
                 path,
+                &prefix,
                 pos,
                 format!(
                     "byte 0x{:02X} is not UTF-8 (IIS reads UTF-8, or UTF-16 with a byte-order mark)",
@@ -187,6 +201,7 @@ fn decode_utf16(
                 let pos = Locator::new(&text).at(text.len());
                 return Err(malformed(
                     path,
+                    &text,
                     pos,
                     format!(
                         "unpaired surrogate 0x{:04X}: not valid {name}",
@@ -200,6 +215,7 @@ fn decode_utf16(
         let pos = Locator::new(&text).at(text.len());
         return Err(malformed(
             path,
+            &text,
             pos,
             format!("odd number of bytes: the {name} text is truncated"),
         ));
@@ -339,7 +355,7 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn err(&mut self, offset: usize, message: impl Into<String>) -> WebConfigError {
         let pos = self.loc.at(offset);
-        malformed(self.path, pos, message)
+        malformed(self.path, self.text, pos, message)
     }
 
     fn run(&mut self) -> Result<(), WebConfigError> {
@@ -362,6 +378,10 @@ impl<'a> Parser<'a> {
                 Err(e) => {
                     let at = reader.error_position() as usize;
                     let msg = one_line(&e.to_string());
+                    let msg = ["ill-formed document: ", "syntax error: "]
+                        .iter()
+                        .fold(msg.as_str(), |m, p| m.strip_prefix(p).unwrap_or(m))
+                        .to_string();
                     return Err(self.err(at, format!("not well-formed XML: {msg}")));
                 }
             };
