@@ -8,6 +8,12 @@ use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
+mod aspnetcore_attributes;
+mod environment_variables;
+mod handler_module;
+mod launcher_placeholders;
+#[cfg(test)]
+mod test_support;
 mod web_config;
 
 /// Everything a check may look at.
@@ -34,7 +40,13 @@ pub trait Check: Sync {
 }
 
 /// All checks, in pipeline order.
-pub static REGISTRY: &[&dyn Check] = &[&web_config::WebConfigPresent];
+pub static REGISTRY: &[&dyn Check] = &[
+    &web_config::WebConfigPresent,
+    &handler_module::HandlerModule,
+    &aspnetcore_attributes::AspNetCoreAttributes,
+    &launcher_placeholders::LauncherPlaceholders,
+    &environment_variables::EnvironmentVariables,
+];
 
 /// Runs every check over the context, in order.
 pub fn run_all(cx: &Context<'_>) -> Vec<CheckResult> {
