@@ -135,7 +135,7 @@ fn render_next_steps(out: &mut String, report: &Report, opts: &RenderOptions) {
             .iter()
             .map(|s| format!("`ancm explain {s}`"))
             .collect();
-        let _ = writeln!(out, "  what IIS shows meanwhile: {}", commands.join(", "));
+        let _ = writeln!(out, "  more on the IIS errors: {}", commands.join(", "));
     }
 }
 
