@@ -77,3 +77,19 @@ fn an_unknown_code_is_exit_2_with_one_line_pointing_at_ancm_checks() {
             s.trim_end().lines().count() == 1
         }));
 }
+
+#[test]
+fn an_unknown_substatus_names_the_known_ones() {
+    explain("502.4")
+        .code(2)
+        .stderr(predicate::str::contains("known for 502: 502.3, 502.5"));
+}
+
+#[test]
+fn a_check_id_names_its_symptoms() {
+    explain("web-config")
+        .success()
+        .stdout(predicate::str::contains(
+            "500.19 (Configuration data is invalid)",
+        ));
+}
