@@ -244,4 +244,27 @@ mod tests {
             assert!(lookup(input).is_empty(), "{input}: {:?}", codes(input));
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn lookup_never_panics(input in ".{0,40}") {
+            let _ = lookup(&input);
+        }
+
+        #[test]
+        fn any_32_bit_value_round_trips_through_its_forms(v in proptest::num::u32::ANY) {
+            // Whatever the hex form finds, the signed and unsigned decimal forms find too.
+            let hex: Vec<String> = lookup(&format!("0x{v:08x}")).into_iter().map(|e| e.code).collect();
+            let signed: Vec<String> = lookup(&(v as i32).to_string()).into_iter().map(|e| e.code).collect();
+            for code in hex.iter().filter(|c| c.starts_with("0x")) {
+                proptest::prop_assert!(signed.contains(code) || v < 0x8000_0000, "{code} via {}", v as i32);
+            }
+        }
+
+        #[test]
+        fn decode_exit_code_is_never_empty(code in proptest::num::i64::ANY) {
+            proptest::prop_assert!(!decode_exit_code(code, ExitOs::Unix).is_empty());
+            proptest::prop_assert!(!decode_exit_code(code, ExitOs::Windows).is_empty());
+        }
+    }
 }
