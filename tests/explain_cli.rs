@@ -93,3 +93,10 @@ fn a_check_id_names_its_symptoms() {
             "500.19 (Configuration data is invalid)",
         ));
 }
+
+#[test]
+fn a_pasted_event_log_message_is_explained_by_its_error_code() {
+    explain("Application '/LM/W3SVC/2/ROOT' with physical root 'C:\\app\\' failed to start process with commandline '\"dotnet\" .\\App.dll' at stage 'PostStartCheck', ErrorCode = '0x8027025b', assigned port 23456, retryCounter '1'.")
+        .success()
+        .stdout(predicate::str::starts_with("0x8027025B E_APPLICATION_ACTIVATION_EXEC_FAILURE"));
+}

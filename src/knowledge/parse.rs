@@ -37,6 +37,39 @@ pub fn parse(input: &str) -> Vec<Query> {
     if let Some(win32) = iis_log_win32(input) {
         push_all(&mut out, vec![Query::Number(win32)]);
     }
+    if out.is_empty() {
+        push_all(&mut out, scan_text(input));
+    }
+    out
+}
+
+/// A pasted event-log or error-page text: the codes in it. `0x…` tokens (ErrorCode), numbers
+/// right after the word `code` (`exited with code -2147450730`, `exit code = '150'`) and
+/// `HTTP Error 502.5` substatus tokens.
+fn scan_text(input: &str) -> Vec<Query> {
+    let lower = input.to_ascii_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let found = if let Some(hex) = t.strip_prefix("0x") {
+            parse_hex(hex).map(Query::Hex)
+        } else if i > 0 && tokens[i - 1] == "code" {
+            t.parse::<i64>().ok().map(Query::Number)
+        } else if i > 0 && tokens[i - 1] == "error" && t.contains('.') {
+            http(t)
+        } else {
+            None
+        };
+        if let Some(q) = found {
+            if !out.contains(&q) {
+                out.push(q);
+            }
+        }
+    }
     out
 }
 
@@ -260,6 +293,26 @@ mod tests {
             parse("0x80004005 : ff"),
             vec![Query::Hex(0x8000_4005), Query::Hex(0xFF)]
         );
+    }
+
+    #[test]
+    fn pasted_event_texts_yield_their_codes() {
+        // Event 1000 (ancm-protocol.md §6).
+        let e1000 = "Application '/LM/W3SVC/2/ROOT' with physical root 'C:\\inetpub\\app\\' failed to start process with commandline '\"dotnet\" .\\App.dll' at stage 'PostStartCheck', ErrorCode = '0x8027025b', assigned port 23456, retryCounter '1'.";
+        assert_eq!(parse(e1000), vec![Query::Hex(0x8027_025B)]);
+        // Event 1011 (in-process exit) and a muxer message.
+        assert_eq!(
+            parse("Application '/LM/W3SVC/1/ROOT' has exited from Program.Main with exit code = '-2147450730'."),
+            vec![Query::Number(-2_147_450_730)]
+        );
+        assert_eq!(
+            parse("HTTP Error 500.30 - ASP.NET Core app failed to start"),
+            vec![Query::Http {
+                status: 500,
+                sub: Some(30)
+            }]
+        );
+        assert!(parse("nothing to see here at all, really").is_empty());
     }
 
     #[test]
