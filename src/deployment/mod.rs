@@ -1,5 +1,6 @@
 //! What is on disk for one published app: `web.config`, the app's files and what kind of app they
 //! make. Reads files; knows nothing about checks. Errors are typed and keep the input that failed.
+pub mod binary;
 pub mod layout;
 pub mod runtime_config;
 pub mod web_config;
