@@ -8,6 +8,12 @@ use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
+mod app_offline;
+#[cfg(test)]
+mod fixtures;
+pub mod hosting;
+mod process_path;
+mod stdout_log;
 mod web_config;
 
 /// Everything a check may look at.
@@ -34,7 +40,12 @@ pub trait Check: Sync {
 }
 
 /// All checks, in pipeline order.
-pub static REGISTRY: &[&dyn Check] = &[&web_config::WebConfigPresent];
+pub static REGISTRY: &[&dyn Check] = &[
+    &web_config::WebConfigPresent,
+    &app_offline::AppOffline,
+    &process_path::ProcessPath,
+    &stdout_log::StdoutLog,
+];
 
 /// Runs every check over the context, in order.
 pub fn run_all(cx: &Context<'_>) -> Vec<CheckResult> {
