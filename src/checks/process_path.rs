@@ -31,13 +31,12 @@ impl Check for ProcessPath {
         let env = worker_env(cx.host);
         let target = LaunchTarget::resolve(section, layout, &env);
         let s = Situation::new(wc, section, layout, target);
-        CheckRun::Findings(s.findings())
+        s.run()
     }
 }
 
 /// Everything one run looks at, with the locations findings point to.
 struct Situation<'a> {
-    section: &'a AspNetCoreSection,
     layout: &'a AppLayout,
     hosting: Hosting,
     target: LaunchTarget,
@@ -64,7 +63,6 @@ impl<'a> Situation<'a> {
             .map(|l| wc.location(l.span))
             .unwrap_or_else(|| pp_loc.clone());
         Situation {
-            section,
             layout,
             hosting: Hosting::of(wc, section),
             target,
@@ -117,19 +115,24 @@ impl<'a> Situation<'a> {
         }
     }
 
-    fn findings(&self) -> Vec<Finding> {
+    fn run(&self) -> CheckRun {
+        // Visual Studio's placeholders and an empty `processPath` are the findings of
+        // `launcher-placeholders` and `aspnetcore-attributes`; there is no target to compare.
+        if self.has_launcher_placeholder() {
+            return CheckRun::Skip(
+                "`processPath`/`arguments` hold Visual Studio's `%LAUNCHER_PATH%`/`%LAUNCHER_ARGS%` placeholders (see `launcher-placeholders`)".into(),
+            );
+        }
         let mut out = Vec::new();
         match &self.target.program {
-            Program::Missing => out.push(
-                self.finding(
-                    Level::Error,
-                    "`processPath` is empty: ANCM has nothing to start".into(),
-                    false,
-                )
-                .symptom("500.0")
-                .fix(self.fix_or("set `processPath` to `dotnet` or the app's `.exe`")),
-            ),
-            Program::Unexpanded { vars } => self.unexpanded(vars, &mut out),
+            Program::Missing => return CheckRun::Skip("`processPath` is empty".into()),
+            Program::Unexpanded { vars } => out.push(Finding::note(format!(
+                "`processPath` uses {}, which the host facts do not define: not checked",
+                vars.iter()
+                    .map(|v| format!("`%{v}%`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
             Program::Muxer => self.muxer(&mut out),
             Program::AppFolder { rel, state } => self.app_folder(rel, *state, &mut out),
             Program::Search { name } => self.search(name, &mut out),
@@ -137,63 +140,18 @@ impl<'a> Situation<'a> {
                 "`processPath` is the absolute path `{path}`: whether it exists is a fact of the server, not of this folder"
             ))),
         }
-        if !matches!(
-            self.target.program,
-            Program::Unexpanded { .. } | Program::Muxer
-        ) {
-            self.launcher_args(&mut out);
-        }
-        out
+        CheckRun::Findings(out)
     }
 
-    /// `%LAUNCHER_PATH%` / `%LAUNCHER_ARGS%`: Visual Studio's placeholders, which only IIS
-    /// Express under Visual Studio replaces (publish-iis.md §5; the seed article).
-    fn unexpanded(&self, vars: &[String], out: &mut Vec<Finding>) {
-        if vars.iter().any(|v| v.eq_ignore_ascii_case("LAUNCHER_PATH")) {
-            let mut f = self
-                .finding(
-                    Level::Error,
-                    "`processPath` is Visual Studio's placeholder `%LAUNCHER_PATH%`: nothing replaces it under IIS, so ANCM tries to start a program literally named `%LAUNCHER_PATH%`".into(),
-                    false,
-                )
-                .symptom(self.hosting.symptom("500.0"));
-            if let Some(a) = &self.section.arguments {
-                if a.value.to_ascii_uppercase().contains("%LAUNCHER_ARGS%") {
-                    f = f.evidence_at("arguments", a.value.clone(), self.args_loc.clone());
-                }
-            }
-            out.push(f.fix(format!(
-                "the web.config publish transform did not run (a project web.config was copied, or `IsTransformWebConfigDisabled` is set): publish with `dotnet publish`, or {}",
-                self.fix_or("set `processPath`/`arguments` to what starts the app")
-            )));
-        } else {
-            out.push(Finding::note(format!(
-                "`processPath` uses {}, which the host facts do not define: not checked",
-                vars.iter()
-                    .map(|v| format!("`%{v}%`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    }
-
-    fn launcher_args(&self, out: &mut Vec<Finding>) {
-        if self
-            .target
-            .arguments
+    fn has_launcher_placeholder(&self) -> bool {
+        let t = &self.target;
+        t.process_path
             .unresolved
             .iter()
-            .any(|v| v.eq_ignore_ascii_case("LAUNCHER_ARGS"))
-        {
-            out.push(
-                self.finding(
-                    Level::Warning,
-                    "`arguments` still holds Visual Studio's placeholder `%LAUNCHER_ARGS%`: the app receives it literally".into(),
-                    true,
-                )
-                .fix("remove `%LAUNCHER_ARGS%` from `arguments` (the publish transform does this)"),
-            );
-        }
+            .chain(&t.arguments.unresolved)
+            .any(|v| {
+                v.eq_ignore_ascii_case("LAUNCHER_PATH") || v.eq_ignore_ascii_case("LAUNCHER_ARGS")
+            })
     }
 
     /// `dotnet <args>`: the first argument must be the app's `.dll` (ancm-reference.md §5 rows
@@ -204,24 +162,6 @@ impl<'a> Situation<'a> {
             Some(a) if self.layout.main_dll.is_some() => format!(r#"set `arguments=".\{a}.dll"`"#),
             _ => "set `arguments` to the app's `.dll`, e.g. `.\\App.dll`".to_string(),
         };
-        if self
-            .target
-            .arguments
-            .unresolved
-            .iter()
-            .any(|v| v.eq_ignore_ascii_case("LAUNCHER_ARGS"))
-        {
-            out.push(
-                self.finding(
-                    Level::Error,
-                    "`arguments` is Visual Studio's placeholder `%LAUNCHER_ARGS%`: `dotnet` gets no app to run".into(),
-                    true,
-                )
-                .symptom(self.hosting.symptom("500.0"))
-                .fix(format!("publish with `dotnet publish`, or {}", dll_fix())),
-            );
-            return;
-        }
         let Some(arg) = &self.target.app_argument else {
             let detail = if self.hosting.in_process() {
                 "ANCM refuses to start (\"Application arguments are empty.\")"
@@ -684,19 +624,19 @@ mod tests {
     }
 
     #[test]
-    fn launcher_placeholders() {
+    fn launcher_placeholders_are_left_to_their_own_check() {
         let d = dep(
             &attrs("%LAUNCHER_PATH%", Some("%LAUNCHER_ARGS%"), None),
             &["App.dll", "App.runtimeconfig.json"],
             Some(FDD),
         );
-        let r = run(&d);
-        let f = only_error(&r);
-        assert!(f.message.contains("%LAUNCHER_PATH%"));
-        assert_eq!(f.symptom.as_deref(), Some("502.5"));
-        assert!(f.evidence.iter().any(|e| e.label == "arguments"));
-        assert!(f.fix.as_ref().unwrap().contains(r#"arguments=".\App.dll""#));
-        assert_eq!(r.findings.len(), 1);
+        assert_eq!(run(&d).outcome, Outcome::Skip);
+        let d = dep(
+            &attrs("dotnet", Some("%LAUNCHER_ARGS%"), None),
+            &["App.dll"],
+            Some(FDD),
+        );
+        assert_eq!(run(&d).outcome, Outcome::Skip);
     }
 
     #[test]
