@@ -56,7 +56,7 @@ fn an_http_substatus_names_the_page_and_the_checks_behind_it() {
         .stdout(predicate::str::contains("fix:"));
     explain("HTTP 500.19")
         .success()
-        .stdout(predicate::str::is_match(r"checks:  .*\bweb-config\b").unwrap());
+        .stdout(predicate::str::is_match(r"checks: .*\bweb-config\b").unwrap());
 }
 
 #[test]
