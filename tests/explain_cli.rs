@@ -100,3 +100,11 @@ fn a_pasted_event_log_message_is_explained_by_its_error_code() {
         .success()
         .stdout(predicate::str::starts_with("0x8027025B E_APPLICATION_ACTIVATION_EXEC_FAILURE"));
 }
+
+#[test]
+fn a_pasted_host_message_names_the_status_and_the_framework() {
+    explain("It was not possible to find any compatible framework version\nThe framework 'Microsoft.AspNetCore.App', version '3.1.0' was not found.")
+        .success()
+        .stdout(predicate::str::starts_with("0x80008096 FrameworkMissingFailure"))
+        .stdout(predicate::str::contains("missing: Microsoft.AspNetCore.App 3.1.0"));
+}

@@ -10,6 +10,7 @@
 mod ancm_versions;
 mod crash;
 mod exit;
+mod host_message;
 mod host_status;
 mod hresult;
 mod http;
@@ -19,6 +20,7 @@ pub use ancm_versions::{
     ancm_releases, min_ancm_for_aspnetcore, AncmRelease, ModuleVersion, ModuleVersionError,
 };
 pub use exit::{decode_exit_code, decode_process_exit, decode_signal, ExitOs};
+pub use host_message::{classify_host_message, HostMessage};
 
 use serde::Serialize;
 
@@ -91,7 +93,8 @@ impl Explanation {
 ///
 /// Accepted forms: `502.5`, `502.5.0`, `HTTP 502.5`, `502 5 12029` (IIS log columns), `502`
 /// (every known substatus), `0x80008096`, `80008096`, `-2147450730`, `2147516566`, `150`
-/// (Unix exit byte), `12029` (Win32/WinHTTP error), `SIGABRT`; hex is case-insensitive.
+/// (Unix exit byte), `12029` (Win32/WinHTTP error), `SIGABRT`; hex is case-insensitive. A pasted
+/// event-log text is read for the codes in it; a pasted .NET host error message for its status.
 pub fn lookup(input: &str) -> Vec<Explanation> {
     let mut out: Vec<Explanation> = Vec::new();
     for query in parse::parse(input) {
@@ -103,6 +106,19 @@ pub fn lookup(input: &str) -> Vec<Explanation> {
         };
         for e in found {
             if !out.iter().any(|o| o.code == e.code && o.family == e.family) {
+                out.push(e);
+            }
+        }
+    }
+    if out.is_empty() {
+        // A pasted host error message (stderr, stdout log, event 1023) without a number in it.
+        if let Some(m) = classify_host_message(input) {
+            if let Some(mut e) = host_status::explain(m.code) {
+                let mut reading = format!("the .NET host prints \"{}\" with this status", m.quote);
+                if let Some((name, version)) = &m.framework {
+                    reading.push_str(&format!("; missing: {name} {version}"));
+                }
+                e.reading = Some(reading);
                 out.push(e);
             }
         }
