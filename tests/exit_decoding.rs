@@ -108,3 +108,26 @@ fn the_real_host_s_messages_are_classified() {
     let m = classify_host_message(&text).unwrap_or_else(|| panic!("unrecognised: {text}"));
     assert_eq!(m.code & 0xFF, status.code().unwrap() as u32, "{text}");
 }
+
+/// A real .NET app that throws at start-up: its stderr names the exception and its exit
+/// decodes to a managed crash (SIGABRT on Linux).
+#[test]
+#[ignore = "needs scripts/setup (real dotnet 3.1.23 and mcs)"]
+fn a_real_unhandled_exception_is_found_and_decoded() {
+    use ancm_doctor::knowledge::unhandled_exception;
+    let dir = tempfile::tempdir().unwrap();
+    let dll = support::compile_csharp(
+        dir.path(),
+        "Crash",
+        r#"class P { static void Main() { throw new System.InvalidOperationException("no connection string 'Db'"); } }"#,
+        &support::netcore_runtimeconfig("3.1.0"),
+    );
+    let out = Command::new(support::dotnet()).arg(&dll).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let x = unhandled_exception(&stderr).unwrap_or_else(|| panic!("not found in: {stderr}"));
+    assert_eq!(x.type_name, "System.InvalidOperationException");
+    assert_eq!(x.message, "no connection string 'Db'");
+    assert!(x.hint.is_some());
+    let r = decode_process_exit(out.status);
+    assert_eq!(r[0].code, "SIGABRT", "{:?}", out.status);
+}

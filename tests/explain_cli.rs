@@ -108,3 +108,11 @@ fn a_pasted_host_message_names_the_status_and_the_framework() {
         .stdout(predicate::str::starts_with("0x80008096 FrameworkMissingFailure"))
         .stdout(predicate::str::contains("missing: Microsoft.AspNetCore.App 3.1.0"));
 }
+
+#[test]
+fn a_pasted_crash_names_the_exception() {
+    explain("Unhandled exception. System.BadImageFormatException: Could not load file or assembly 'App.dll'.")
+        .success()
+        .stdout(predicate::str::starts_with("0xE0434352"))
+        .stdout(predicate::str::contains("`System.BadImageFormatException`"));
+}

@@ -14,6 +14,7 @@ mod host_message;
 mod host_status;
 mod hresult;
 mod http;
+mod managed_exception;
 mod parse;
 
 pub use ancm_versions::{
@@ -21,6 +22,7 @@ pub use ancm_versions::{
 };
 pub use exit::{decode_exit_code, decode_process_exit, decode_signal, ExitOs};
 pub use host_message::{classify_host_message, HostMessage};
+pub use managed_exception::{unhandled_exception, ManagedException};
 
 use serde::Serialize;
 
@@ -117,6 +119,19 @@ pub fn lookup(input: &str) -> Vec<Explanation> {
                 let mut reading = format!("the .NET host prints \"{}\" with this status", m.quote);
                 if let Some((name, version)) = &m.framework {
                     reading.push_str(&format!("; missing: {name} {version}"));
+                }
+                e.reading = Some(reading);
+                out.push(e);
+            }
+        } else if let Some(x) = unhandled_exception(input) {
+            // A pasted crash: the process died of this exception (0xE0434352 / SIGABRT).
+            if let Some(mut e) = crash::explain(0xE043_4352) {
+                let mut reading = format!("an unhandled `{}`", x.type_name);
+                if !x.message.is_empty() {
+                    reading.push_str(&format!(": {}", x.message));
+                }
+                if let Some(hint) = x.hint {
+                    reading.push_str(&format!(" — {hint}"));
                 }
                 e.reading = Some(reading);
                 out.push(e);
