@@ -116,3 +116,22 @@ fn a_pasted_crash_names_the_exception() {
         .stdout(predicate::str::starts_with("0xE0434352"))
         .stdout(predicate::str::contains("`System.BadImageFormatException`"));
 }
+
+/// The full `explain` layout, reviewed as a snapshot (`cargo insta review`).
+#[test]
+fn explain_output_layout() {
+    for (name, code) in [("explain_150", "150"), ("explain_502_5", "502.5")] {
+        let out = Command::cargo_bin("ancm")
+            .unwrap()
+            .args(["explain", code])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        // The checks behind a symptom grow as checks are added; the layout is what is pinned.
+        settings.add_filter(r"(?m)^   checks:  .*$", "   checks:  [catalog ids]");
+        settings.bind(|| insta::assert_snapshot!(name, String::from_utf8(out.stdout).unwrap()));
+    }
+}
