@@ -289,3 +289,22 @@ fn hostile_but_real_paths_work() {
     let line = assert_unreadable(&doctor(&odd), r"new\nline");
     assert_positioned(&line);
 }
+
+#[test]
+fn human_report_shows_the_broken_line_with_a_caret() {
+    let dir = app_with_web_config(b"<configuration>\n  <system.webServer>\n</configuration>\n");
+    let out = Command::cargo_bin("ancm")
+        .unwrap()
+        .args(["doctor", "--static", "--color", "never"])
+        .arg(dir.path())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("web.config:3:1"), "{stdout}");
+    assert!(stdout.contains("3 | </configuration>"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
