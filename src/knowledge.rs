@@ -15,6 +15,8 @@ static SYMPTOMS: &[Explanation] = &[
     Explanation { code: "500.0", title: "Internal Server Error (ANCM configuration or handler load failure)", text: "ANCM could not load its configuration (missing processPath, invalid hostingModel) or could not start the in-process app." },
     Explanation { code: "500.21", title: "Handler has a bad module in its module list", text: "web.config routes requests to a module IIS does not have: `modules=` names AspNetCoreModuleV2 (or AspNetCoreModule, V1) but that module is not registered — the Hosting Bundle is missing, or the name does not match the installed version." },
     Explanation { code: "502.5", title: "ANCM Out-Of-Process Startup Failure", text: "The app process failed to start, exited early, or never listened on ASPNETCORE_PORT." },
+    Explanation { code: "500.30", title: "ANCM In-Process Start Failure", text: "The in-process app failed during startup: an exception in Program/Startup, or it exited early." },
+    Explanation { code: "500.38", title: "ANCM Application DLL Not Found", text: "In-process ANCM found the exe but not the app's .dll next to it: a single-file bundle (not supported in IIS in-process) or a missing App.dll." },
     Explanation { code: "503", title: "Service Unavailable", text: "app_offline.htm is in the app folder (its content is served), the app is shutting down, or the pool is stopped." },
 ];
 

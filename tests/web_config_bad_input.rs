@@ -49,6 +49,8 @@ fn app_with_web_config(bytes: &[u8]) -> tempfile::TempDir {
         r#"{"runtimeOptions":{"tfm":"net8.0","framework":{"name":"Microsoft.AspNetCore.App","version":"8.0.0"}}}"#,
     )
     .unwrap();
+    // A real file, so the process-path check has the app it names.
+    std::fs::write(dir.path().join("App.dll"), b"MZ").unwrap();
     dir
 }
 
