@@ -39,6 +39,7 @@ impl Check for AspNetCoreAttributes {
         };
         let mut f = Vec::new();
         unknown_attributes(wc, s, &mut f);
+        unknown_elements(wc, s, &mut f);
         schema_values(wc, s, &mut f);
         ancm_values(wc, s, &mut f);
         CheckRun::Findings(f)
@@ -62,6 +63,34 @@ fn unknown_attributes(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding
             }
         };
         f.push(finding);
+    }
+}
+
+/// Elements the schema does not define below `aspNetCore`: "Unrecognized element", a 500.19.
+fn unknown_elements(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding>) {
+    for e in &s.unknown_elements {
+        let fix = match e.value.as_str() {
+            "environmentVariables/add" => {
+                r#"write `<environmentVariable name="…" value="…" />`: `<add>` is not used in `environmentVariables`"#.to_string()
+            }
+            "handlerSettings/add" => {
+                r#"write `<handlerSetting name="…" value="…" />`: `<add>` is not used in `handlerSettings`"#.to_string()
+            }
+            "environmentVariable" | "handlerSetting" => format!(
+                "put `<{0}>` inside `<{0}s>`",
+                e.value
+            ),
+            _ => "remove it (element names are case-sensitive)".to_string(),
+        };
+        f.push(
+            Finding::error(format!(
+                "`aspNetCore` has no element `{}` (IIS: unrecognized element)",
+                e.value
+            ))
+            .at(wc.location(e.span))
+            .symptom("500.19")
+            .fix(fix),
+        );
     }
 }
 
@@ -263,6 +292,22 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].symptom.as_deref(), Some("500.19"));
         assert!(f[0].fix.as_deref().unwrap().contains("`hostingModel`"));
+    }
+
+    #[test]
+    fn add_inside_environment_variables_is_unrecognized() {
+        let f = run(&healthy_with(
+            r#"<environmentVariable name="ASPNETCORE_ENVIRONMENT" value="Production" />"#,
+            r#"<add name="ASPNETCORE_ENVIRONMENT" value="Production" />"#,
+        ));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].symptom.as_deref(), Some("500.19"));
+        assert!(f[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("<environmentVariable"));
+        assert_eq!(f[0].location.as_ref().unwrap().line, 10);
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub struct AspNetCoreSection {
     /// Attributes the schema does not define (names are case-sensitive: `ProcessPath` is one);
     /// IIS answers 500.19 "Unrecognized attribute". Spans point at the name.
     pub unknown_attributes: Vec<Located<String>>,
+    /// Child elements the schema does not define, as `parent/name` below `aspNetCore`
+    /// (`environmentVariables/add`); IIS answers 500.19 "Unrecognized element". Spans point at
+    /// the element.
+    pub unknown_elements: Vec<Located<String>>,
 }
 
 /// The whole file.

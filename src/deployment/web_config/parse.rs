@@ -307,6 +307,9 @@ enum Frame {
     AspNetCore {
         primary: bool,
     },
+    RecycleOnFileChange {
+        primary: bool,
+    },
     EnvironmentVariables {
         primary: bool,
     },
@@ -572,6 +575,40 @@ impl<'a> Parser<'a> {
             (Some(Frame::HandlerSettings { primary: true }), "clear") => {
                 if let Some(s) = self.out.aspnetcore.as_mut() {
                     s.handler_settings.clear();
+                }
+                Frame::Other
+            }
+            (Some(Frame::AspNetCore { primary }), "recycleOnFileChange") => {
+                Frame::RecycleOnFileChange { primary }
+            }
+            (Some(Frame::RecycleOnFileChange { .. }), "file" | "clear") => {
+                self.attributes(e, start)?;
+                Frame::Other
+            }
+            // Anything else inside `aspNetCore` is not in ANCM's schema [SRC S1]: IIS answers
+            // 500.19 "Unrecognized element" (e.g. `<add>` inside `environmentVariables`).
+            (
+                Some(
+                    Frame::AspNetCore { primary: true }
+                    | Frame::EnvironmentVariables { primary: true }
+                    | Frame::HandlerSettings { primary: true }
+                    | Frame::RecycleOnFileChange { primary: true },
+                ),
+                other,
+            ) => {
+                self.attributes(e, start)?;
+                let parent = match parent {
+                    Some(Frame::EnvironmentVariables { .. }) => "environmentVariables/",
+                    Some(Frame::HandlerSettings { .. }) => "handlerSettings/",
+                    Some(Frame::RecycleOnFileChange { .. }) => "recycleOnFileChange/",
+                    _ => "",
+                };
+                let element = Located {
+                    value: format!("{parent}{other}"),
+                    span,
+                };
+                if let Some(s) = self.out.aspnetcore.as_mut() {
+                    s.unknown_elements.push(element);
                 }
                 Frame::Other
             }
