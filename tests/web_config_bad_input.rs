@@ -310,3 +310,28 @@ fn human_report_shows_the_broken_line_with_a_caret() {
     assert!(!stderr.contains("panicked"));
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_generated_web_config_at_the_size_limit_is_quick() {
+    // ~240 KB on one line: 23,000 unknown attributes on `aspNetCore`. Findings are summarised and
+    // snippets of such a line are dropped, so the run stays fast and the report small.
+    let attrs: String = (0..23_000).map(|i| format!(" a{i}=\"v\"")).collect();
+    let text = format!(
+        "<configuration><system.webServer><handlers><add name=\"aspNetCore\" path=\"*\" verb=\"*\" modules=\"AspNetCoreModuleV2\" /></handlers><aspNetCore processPath=\"dotnet\" arguments=\".\\App.dll\"{attrs} /></system.webServer></configuration>"
+    );
+    assert!(text.len() < 250 * 1024);
+    let dir = app_with_web_config(text.as_bytes());
+    let start = Instant::now();
+    let run = doctor(dir.path());
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.len() < 64 * 1024,
+        "report is {} bytes",
+        run.stdout.len()
+    );
+}

@@ -2,7 +2,7 @@
 //! defines, with a value of the right type and range, and the values ANCM itself validates when
 //! it loads its configuration are valid (ancm-reference.md §1.1, §1.2, failure catalog #7, #17).
 use super::{Check, CheckRun, Context};
-use crate::deployment::web_config::{AspNetCoreSection, InvalidValue, WebConfig};
+use crate::deployment::web_config::{AspNetCoreSection, InvalidValue, Located, WebConfig};
 use crate::diagnostic::{Finding, Level};
 
 pub struct AspNetCoreAttributes;
@@ -46,10 +46,27 @@ impl Check for AspNetCoreAttributes {
     }
 }
 
+/// A generated or garbled file can hold thousands of unknown names: list the first few.
+const MAX_LISTED: usize = 10;
+
+fn more_of(what: &str, all: &[Located<String>], f: &mut Vec<Finding>) {
+    if all.len() > MAX_LISTED {
+        f.push(
+            Finding::error(format!(
+                "`aspNetCore` has {} {what}; the first {MAX_LISTED} follow",
+                all.len()
+            ))
+            .symptom("500.19")
+            .fix("compare the section with the one `dotnet publish` writes"),
+        );
+    }
+}
+
 /// IIS validates a section against its schema before ANCM sees it: an attribute the schema does
 /// not define is "Unrecognized attribute" (names are case-sensitive), a 500.19.
 fn unknown_attributes(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding>) {
-    for a in &s.unknown_attributes {
+    more_of("unknown attributes", &s.unknown_attributes, f);
+    for a in s.unknown_attributes.iter().take(MAX_LISTED) {
         let mut finding = Finding::error(format!(
             "`aspNetCore` has no attribute `{}` (IIS: unrecognized attribute)",
             a.value
@@ -68,7 +85,8 @@ fn unknown_attributes(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding
 
 /// Elements the schema does not define below `aspNetCore`: "Unrecognized element", a 500.19.
 fn unknown_elements(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding>) {
-    for e in &s.unknown_elements {
+    more_of("unknown elements", &s.unknown_elements, f);
+    for e in s.unknown_elements.iter().take(MAX_LISTED) {
         let fix = match e.value.as_str() {
             "environmentVariables/add" => {
                 r#"write `<environmentVariable name="…" value="…" />`: `<add>` is not used in `environmentVariables`"#.to_string()
@@ -292,6 +310,19 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].symptom.as_deref(), Some("500.19"));
         assert!(f[0].fix.as_deref().unwrap().contains("`hostingModel`"));
+    }
+
+    #[test]
+    fn thousands_of_unknown_attributes_are_summarised() {
+        let many: String = (0..5000).map(|i| format!(" a{i}=\"v\"")).collect();
+        let f = run(&healthy_with(
+            r#"hostingModel="inprocess""#,
+            &format!(r#"hostingModel="inprocess"{many}"#),
+        ));
+        assert_eq!(f.len(), MAX_LISTED + 1);
+        assert!(f[0].message.contains("5000 unknown attributes"));
+        // The line is far too long for a snippet.
+        assert!(f[1].location.as_ref().unwrap().source_line.is_none());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! reads what ANCM and IIS's handler mapping read; everything else in the file is skipped.
 use super::{
     AspNetCoreSection, EnvironmentVariable, Handler, HandlerSetting, Located, LocationElement,
-    Span, TextEncoding, WebConfig, WebConfigError,
+    Span, TextEncoding, WebConfig, WebConfigError, MAX_SNIPPET_CHARS,
 };
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -128,9 +128,6 @@ fn malformed(
         source_line,
     }
 }
-
-/// Longer lines (minified or binary files) are not worth a snippet.
-const MAX_SNIPPET_CHARS: usize = 240;
 
 /// IIS reads UTF-8 (with or without BOM) and UTF-16 with a BOM. Everything else is refused here
 /// with the position of the first byte that does not fit.
