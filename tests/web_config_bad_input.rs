@@ -335,3 +335,14 @@ fn a_generated_web_config_at_the_size_limit_is_quick() {
         run.stdout.len()
     );
 }
+
+#[test]
+fn web_config_name_is_case_insensitive_like_windows() {
+    // Publish keeps the project's casing (`Web.config`); IIS on Windows reads it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Web.config"), VALID).unwrap();
+    let run = doctor(dir.path());
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(web_config_check(&report)["outcome"], "pass");
+}

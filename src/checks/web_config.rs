@@ -35,7 +35,7 @@ impl Check for WebConfigPresent {
                     .fix("always deploy web.config, even when the app is not started by IIS"),
                 ]
             }
-            WebConfigState::Invalid(e) => vec![invalid(e, &file)],
+            WebConfigState::Invalid(e) => vec![invalid(e)],
             WebConfigState::Parsed(wc) => {
                 let mut f = Vec::new();
                 if wc.aspnetcore_handler().is_none() {
@@ -82,7 +82,14 @@ impl Check for WebConfigPresent {
     }
 }
 
-fn invalid(e: &WebConfigError, file: &std::path::Path) -> Finding {
+fn invalid(e: &WebConfigError) -> Finding {
+    // The file as found (it may be `Web.config`).
+    let file = match e {
+        WebConfigError::NotFound { path }
+        | WebConfigError::Io { path, .. }
+        | WebConfigError::TooLarge { path, .. }
+        | WebConfigError::Malformed { path, .. } => path.as_path(),
+    };
     match e {
         WebConfigError::TooLarge { size, limit, .. } => Finding::error(format!(
             "`web.config` is {size} bytes; IIS refuses files over {limit} bytes ({} KB)",
