@@ -67,13 +67,17 @@ fn more_of(what: &str, all: &[Located<String>], f: &mut Vec<Finding>) {
 fn unknown_attributes(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding>) {
     more_of("unknown attributes", &s.unknown_attributes, f);
     for a in s.unknown_attributes.iter().take(MAX_LISTED) {
+        // `environmentVariable/Name`: an entry's attribute, whose schema has `name` and `value`.
+        let (element, known, written): (&str, &[&str], &str) = match a.value.split_once('/') {
+            Some((element, attr)) => (element, &["name", "value"], attr),
+            None => ("aspNetCore", &KNOWN, &a.value),
+        };
         let mut finding = Finding::error(format!(
-            "`aspNetCore` has no attribute `{}` (IIS: unrecognized attribute)",
-            a.value
+            "`{element}` has no attribute `{written}` (IIS: unrecognized attribute)"
         ))
         .at(wc.location(a.span))
         .symptom("500.19");
-        finding = match KNOWN.iter().find(|k| k.eq_ignore_ascii_case(&a.value)) {
+        finding = match known.iter().find(|k| k.eq_ignore_ascii_case(written)) {
             Some(k) => finding.fix(format!("write `{k}`: attribute names are case-sensitive")),
             None => {
                 finding.fix("remove it, or install the ASP.NET Core Module version that defines it")
@@ -323,6 +327,20 @@ mod tests {
         assert!(f[0].message.contains("5000 unknown attributes"));
         // The line is far too long for a snippet.
         assert!(f[1].location.as_ref().unwrap().source_line.is_none());
+    }
+
+    #[test]
+    fn wrongly_cased_entry_attribute_is_unrecognized() {
+        let f = run(&healthy_with(
+            r#"name="ASPNETCORE_ENVIRONMENT" value="Production""#,
+            r#"Name="ASPNETCORE_ENVIRONMENT" value="Production""#,
+        ));
+        // Unrecognized `Name`; the entry also has no `name` (reported by environment-variables).
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0]
+            .message
+            .starts_with("`environmentVariable` has no attribute `Name`"));
+        assert!(f[0].fix.as_deref().unwrap().contains("write `name`"));
     }
 
     #[test]

@@ -91,7 +91,8 @@ pub struct AspNetCoreSection {
     pub environment_variables: Vec<EnvironmentVariable>,
     pub handler_settings: Vec<HandlerSetting>,
     /// Attributes the schema does not define (names are case-sensitive: `ProcessPath` is one);
-    /// IIS answers 500.19 "Unrecognized attribute". Spans point at the name.
+    /// IIS answers 500.19 "Unrecognized attribute". Those of `environmentVariable` and
+    /// `handlerSetting` entries read `environmentVariable/Name`. Spans point at the name.
     pub unknown_attributes: Vec<Located<String>>,
     /// Child elements the schema does not define, as `parent/name` below `aspNetCore`
     /// (`environmentVariables/add`); IIS answers 500.19 "Unrecognized element". Spans point at

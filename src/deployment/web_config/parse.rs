@@ -550,6 +550,8 @@ impl<'a> Parser<'a> {
                 let attrs = self.attributes(e, start)?;
                 let (name, value) = name_value(&attrs, span);
                 if let Some(s) = self.out.aspnetcore.as_mut() {
+                    s.unknown_attributes
+                        .extend(entry_extras("environmentVariable", &attrs));
                     s.environment_variables
                         .push(EnvironmentVariable { name, value });
                 }
@@ -559,6 +561,8 @@ impl<'a> Parser<'a> {
                 let attrs = self.attributes(e, start)?;
                 let (name, value) = name_value(&attrs, span);
                 if let Some(s) = self.out.aspnetcore.as_mut() {
+                    s.unknown_attributes
+                        .extend(entry_extras("handlerSetting", &attrs));
                     s.handler_settings.push(HandlerSetting { name, value });
                 }
                 Frame::Other
@@ -750,6 +754,21 @@ fn name_value(attrs: &[Attr], at: Span) -> (Located<String>, Located<String>) {
         })
     };
     (or_empty("name"), or_empty("value"))
+}
+
+/// Attributes of a collection entry other than `name` and `value` (the only two its schema
+/// defines [SRC S1]), as `element/attribute` at the attribute name.
+fn entry_extras<'x>(
+    element: &'x str,
+    attrs: &'x [Attr],
+) -> impl Iterator<Item = Located<String>> + 'x {
+    attrs
+        .iter()
+        .filter(|a| a.name != "name" && a.name != "value")
+        .map(move |a| Located {
+            value: format!("{element}/{}", a.name),
+            span: a.name_span,
+        })
 }
 
 fn tag_name_at(text: &str, at: usize) -> String {
