@@ -82,9 +82,15 @@ impl<'a> Situation<'a> {
             Some(name) => format!("`{name}`, {}", self.layout.kind.describe()),
             None => self.layout.kind.describe().to_string(),
         };
+        // In-process nothing is spawned; the command line is what hostfxr is given instead.
+        let label = if self.hosting.in_process() {
+            "equivalent command line"
+        } else {
+            "command line ANCM runs"
+        };
         Finding::new(level, message)
             .at(loc)
-            .evidence("command line ANCM runs", self.target.command_line())
+            .evidence(label, self.target.command_line().trim_end().to_string())
             .evidence("app in the folder", app)
             .evidence("hosting", self.hosting.describe())
     }
