@@ -55,12 +55,21 @@ fn expect(name: &str, code: i32, failing: &[&str], warning: &[&str]) -> Value {
     let (got, json) = doctor_json(name);
     let failed = ids_with(&json, "fail");
     let warned = ids_with(&json, "warn");
-    assert_eq!(got, code, "{name}: exit code; failed {failed:?}, warned {warned:?}");
+    assert_eq!(
+        got, code,
+        "{name}: exit code; failed {failed:?}, warned {warned:?}"
+    );
     for id in failing {
-        assert!(failed.contains(*id), "{name}: `{id}` should fail; failed {failed:?}");
+        assert!(
+            failed.contains(*id),
+            "{name}: `{id}` should fail; failed {failed:?}"
+        );
     }
     for id in warning {
-        assert!(warned.contains(*id), "{name}: `{id}` should warn; warned {warned:?}");
+        assert!(
+            warned.contains(*id),
+            "{name}: `{id}` should warn; warned {warned:?}"
+        );
     }
     json
 }
@@ -85,7 +94,10 @@ fn launcher_placeholders_is_the_seeds_diagnosis() {
     // process-path has no target to compare: it says why instead of repeating the finding.
     let pp = check(&json, "process-path");
     assert_eq!(pp["outcome"], "skip");
-    assert!(pp["skip_reason"].as_str().unwrap().contains("LAUNCHER_PATH"));
+    assert!(pp["skip_reason"]
+        .as_str()
+        .unwrap()
+        .contains("LAUNCHER_PATH"));
 }
 
 #[test]
@@ -93,7 +105,10 @@ fn exe_for_portable_app() {
     let json = expect("exe-for-portable-app", 1, &["process-path"], &[]);
     let f = &check(&json, "process-path")["findings"][0];
     assert_eq!(f["symptom"], "502.5");
-    assert!(f["message"].as_str().unwrap().contains("only `HelloWorld.dll`"));
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("only `HelloWorld.dll`"));
     assert_eq!(f["location"]["line"], 8);
     assert!(f["fix"]
         .as_str()
@@ -111,7 +126,9 @@ fn stdout_log_folder_missing_warns_only() {
         .map(|f| f["message"].as_str().unwrap())
         .collect();
     assert!(
-        messages.iter().any(|m| m.contains("does not exist") && m.contains("V1")),
+        messages
+            .iter()
+            .any(|m| m.contains("does not exist") && m.contains("V1")),
         "{messages:?}"
     );
     // --strict turns warnings into exit 1.
@@ -138,7 +155,10 @@ fn app_offline_left() {
 #[test]
 fn single_file_inprocess() {
     let json = expect("single-file-inprocess", 1, &["process-path"], &[]);
-    assert_eq!(check(&json, "process-path")["findings"][0]["symptom"], "500.38");
+    assert_eq!(
+        check(&json, "process-path")["findings"][0]["symptom"],
+        "500.38"
+    );
 }
 
 #[test]
@@ -153,7 +173,10 @@ fn linux_publish_on_iis() {
 fn wrong_dll_argument() {
     let json = expect("wrong-dll-argument", 1, &["process-path"], &[]);
     let f = &check(&json, "process-path")["findings"][0];
-    assert!(f["message"].as_str().unwrap().contains("HelloWorld.Web.dll"));
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("HelloWorld.Web.dll"));
     assert_eq!(f["symptom"], "502.5");
 }
 
@@ -200,6 +223,9 @@ fn every_example_is_covered_here() {
     }
     let readme = std::fs::read_to_string(example("README.md")).unwrap();
     for n in &names {
-        assert!(readme.contains(&format!("`{n}`")), "examples/README.md does not list `{n}`");
+        assert!(
+            readme.contains(&format!("`{n}`")),
+            "examples/README.md does not list `{n}`"
+        );
     }
 }

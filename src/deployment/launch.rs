@@ -498,6 +498,33 @@ mod tests {
         assert_eq!(t.command_line(), r#""%LAUNCHER_PATH%" %LAUNCHER_ARGS%"#);
     }
 
+    proptest::proptest! {
+        /// Hostile web.config text never panics the resolver, and expansion without an
+        /// environment changes nothing.
+        #[test]
+        fn any_text_resolves_without_panicking(pp in ".{0,40}", args in ".{0,60}") {
+            let t = LaunchTarget::resolve_text(&pp, &args, &folder(&["App.dll"]), &env);
+            let _ = t.command_line();
+            let _ = t.app_stem();
+            proptest::prop_assert_eq!(expand_env(&pp, &no_env).text, pp.clone());
+            let _ = app_relative(&pp);
+        }
+
+        /// Quoting an argument the way the Windows CRT expects (wrap in quotes, double the
+        /// backslashes that precede the closing quote) round-trips through the splitter.
+        #[test]
+        fn quoted_arguments_round_trip(
+            parts in proptest::collection::vec(r"[a-zA-Z0-9 ._\\-]{0,12}", 1..4)
+        ) {
+            let quote = |p: &String| {
+                let trailing = p.len() - p.trim_end_matches('\\').len();
+                format!("\"{p}{}\"", "\\".repeat(trailing))
+            };
+            let line = parts.iter().map(quote).collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(split_arguments(&line), parts);
+        }
+    }
+
     #[test]
     fn muxer_without_arguments_has_no_app() {
         let t = LaunchTarget::resolve_text("dotnet", "  ", &folder(&[]), &no_env);
