@@ -3,9 +3,7 @@
 use crate::deployment::launch::{self, LaunchTarget};
 use crate::deployment::layout::{AppFile, AppKind, AppLayout};
 use crate::deployment::runtime_config::{self, RuntimeConfig};
-use crate::deployment::web_config::{
-    AspNetCoreSection, Handler, Located, Span, TextEncoding, WebConfig,
-};
+use crate::deployment::web_config::WebConfig;
 use crate::deployment::{AppOffline, Deployment, WebConfigState};
 use crate::host::HostFacts;
 use std::path::PathBuf;
@@ -21,73 +19,20 @@ pub fn rc(json: &str) -> RuntimeConfig {
     .unwrap()
 }
 
-/// A web.config whose `aspNetCore` element has one attribute per line, so each has its own span.
+/// A web.config whose `aspNetCore` element has one attribute per line, so each has its own span;
+/// read by the real parser.
 pub fn web_config(module: &str, attrs: &[(&str, &str)]) -> WebConfig {
     let mut text = String::from("<configuration>\n  <system.webServer>\n    <handlers>\n");
     text.push_str(&format!(
         "      <add name=\"aspNetCore\" path=\"*\" verb=\"*\" modules=\"{module}\" />\n"
     ));
     text.push_str("    </handlers>\n    <aspNetCore\n");
-    let handler_line = 4u32;
-    let mut section = AspNetCoreSection {
-        span: Span {
-            line: 6,
-            column: 6,
-            len: 10,
-        },
-        ..Default::default()
-    };
-    for (i, (name, value)) in attrs.iter().enumerate() {
-        let line = 7 + i as u32;
-        let prefix = format!("      {name}=\"");
-        text.push_str(&format!("{prefix}{value}\"\n"));
-        let loc = Located {
-            value: value.to_string(),
-            span: Span {
-                line,
-                column: prefix.chars().count() as u32 + 1,
-                len: value.chars().count() as u32,
-            },
-        };
-        let slot = match *name {
-            "processPath" => &mut section.process_path,
-            "arguments" => &mut section.arguments,
-            "hostingModel" => &mut section.hosting_model,
-            "stdoutLogEnabled" => &mut section.stdout_log_enabled,
-            "stdoutLogFile" => &mut section.stdout_log_file,
-            other => panic!("fixture does not know attribute {other}"),
-        };
-        *slot = Some(loc);
+    for (name, value) in attrs {
+        text.push_str(&format!("      {name}=\"{value}\"\n"));
     }
     text.push_str("    />\n  </system.webServer>\n</configuration>\n");
-    let module_col =
-        "      <add name=\"aspNetCore\" path=\"*\" verb=\"*\" modules=\"".len() as u32 + 1;
-    WebConfig {
-        path: PathBuf::from("app/web.config"),
-        encoding: TextEncoding::Utf8,
-        text,
-        location: None,
-        handlers: vec![Handler {
-            name: None,
-            path: None,
-            verb: None,
-            modules: Some(Located {
-                value: module.to_string(),
-                span: Span {
-                    line: handler_line,
-                    column: module_col,
-                    len: module.len() as u32,
-                },
-            }),
-            resource_type: None,
-            span: Span {
-                line: handler_line,
-                column: 7,
-                len: 3,
-            },
-        }],
-        aspnetcore: Some(section),
-    }
+    crate::deployment::web_config::parse(std::path::Path::new("app/web.config"), text.as_bytes())
+        .expect("fixture web.config parses")
 }
 
 /// A deployment of `files` (names; `dir/` marks a folder) with that web.config; the layout is

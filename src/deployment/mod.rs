@@ -38,16 +38,32 @@ pub struct AppOffline {
 
 #[derive(Debug, Error)]
 pub enum DeploymentError {
-    #[error("{}: no such folder", path.display())]
+    #[error("{}: no such folder", crate::deployment::shown(path))]
     NotFound { path: PathBuf },
-    #[error("{}: not a folder", path.display())]
+    #[error("{}: not a folder", crate::deployment::shown(path))]
     NotADirectory { path: PathBuf },
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", crate::deployment::shown(path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A path for a one-line message: control characters (a newline in a folder name) are escaped,
+/// so an error never spans lines or moves the terminal cursor.
+pub fn shown(path: &Path) -> String {
+    path.display()
+        .to_string()
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 impl Deployment {
