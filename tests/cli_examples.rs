@@ -181,6 +181,37 @@ fn wrong_dll_argument() {
 }
 
 #[test]
+fn netfx_inprocess() {
+    let json = expect("netfx-inprocess", 1, &["process-path"], &[]);
+    let f = &check(&json, "process-path")["findings"][0];
+    assert!(f["message"].as_str().unwrap().contains(".NET Framework"));
+    assert_eq!(f["symptom"], "500.38");
+}
+
+#[test]
+fn apphost_without_dll() {
+    let json = expect("apphost-without-dll", 1, &["process-path"], &[]);
+    let f = &check(&json, "process-path")["findings"][0];
+    assert!(f["message"].as_str().unwrap().contains("`HelloWorld.dll`"));
+    assert_eq!(f["symptom"], "502.5");
+}
+
+#[test]
+fn self_contained_started_with_dotnet_warns() {
+    let json = expect(
+        "self-contained-started-with-dotnet",
+        0,
+        &[],
+        &["process-path"],
+    );
+    let f = &check(&json, "process-path")["findings"][0];
+    assert!(f["fix"]
+        .as_str()
+        .unwrap()
+        .contains(r#"processPath=".\HelloWorld.exe""#));
+}
+
+#[test]
 fn human_report_shows_the_web_config_line_with_a_caret() {
     let out = Command::cargo_bin("ancm")
         .unwrap()

@@ -9,6 +9,19 @@ fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")
 }
 
+fn apphost() -> Vec<u8> {
+    test_images::pe(
+        object::pe::IMAGE_FILE_MACHINE_AMD64,
+        true,
+        None,
+        &test_images::bundle_marker(0),
+    )
+}
+
+fn native_x64() -> Vec<u8> {
+    test_images::pe(object::pe::IMAGE_FILE_MACHINE_AMD64, true, None, b"")
+}
+
 /// (file, bytes it must hold)
 fn stand_ins() -> Vec<(PathBuf, Vec<u8>)> {
     vec![
@@ -26,6 +39,36 @@ fn stand_ins() -> Vec<(PathBuf, Vec<u8>)> {
             // The extension-less apphost of a `linux-x64` publish.
             examples().join("linux-publish-on-iis/HelloWorld"),
             test_images::elf64(object::elf::EM_X86_64),
+        ),
+        (
+            // A plain (not bundled) x64 apphost whose HelloWorld.dll was not deployed.
+            examples().join("apphost-without-dll/HelloWorld.exe"),
+            apphost(),
+        ),
+        (
+            examples().join("self-contained-started-with-dotnet/HelloWorld.exe"),
+            apphost(),
+        ),
+        (
+            examples().join("self-contained-started-with-dotnet/hostfxr.dll"),
+            native_x64(),
+        ),
+        (
+            examples().join("self-contained-started-with-dotnet/hostpolicy.dll"),
+            native_x64(),
+        ),
+        (
+            examples().join("self-contained-started-with-dotnet/coreclr.dll"),
+            native_x64(),
+        ),
+        (
+            examples().join("self-contained-started-with-dotnet/System.Private.CoreLib.dll"),
+            test_images::pe(
+                object::pe::IMAGE_FILE_MACHINE_AMD64,
+                true,
+                Some(object::pe::COMIMAGE_FLAGS_ILONLY),
+                b"",
+            ),
         ),
     ]
 }
@@ -58,6 +101,14 @@ fn stand_ins_read_as_intended() {
     );
     let elf = binary::read_header(&examples().join("linux-publish-on-iis/HelloWorld")).unwrap();
     assert_eq!(elf.format, BinaryFormat::Elf64);
+}
+
+#[test]
+fn legacy_exe_is_a_real_net_framework_exe() {
+    let exe = examples().join("netfx-inprocess/Legacy.exe");
+    let info = binary::read_header(&exe).unwrap();
+    assert_eq!(info.format, BinaryFormat::Pe32);
+    assert_eq!(info.managed_arch(), Some(binary::ManagedArch::AnyCpu));
 }
 
 #[test]

@@ -176,3 +176,44 @@ fn quoted_argument_with_a_space_reaches_the_host_as_one_path() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+#[ignore = "needs scripts/setup (real dotnet 3.1.23)"]
+fn self_contained_started_with_dotnet_only_warns_because_it_really_runs() {
+    // A real self-contained layout: the 3.1.23 runtime's files next to the app. No app
+    // deps.json: the framework-dependent one would not list the runtime, and the host would fail
+    // with "Could not resolve CoreCLR path" (0x80008087); without one it probes the folder.
+    let dir = tempfile::tempdir().unwrap();
+    let app = variant(
+        dir.path(),
+        r#"processPath="dotnet" arguments=".\HelloWorld.dll" hostingModel="outofprocess""#,
+        &["HelloWorld.runtimeconfig.json", "HelloWorld.deps.json"],
+    );
+    let root = support::dotnet_root();
+    for e in std::fs::read_dir(root.join("shared/Microsoft.NETCore.App/3.1.23"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), app.join(e.file_name())).unwrap();
+    }
+    std::fs::copy(
+        root.join("host/fxr/3.1.23/libhostfxr.so"),
+        app.join("libhostfxr.so"),
+    )
+    .unwrap();
+    std::fs::copy(
+        example("self-contained-started-with-dotnet").join("HelloWorld.runtimeconfig.json"),
+        app.join("HelloWorld.runtimeconfig.json"),
+    )
+    .unwrap();
+    let d = Deployment::load(&app).unwrap();
+    assert_eq!(
+        d.layout.kind,
+        ancm_doctor::deployment::layout::AppKind::SelfContained
+    );
+    assert!(d.layout.has_own_runtime());
+    assert_eq!(process_path(&app).outcome, Outcome::Warn);
+    let (code, out) = run_like_ancm(&app);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Hello World!"), "{out}");
+}
