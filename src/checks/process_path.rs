@@ -438,7 +438,8 @@ impl<'a> Situation<'a> {
                 .symptom(self.hosting.symptom("500.38"))
                 .fix(format!("deploy `{dll}` with the apphost (copy the whole publish output)")),
             ),
-            Some(BundleMarker::Absent) => out.push(Finding::note(format!(
+            // .NET Core 2.x apphosts predate the marker: with the app's `.dll` beside it, fine.
+            Some(BundleMarker::Absent) if !has_dll => out.push(Finding::note(format!(
                 "`{shown}` is a native program without the .NET apphost marker: ancm cannot tell what it starts"
             ))),
             _ => {}
