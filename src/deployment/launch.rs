@@ -293,6 +293,18 @@ impl LaunchTarget {
         format!("\"{path}\" {}", self.arguments.text)
     }
 
+    /// What ANCM hands to `CreateProcess` (ancm-protocol.md §2.2 step 2): the full path when the
+    /// file is in the app folder, else `processPath` as written (found by the OS search). Built
+    /// with native separators, so the live emulator can use it on any OS.
+    pub fn program_path(&self, app_dir: &std::path::Path) -> std::path::PathBuf {
+        match &self.program {
+            Program::AppFolder { rel, state } if state.exists() => {
+                rel.split('/').fold(app_dir.to_path_buf(), |p, c| p.join(c))
+            }
+            _ => std::path::PathBuf::from(self.process_path.text.trim()),
+        }
+    }
+
     /// The app this launch refers to: the muxer's `.dll` argument, or the executable's stem.
     pub fn app_stem(&self) -> Option<String> {
         match &self.program {
@@ -440,6 +452,16 @@ mod tests {
         assert_eq!(a.state, PathState::File);
         assert_eq!(t.app_stem().as_deref(), Some("HelloWorld"));
         assert_eq!(t.command_line(), r#""dotnet" .\HelloWorld.dll"#);
+    }
+
+    #[test]
+    fn program_path_is_native_and_full_when_in_the_app_folder() {
+        let dir = std::path::Path::new("/srv/app");
+        let t =
+            LaunchTarget::resolve_text(r".\bin\App.exe", "", &folder(&["bin/App.exe"]), &no_env);
+        assert_eq!(t.program_path(dir), dir.join("bin").join("App.exe"));
+        let t = LaunchTarget::resolve_text("dotnet", r".\App.dll", &folder(&[]), &no_env);
+        assert_eq!(t.program_path(dir), std::path::PathBuf::from("dotnet"));
     }
 
     #[test]
