@@ -53,6 +53,7 @@ pub enum Command {
     /// Explain a check id, an HTTP substatus (502.5), an HRESULT or a .NET host exit code
     Explain {
         /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`
+        #[arg(allow_hyphen_values = true)]
         code: String,
     },
     /// List every check: id, severity and title
@@ -326,7 +327,20 @@ fn explain(code: &str) -> Result<ExitStatus> {
         let m = &entry.meta;
         let mut text = format!("{}: {}\n\nseverity: {}\n", m.id, m.title, m.severity);
         if !m.explains.is_empty() {
-            text.push_str(&format!("explains: {}\n", m.explains.join(", ")));
+            let symptoms: Vec<String> = m
+                .explains
+                .iter()
+                .map(|s| {
+                    match crate::knowledge::lookup(s)
+                        .into_iter()
+                        .find(|e| e.code == *s)
+                    {
+                        Some(e) => format!("{s} ({})", e.name),
+                        None => s.clone(),
+                    }
+                })
+                .collect();
+            text.push_str(&format!("explains: {}\n", symptoms.join("; ")));
         }
         text.push_str(&format!("since: {}\n", m.since));
         if let Some(r) = &m.removed {
@@ -339,19 +353,74 @@ fn explain(code: &str) -> Result<ExitStatus> {
     }
     let hits = crate::knowledge::lookup(code);
     if hits.is_empty() {
+        // `502.4`: name the substatuses ancm does know for that status.
+        let status = code.trim().split(['.', ' ']).next().unwrap_or_default();
+        let known: Vec<String> = crate::knowledge::symptoms()
+            .into_iter()
+            .filter(|s| s.split('.').next() == Some(status))
+            .map(str::to_string)
+            .collect();
+        let hint = if known.is_empty() {
+            String::new()
+        } else {
+            format!(" (known for {status}: {})", known.join(", "))
+        };
         anyhow::bail!(
-            "`{code}` is not a check id or a code ancm knows; `ancm checks` lists the check ids"
+            "`{code}` is not a check id or a code ancm knows{hint}; `ancm checks` lists the check ids"
         );
     }
+    print_out(&render_explanations(code, &hits))?;
+    Ok(ExitStatus::Success)
+}
+
+/// `ancm explain` for codes: every reading, each with all its forms, meaning, cause, fix and
+/// source; symptoms also name the checks that can account for them.
+fn render_explanations(input: &str, hits: &[crate::knowledge::Explanation]) -> String {
     let mut text = String::new();
     if hits.len() > 1 {
-        text.push_str(&format!("`{code}` has {} readings:\n\n", hits.len()));
+        text.push_str(&format!(
+            "`{}` has {} readings:\n\n",
+            input.trim(),
+            hits.len()
+        ));
     }
-    for h in hits {
-        text.push_str(&format!("{}: {}\n{}\n\n", h.code, h.title, h.text));
+    for (i, h) in hits.iter().enumerate() {
+        let number = if hits.len() > 1 {
+            format!("{}. ", i + 1)
+        } else {
+            String::new()
+        };
+        let title = h.title();
+        let family = h.family.as_str();
+        if title.contains(family) {
+            text.push_str(&format!("{number}{title}\n"));
+        } else {
+            text.push_str(&format!("{number}{title} ({family})\n"));
+        }
+        let mut field = |label: &str, value: &str| {
+            if !value.is_empty() {
+                text.push_str(&format!("   {label:<8} {value}\n"));
+            }
+        };
+        if let Some(r) = &h.reading {
+            field("read as:", r);
+        }
+        field("forms:", &h.forms.join(" | "));
+        field("meaning:", &h.meaning);
+        field("cause:", &h.cause);
+        field("fix:", &h.fix);
+        field("source:", &h.source);
+        if h.family == crate::knowledge::Family::HttpStatus {
+            let checks: Vec<&str> = crate::catalog::entries()
+                .iter()
+                .filter(|e| e.meta.removed.is_none() && e.meta.explains.contains(&h.code))
+                .map(|e| e.meta.id.as_str())
+                .collect();
+            field("checks:", &checks.join(", "));
+        }
+        text.push('\n');
     }
-    print_out(text.trim_end())?;
-    Ok(ExitStatus::Success)
+    text.trim_end().to_string()
 }
 
 fn list_checks() -> Result<ExitStatus> {

@@ -8,7 +8,19 @@ use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
+mod app_offline;
+mod aspnetcore_attributes;
+mod environment_variables;
+#[cfg(test)]
+mod fixtures;
+mod handler_module;
+pub mod hosting;
+mod launcher_placeholders;
 mod live_probe;
+mod process_path;
+mod stdout_log;
+#[cfg(test)]
+mod test_support;
 mod web_config;
 
 /// Everything a check may look at.
@@ -35,7 +47,17 @@ pub trait Check: Sync {
 }
 
 /// All checks, in pipeline order.
-pub static REGISTRY: &[&dyn Check] = &[&web_config::WebConfigPresent, &live_probe::LiveProbe];
+pub static REGISTRY: &[&dyn Check] = &[
+    &web_config::WebConfigPresent,
+    &handler_module::HandlerModule,
+    &aspnetcore_attributes::AspNetCoreAttributes,
+    &launcher_placeholders::LauncherPlaceholders,
+    &process_path::ProcessPath,
+    &stdout_log::StdoutLog,
+    &environment_variables::EnvironmentVariables,
+    &app_offline::AppOffline,
+    &live_probe::LiveProbe,
+];
 
 /// Runs every check over the context, in order.
 pub fn run_all(cx: &Context<'_>) -> Vec<CheckResult> {
