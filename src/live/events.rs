@@ -5,6 +5,7 @@
 //! made from them in `explain.rs`. Secrets (the pairing token, web.config environment values) are
 //! redacted before an event is published, unless the session was started with `show_secrets`.
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -153,7 +154,7 @@ type Subscriber = Box<dyn Fn(&Stamped) + Send + Sync>;
 pub struct EventBus {
     start: Instant,
     subscribers: Mutex<Vec<Subscriber>>,
-    log: Mutex<Vec<Stamped>>,
+    log: Mutex<VecDeque<Stamped>>,
     secrets: Mutex<Vec<String>>,
     show_secrets: bool,
 }
@@ -166,7 +167,7 @@ impl EventBus {
         Arc::new(EventBus {
             start: Instant::now(),
             subscribers: Mutex::new(Vec::new()),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(VecDeque::new()),
             secrets: Mutex::new(Vec::new()),
             show_secrets,
         })
@@ -213,14 +214,14 @@ impl EventBus {
         }
         let mut log = lock(&self.log);
         if log.len() >= Self::KEEP {
-            log.remove(0);
+            log.pop_front();
         }
-        log.push(stamped);
+        log.push_back(stamped);
     }
 
     /// Every kept event, oldest first.
     pub fn snapshot(&self) -> Vec<Stamped> {
-        lock(&self.log).clone()
+        lock(&self.log).iter().cloned().collect()
     }
 
     pub fn elapsed_ms(&self) -> u64 {

@@ -135,6 +135,8 @@ fn main() {
     });
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
+        // Kestrel disables Nagle too; without it small answers wait for delayed ACKs.
+        let _ = stream.set_nodelay(true);
         let app = app.clone();
         std::thread::spawn(move || {
             if app.opts.hang {
@@ -297,12 +299,13 @@ fn read_body(
 }
 
 fn respond(w: &mut TcpStream, status: &str, ctype: &str, body: &[u8]) -> std::io::Result<()> {
-    write!(
-        w,
+    let mut out = format!(
         "HTTP/1.1 {status}\r\nServer: Kestrel\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
         body.len()
-    )?;
-    w.write_all(body)?;
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    w.write_all(&out)?;
     w.flush()
 }
 
