@@ -100,6 +100,13 @@ async fn healthy_app_gets_ancm_environment_and_rewritten_headers() {
         _ => unreachable!(),
     };
     assert!(ready_ms < 30_000);
+    assert!(
+        live.count(
+            |e| matches!(e, Event::Request { status: 200, error: None, bytes, .. } if *bytes > 0)
+        ) == 1,
+        "one completed request event: {:#?}",
+        live.events()
+    );
     let pids = live.spawned_pids();
     live.stop().await;
     // Graceful: the shutdown request got 202 and the app exited by itself.

@@ -480,7 +480,10 @@ pub fn diagnose_start(
                 )
             } else if let Some((ty, msg)) = &exception {
                 (
-                    format!("the app crashed during startup with an unhandled `{ty}`: {msg}"),
+                    format!(
+                        "the app crashed during startup with an unhandled `{ty}`: {}",
+                        msg.trim_end_matches('.')
+                    ),
                     "fix the startup error shown in the exception (run the app from its folder to see the full stack trace)".to_string(),
                 )
             } else if exit.code == Some(0) {

@@ -134,10 +134,10 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
                     fd = fd.evidence(k.clone(), redact(v));
                 }
                 let out = f.output().trim();
-                if !out.is_empty() {
-                    let tail: Vec<&str> = out.lines().rev().take(12).collect();
-                    let tail: Vec<&str> = tail.into_iter().rev().collect();
-                    fd = fd.evidence("app output (last lines)", redact(&tail.join("\n")));
+                let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+                let skip = lines.len().saturating_sub(8);
+                for line in &lines[skip..] {
+                    fd = fd.evidence("app output", redact(line.trim_end()));
                 }
                 if let explain::StartFailure::Timeout { .. } = f {
                     if ancm_start_limit > START_CAP {

@@ -609,6 +609,10 @@ impl Body for Relay {
                     this.log.bytes += d.len() as u64;
                 }
                 this.sleep = None;
+                // hyper stops polling once Content-Length bytes are out: that is completion too.
+                if this.inner.is_end_stream() {
+                    this.log.done = true;
+                }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => {
