@@ -219,130 +219,41 @@ pub fn iis_symptom(
     }
 }
 
-/// Decodes a process exit: Unix signals, the .NET host's status codes (full 32-bit on Windows,
-/// the low byte on Unix: hostfxr.md §2), and the usual small codes.
+/// Decodes a process exit with `knowledge` (signals, .NET host status codes — full 32-bit on
+/// Windows, the low byte on Unix, hostfxr.md §2 — and crash codes), worded for the timeline.
+/// Codes with no fixed meaning get what they mean for an app ANCM started.
 pub fn decode_exit(exit: ExitInfo) -> String {
+    use crate::knowledge::{decode_exit_code, decode_signal, ExitOs};
     if let Some(sig) = exit.signal {
-        let (name, meaning) = match sig {
-            6 => (
-                "SIGABRT",
-                "the runtime aborted: on Linux an unhandled .NET exception ends this way",
+        return match u8::try_from(sig).ok().and_then(decode_signal) {
+            Some(e) => format!(
+                "killed by signal {sig} ({}): {} ({})",
+                e.name, e.meaning, e.cause
             ),
-            9 => ("SIGKILL", "killed (out-of-memory killer, or a forced stop)"),
-            11 => ("SIGSEGV", "a native crash (segmentation fault)"),
-            15 => ("SIGTERM", "asked to stop"),
-            2 => ("SIGINT", "interrupted"),
-            4 => (
-                "SIGILL",
-                "illegal instruction (wrong CPU architecture build?)",
-            ),
-            7 => ("SIGBUS", "bus error (a native crash)"),
-            _ => ("a signal", "killed by a signal"),
+            None => format!("killed by signal {sig}"),
         };
-        return format!("killed by signal {sig} ({name}): {meaning}");
     }
     let Some(code) = exit.code else {
         return "ended without an exit code".into();
     };
-    let full = code as u32;
-    if let Some((name, text)) = host_code(full) {
-        return format!(
-            "exit code {code} = 0x{full:08X} {name}: {text} (.NET host, before Main ran)"
-        );
-    }
-    if (0..=255).contains(&code) {
-        if let Some((name, text)) = host_code(0x8000_8000 | code as u32) {
-            if code >= 129 {
-                return format!(
-                    "exit code {code} = 0x{:08X} {name} (the low byte of a .NET host status): {text}",
-                    0x8000_8000u32 | code as u32
-                );
-            }
-        }
-    }
     match code {
-        0 => "exit code 0: the process ended normally — it returned from Main without ever listening".into(),
-        1 => "exit code 1: a generic failure (an exception during startup, bad arguments, a failed bind)".into(),
-        134 => "exit code 134 = 128+6 (SIGABRT through a shell): typically an unhandled .NET exception".into(),
-        137 => "exit code 137 = 128+9 (SIGKILL through a shell): killed, often by the out-of-memory killer".into(),
-        139 => "exit code 139 = 128+11 (SIGSEGV through a shell): a native crash".into(),
-        c if full == 0xE043_4352 => format!("exit code {c} = 0xE0434352: an unhandled .NET exception (Windows)"),
-        c if full == 0xC000_0005 => format!("exit code {c} = 0xC0000005: access violation (native crash)"),
-        c if full == 0xC000_00FD => format!("exit code {c} = 0xC00000FD: stack overflow"),
-        c if full == 0xC000_0409 => format!("exit code {c} = 0xC0000409: fail-fast / stack buffer overrun"),
-        c => format!("exit code {c}"),
+        0 => return "exit code 0: the process ended normally — it returned from Main without ever listening".into(),
+        1 => return "exit code 1: a generic failure (an exception during startup, bad arguments, a failed bind)".into(),
+        _ => {}
     }
-}
-
-/// .NET host status codes (hostfxr.md §2 table [SRC S25]).
-fn host_code(full: u32) -> Option<(&'static str, &'static str)> {
-    Some(match full {
-        0x8000_8081 => ("InvalidArgFailure", "bad argument to the host"),
-        0x8000_8082 => (
-            "CoreHostLibLoadFailure",
-            "hostfxr/hostpolicy could not be loaded (architecture or dependency)",
+    let readings = decode_exit_code(i64::from(code), ExitOs::current());
+    match readings.first() {
+        Some(e) if !e.code.starts_with("exit code") => {
+            let mut text = format!("exit code {code} = {} {}: {}", e.code, e.name, e.meaning);
+            if e.cause.contains(".NET host") {
+                text.push_str(" (.NET host, before Main ran)");
+            }
+            text
+        }
+        _ => format!(
+            "exit code {code}: the app's own choice (not a .NET host status, crash code or signal)"
         ),
-        0x8000_8083 => (
-            "CoreHostLibMissingFailure",
-            "hostfxr or hostpolicy not found (runtimeconfig.json missing or without a framework?)",
-        ),
-        0x8000_8084 => (
-            "CoreHostEntryPointFailure",
-            "host components of mismatched versions",
-        ),
-        0x8000_8085 => (
-            "CurrentHostFindFailure",
-            "the host could not find its own path",
-        ),
-        0x8000_8087 => ("CoreClrResolveFailure", "coreclr not found"),
-        0x8000_8088 => ("CoreClrBindFailure", "coreclr exports missing"),
-        0x8000_8089 => ("CoreClrInitFailure", "the runtime failed to initialise"),
-        0x8000_808A => (
-            "CoreClrExeFailure",
-            "running the managed entry assembly failed",
-        ),
-        0x8000_808B => (
-            "ResolverInitFailure",
-            "deps.json or runtimeconfig.json malformed or missing",
-        ),
-        0x8000_808C => (
-            "ResolverResolveFailure",
-            "an assembly listed in deps.json was not found",
-        ),
-        0x8000_808E => ("LibHostInitFailure", "hostpolicy initialisation failed"),
-        0x8000_8091 => (
-            "LibHostSdkFindFailure",
-            "no SDK: `dotnet` was given something that is not an app (check `arguments`)",
-        ),
-        0x8000_8092 => ("LibHostInvalidArgs", "invalid arguments to dotnet"),
-        0x8000_8093 => ("InvalidConfigFile", "runtimeconfig.json is invalid"),
-        0x8000_8095 => (
-            "AppHostExeNotBoundFailure",
-            "the apphost is not bound to an app dll",
-        ),
-        0x8000_8096 => (
-            "FrameworkMissingFailure",
-            "a framework the app needs is not installed",
-        ),
-        0x8000_809A => ("AppPathFindFailure", "the app dll to run does not exist"),
-        0x8000_809B => (
-            "SdkResolveFailure",
-            "global.json asks for an SDK that is not installed",
-        ),
-        0x8000_809C => (
-            "FrameworkCompatFailure",
-            "two references to one framework cannot be reconciled",
-        ),
-        0x8000_809F => (
-            "BundleExtractionFailure",
-            "the single-file bundle is corrupt",
-        ),
-        0x8000_80A0 => (
-            "BundleExtractionIOError",
-            "the single-file bundle could not be extracted",
-        ),
-        _ => return None,
-    })
+    }
 }
 
 /// `Unhandled exception. System.X: message` (3.0+) or `Unhandled Exception: System.X: message`
