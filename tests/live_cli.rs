@@ -250,3 +250,20 @@ fn doctor_static_skips_the_probe() {
         .clone();
     assert_eq!(probe["outcome"], "skip", "{probe:#}");
 }
+
+/// Even `kill -9` of `ancm` (no handler runs) takes the app with it: PR_SET_PDEATHSIG.
+#[test]
+fn app_dies_with_ancm_even_on_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    web_config(dir.path(), "", "");
+    let port = free_port();
+    let (mut child, rx) = start_run(dir.path(), port);
+    let mut seen = Vec::new();
+    wait_event(&rx, &mut seen, "session");
+    assert!(http_get(port, "/").starts_with("HTTP/1.1 200"));
+    let pid = wait_event(&rx, &mut seen, "ready")["pid"].as_u64().unwrap() as u32;
+    assert!(alive(pid));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_all_gone(&[pid], Duration::from_secs(5));
+}
