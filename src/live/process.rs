@@ -4,7 +4,9 @@
 //! The Unix equivalent here: the child leads its own process group (`process_group(0)`), every
 //! group is registered in [`LIVE_GROUPS`] so a signal handler, a panic hook or a [`GroupGuard`]
 //! drop can kill it, and on Linux the child also gets `PR_SET_PDEATHSIG(SIGKILL)` in case `ancm`
-//! itself is killed outright. On Windows the fallback is `taskkill /T /F` (no job object yet).
+//! itself is killed outright. On Windows each process goes into a job object with
+//! KILL_ON_JOB_CLOSE right after it is created (ANCM creates it suspended first; std cannot, so a
+//! grandchild started in the first instant could escape), and `taskkill /T` is the stop signal.
 //! stdout and stderr share one pipe so their lines keep their order, as in ANCM's capture.
 use super::events::{lock, Event, EventBus};
 use super::launch::{pump_lines, tail_file, Captured, LaunchPlan, SharedCapture};
@@ -111,6 +113,12 @@ pub fn spawn(
     drop(cmd);
     let pid = child.id().unwrap_or(0);
     register(pid);
+    #[cfg(windows)]
+    if let Some(h) = child.raw_handle() {
+        if let Some(j) = job::Job::for_process(h) {
+            lock(&JOBS).push((pid, j));
+        }
+    }
     if let Some(r) = pipe_reader {
         readers.push(pump_lines(r, pid, bus.clone(), capture.clone()));
     }
@@ -207,6 +215,68 @@ fn register(pid: u32) {
 
 fn unregister(pid: u32) {
     lock(&LIVE_GROUPS).retain(|p| *p != pid);
+    #[cfg(windows)]
+    lock(&JOBS).retain(|(p, _)| *p != pid);
+}
+
+/// Job objects by root pid; dropping one kills its whole tree.
+#[cfg(windows)]
+static JOBS: Mutex<Vec<(u32, job::Job)>> = Mutex::new(Vec::new());
+
+#[cfg(windows)]
+mod job {
+    use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation,
+        SetInformationJobObject, TerminateJobObject, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+        JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+    };
+
+    /// A job object with KILL_ON_JOB_CLOSE (ancm-protocol.md §2.3, §5.3).
+    pub struct Job(HANDLE);
+
+    // SAFETY: a job handle may be used and closed from any thread.
+    unsafe impl Send for Job {}
+
+    impl Job {
+        /// A new job holding `process`; `None` if Windows refuses (ANCM tolerates that too).
+        pub fn for_process(process: std::os::windows::io::RawHandle) -> Option<Job> {
+            // SAFETY: plain Win32 calls on handles we own; `info` is a zeroed POD struct of the
+            // size passed.
+            unsafe {
+                let h = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+                if h.is_null() {
+                    return None;
+                }
+                let job = Job(h);
+                let mut info: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
+                info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+                let ok = SetInformationJobObject(
+                    h,
+                    JobObjectExtendedLimitInformation,
+                    &info as *const JOBOBJECT_EXTENDED_LIMIT_INFORMATION
+                        as *const core::ffi::c_void,
+                    std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+                );
+                if ok == 0 || AssignProcessToJobObject(h, process as HANDLE) == 0 {
+                    return None;
+                }
+                Some(job)
+            }
+        }
+
+        pub fn kill(&self) {
+            // SAFETY: the handle is valid until drop.
+            unsafe { TerminateJobObject(self.0, 1) };
+        }
+    }
+
+    impl Drop for Job {
+        fn drop(&mut self) {
+            // SAFETY: closing our own handle once; KILL_ON_JOB_CLOSE ends the tree.
+            unsafe { CloseHandle(self.0) };
+        }
+    }
 }
 
 /// Which signal to send to a process group.
@@ -234,6 +304,12 @@ pub fn signal_group(pid: u32, sig: StopSignal) -> bool {
     }
     #[cfg(windows)]
     {
+        if sig == StopSignal::Kill {
+            if let Some((_, j)) = lock(&JOBS).iter().find(|(p, _)| *p == pid) {
+                j.kill();
+                return true;
+            }
+        }
         let mut c = std::process::Command::new("taskkill");
         c.arg("/T").arg("/PID").arg(pid.to_string());
         if sig == StopSignal::Kill {
@@ -258,6 +334,8 @@ pub fn kill_all() {
     for pid in pids {
         signal_group(pid, StopSignal::Kill);
     }
+    #[cfg(windows)]
+    lock(&JOBS).clear();
 }
 
 /// Installs a panic hook that kills every started process group before the usual report.
