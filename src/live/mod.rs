@@ -4,9 +4,14 @@
 //! `launch` builds the command line and environment; `process` creates the process group and
 //! kills it; `ports` finds who listens where; `supervisor` is the state machine (start with two
 //! attempts, readiness, crash detection, rapid-fail window, graceful stop); `proxy` is the hyper
-//! reverse proxy with ANCM's error answers; `app_offline` watches the file; `events` is the one
-//! stream everything reports to; `explain` turns it into words; `probe` is `doctor`'s bounded run
-//! and `trace` renders `run --trace`.
+//! reverse proxy with ANCM's error answers; `app_offline` watches the file; `session` ties them to
+//! a listening address; `events` is the one stream everything reports to; `explain` turns it into
+//! words; `probe` is `doctor`'s bounded run and `trace` renders `run --trace`.
+//!
+//! Platform notes: readiness ownership (which process listens where) reads `/proc` on Linux; on
+//! Windows and macOS it falls back to a connect probe, so "listens on another port" is Linux-only.
+//! Process trees die with `ancm` through process groups + PDEATHSIG (Unix) or job objects
+//! (Windows).
 pub mod app_offline;
 pub mod events;
 pub mod explain;
