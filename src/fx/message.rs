@@ -43,12 +43,32 @@ pub struct MessageContext<'a> {
     pub app_path: &'a str,
     /// The dotnet root the 6.0.7+ message names.
     pub dotnet_root: &'a str,
+    /// The app's `<App>.runtimeconfig.json`, named in the invalid-config message.
+    pub runtime_config_path: &'a str,
 }
 
 /// The lines the host writes to stderr for this failure.
 pub fn host_message(f: &ResolveFailure, cx: &MessageContext<'_>) -> Vec<String> {
     match f {
-        ResolveFailure::InvalidConfig { host_line, .. } => vec![host_line.clone()],
+        ResolveFailure::InvalidConfig {
+            framework,
+            host_lines,
+            ..
+        } => {
+            let mut lines = host_lines.clone();
+            if framework.is_none() {
+                let dev = cx
+                    .runtime_config_path
+                    .strip_suffix(".json")
+                    .map(|stem| format!("{stem}.dev.json"))
+                    .unwrap_or_default();
+                lines.push(format!(
+                    "Invalid runtimeconfig.json [{}] [{dev}]",
+                    cx.runtime_config_path
+                ));
+            }
+            lines
+        }
         ResolveFailure::Incompatible {
             higher_version,
             lower,
@@ -78,10 +98,11 @@ fn missing(
 ) -> Vec<String> {
     let ver = version.unwrap_or("");
     let link = |os: bool| {
-        let mut l = format!(
-            "https://aka.ms/dotnet-core-applaunch?framework={name}&framework_version={ver}&arch={}&rid={}",
-            cx.arch, cx.rid
-        );
+        let mut l = format!("https://aka.ms/dotnet-core-applaunch?framework={name}");
+        if version.is_some() {
+            l.push_str(&format!("&framework_version={ver}"));
+        }
+        l.push_str(&format!("&arch={}&rid={}", cx.arch, cx.rid));
         if os {
             l.push_str(&format!("&os={}", cx.os));
         }

@@ -97,7 +97,8 @@ pub enum ResolveFailure {
         /// `None` for the app's runtimeconfig, else the framework whose file is bad.
         framework: Option<String>,
         error: String,
-        host_line: String,
+        /// The lines the host prints before its closing "Invalid runtimeconfig.json" line.
+        host_lines: Vec<String>,
     },
     /// No compatible version of a framework: 0x80008096.
     Missing {
@@ -161,7 +162,7 @@ pub fn resolve(req: &Request<'_>) -> Result<Resolution, ResolveFailure> {
                 return Err(ResolveFailure::InvalidConfig {
                     framework: None,
                     error: "framework resolution did not settle".into(),
-                    host_line: String::new(),
+                    host_lines: Vec::new(),
                 })
             }
             Err(Step::Fail(f)) => return Err(f),
@@ -173,7 +174,7 @@ fn invalid(framework: Option<&str>, e: &ConfigError) -> ResolveFailure {
     ResolveFailure::InvalidConfig {
         framework: framework.map(str::to_string),
         error: e.to_string(),
-        host_line: e.host_line(),
+        host_lines: e.host_lines(),
     }
 }
 
@@ -273,7 +274,7 @@ impl State<'_, '_> {
                 Err(e) => {
                     return Err(Step::Fail(ResolveFailure::InvalidConfig {
                         framework: Some(new.name.clone()),
-                        host_line: format!("Invalid framework config.json [{e}]"),
+                        host_lines: vec![format!("Invalid framework config.json [{e}]")],
                         error: e,
                     }))
                 }

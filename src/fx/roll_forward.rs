@@ -302,19 +302,22 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    /// The line the host prints for this error (hostfxr.md §3.1).
-    pub fn host_line(&self) -> String {
+    /// The lines the host prints for this error before its closing "Invalid runtimeconfig.json"
+    /// line (observed with the real 3.1.23 host; hostfxr.md §3.1).
+    pub fn host_lines(&self) -> Vec<String> {
         match self {
-            ConfigError::UnrecognizedRollForward { value } => {
-                format!("Unrecognized roll forward setting value '{value}'.")
-            }
-            ConfigError::UnrecognizedEnvRollForward { value } => {
-                format!("Unrecognized roll forward setting value '{value}'.")
-            }
-            ConfigError::MixedRollForwardSettings => "It's invalid to use both `rollForward` and one of `rollForwardOnNoCandidateFx` or `applyPatches` in the same runtime config.".into(),
-            ConfigError::FrameworksAndIncludedFrameworks => "It's invalid to specify both `framework`/`frameworks` and `includedFrameworks` properties.".into(),
-            ConfigError::DuplicateFramework { name } => format!("Framework {name} already specified."),
-            ConfigError::MissingName => "No framework name specified.".into(),
+            ConfigError::UnrecognizedRollForward { value } => vec![
+                format!("Unrecognized roll forward setting value '{value}'."),
+                "Invalid value for property 'rollForward'.".into(),
+            ],
+            ConfigError::UnrecognizedEnvRollForward { value } => vec![
+                format!("Unrecognized roll forward setting value '{value}'."),
+                "Invalid value for environment variable 'DOTNET_ROLL_FORWARD'.".into(),
+            ],
+            ConfigError::MixedRollForwardSettings => vec!["It's invalid to use both `rollForward` and one of `rollForwardOnNoCandidateFx` or `applyPatches` in the same runtime config.".into()],
+            ConfigError::FrameworksAndIncludedFrameworks => vec!["It's invalid to specify both `framework`/`frameworks` and `includedFrameworks` properties.".into()],
+            // Only traced (verbose) by the host; the closing line is all the user sees.
+            ConfigError::DuplicateFramework { .. } | ConfigError::MissingName => Vec::new(),
         }
     }
 }

@@ -1,0 +1,463 @@
+//! Differential tier: `ancm_doctor::fx` against the real .NET host (muxer + hostfxr + hostpolicy
+//! 3.1.23 from `scripts/setup`). Throw-away dotnet roots hold many `Microsoft.NETCore.App`
+//! version folders (hard links of the real 3.1.23 framework, so every one really runs) and a
+//! small `Microsoft.AspNetCore.App` whose own runtimeconfig references NETCore.App. Hundreds of
+//! deterministic pseudo-random cases (versions, rollForward values in any case, legacy settings,
+//! `DOTNET_ROLL_FORWARD*` variables, installed sets) run through both the real host and the
+//! library; the chosen folders, or the failure and its message, must agree.
+//!
+//! The host is the oracle: hostfxr.md §8 says its own test cases were withheld.
+mod support;
+
+use ancm_doctor::fx::message::{host_message, MessageContext, MessageStyle};
+use ancm_doctor::fx::{self, FxConfig, FxVersion, RollForwardEnv};
+use ancm_doctor::host::dotnet_install;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+const NETCORE: &str = "Microsoft.NETCore.App";
+const ASPNET: &str = "Microsoft.AspNetCore.App";
+
+/// Versions installable in a generated root.
+const NETCORE_POOL: &[&str] = &[
+    "2.1.0",
+    "3.0.0",
+    "3.0.5",
+    "3.1.0-preview1",
+    "3.1.0",
+    "3.1.2",
+    "3.1.3-preview.1",
+    "3.1.10",
+    "3.1.23",
+    "3.2.0-rc.1",
+    "3.2.0",
+    "4.0.0",
+    "4.0.1-alpha",
+    "5.0.0-preview.3",
+    "5.0.0",
+    "5.0.2",
+];
+
+/// Versions an app may reference (some never installed).
+const REFERENCE_POOL: &[&str] = &[
+    "2.0.0",
+    "2.1.0",
+    "3.0.0",
+    "3.0.1",
+    "3.1.0",
+    "3.1.1",
+    "3.1.0-preview1",
+    "3.1.0-preview2",
+    "3.1.3-preview.1",
+    "3.1.23",
+    "3.2.0",
+    "3.2.0-beta",
+    "4.0.0-beta",
+    "4.0.0",
+    "5.0.0-preview.1",
+    "6.0.0",
+    "3.1",
+];
+
+const ROLL_FORWARD_VALUES: &[&str] = &[
+    "Disable",
+    "LatestPatch",
+    "Minor",
+    "LatestMinor",
+    "Major",
+    "LatestMajor",
+];
+
+/// Deterministic pseudo-random numbers (xorshift64*), so every run checks the same cases.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+    /// A `rollForward` value with random letter case (the host compares case-insensitively).
+    fn roll_forward(&mut self) -> String {
+        if self.chance(3) {
+            return "Latest".into(); // invalid
+        }
+        let v = self.pick(ROLL_FORWARD_VALUES);
+        match self.below(3) {
+            0 => v.to_string(),
+            1 => v.to_lowercase(),
+            _ => v.to_uppercase(),
+        }
+    }
+}
+
+/// One generated dotnet root: what is installed, and where.
+struct Root {
+    dir: PathBuf,
+    netcore: Vec<String>,
+    /// AspNetCore version folder → the NETCore.App reference in its own runtimeconfig.
+    aspnet: Vec<(String, String, Option<String>)>,
+}
+
+fn hardlink_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::hard_link(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+fn make_root(base: &Path, idx: usize, rng: &mut Rng) -> Root {
+    let real = support::dotnet_root();
+    let dir = base.join(format!("root{idx}"));
+    std::fs::create_dir_all(dir.join("host/fxr")).unwrap();
+    // A copy, not a link: the muxer finds its root from its own resolved path.
+    std::fs::copy(real.join("dotnet"), dir.join("dotnet")).unwrap();
+    hardlink_dir(&real.join("host/fxr/3.1.23"), &dir.join("host/fxr/3.1.23"));
+    let real_fx = real.join("shared/Microsoft.NETCore.App/3.1.23");
+    let mut netcore = Vec::new();
+    for v in NETCORE_POOL {
+        if rng.chance(35) {
+            hardlink_dir(&real_fx, &dir.join("shared").join(NETCORE).join(v));
+            netcore.push(v.to_string());
+        }
+    }
+    // Sometimes a folder the host ignores because its name is not a version.
+    if rng.chance(20) {
+        hardlink_dir(&real_fx, &dir.join("shared").join(NETCORE).join("3.1.x"));
+    }
+    let mut aspnet = Vec::new();
+    if idx % 3 == 0 {
+        for v in ["3.1.0", "3.1.5", "3.2.0-preview.2", "5.0.0"] {
+            if !rng.chance(60) {
+                continue;
+            }
+            let fxref = rng.pick(&["3.0.0", "3.1.0", "3.1.2", "3.2.0", "5.0.0", "2.1.0"]);
+            let rf = rng.chance(30).then(|| rng.roll_forward());
+            let d = dir.join("shared").join(ASPNET).join(v);
+            std::fs::create_dir_all(&d).unwrap();
+            let rf_json = rf
+                .as_ref()
+                .map(|r| format!(r#","rollForward":"{r}""#))
+                .unwrap_or_default();
+            std::fs::write(
+                d.join(format!("{ASPNET}.runtimeconfig.json")),
+                format!(
+                    r#"{{"runtimeOptions":{{"tfm":"netcoreapp3.1","framework":{{"name":"{NETCORE}","version":"{fxref}"{rf_json}}}}}}}"#
+                ),
+            )
+            .unwrap();
+            std::fs::write(
+                d.join(format!("{ASPNET}.deps.json")),
+                r#"{"runtimeTarget":{"name":".NETCoreApp,Version=v3.1"},"targets":{".NETCoreApp,Version=v3.1":{}},"libraries":{}}"#,
+            )
+            .unwrap();
+            aspnet.push((v.to_string(), fxref.to_string(), rf));
+        }
+    }
+    Root {
+        dir,
+        netcore,
+        aspnet,
+    }
+}
+
+/// One case: an app runtimeconfig and the environment, run against one root.
+struct Case {
+    root: usize,
+    runtimeconfig: String,
+    env: Vec<(&'static str, String)>,
+}
+
+fn reference_json(rng: &mut Rng, name: &str, legacy_file: bool, new_file: bool) -> String {
+    let mut s = format!(r#"{{"name":"{name}""#);
+    if !rng.chance(3) {
+        let v = if name == ASPNET {
+            rng.pick(&["3.0.0", "3.1.0", "3.1.5", "3.2.0", "5.0.0-preview.1"])
+        } else {
+            rng.pick(REFERENCE_POOL)
+        };
+        s.push_str(&format!(r#","version":"{v}""#));
+    }
+    if new_file && rng.chance(50) {
+        s.push_str(&format!(r#","rollForward":"{}""#, rng.roll_forward()));
+    }
+    if legacy_file && rng.chance(50) {
+        s.push_str(&format!(
+            r#","rollForwardOnNoCandidateFx":{}"#,
+            rng.pick(&["0", "1", "2"])
+        ));
+    }
+    if legacy_file && rng.chance(40) {
+        s.push_str(&format!(
+            r#","applyPatches":{}"#,
+            rng.pick(&["true", "false"])
+        ));
+    }
+    s.push('}');
+    s
+}
+
+fn make_case(rng: &mut Rng, roots: &[Root]) -> Case {
+    let root = rng.below(roots.len());
+    // Which settings family this file uses; a few files mix them (invalid).
+    let (legacy, new) = match rng.below(10) {
+        0..=4 => (false, true),
+        5..=8 => (true, false),
+        _ => (true, true),
+    };
+    let mut opts = Vec::new();
+    if new && rng.chance(25) {
+        opts.push(format!(r#""rollForward":"{}""#, rng.roll_forward()));
+    }
+    if legacy && rng.chance(20) {
+        opts.push(format!(
+            r#""rollForwardOnNoCandidateFx":{}"#,
+            rng.pick(&["0", "1", "2"])
+        ));
+    }
+    if legacy && rng.chance(15) {
+        opts.push(format!(
+            r#""applyPatches":{}"#,
+            rng.pick(&["true", "false"])
+        ));
+    }
+    let with_aspnet = !roots[root].aspnet.is_empty() && rng.chance(70);
+    if with_aspnet {
+        let mut refs = vec![reference_json(rng, ASPNET, legacy, new)];
+        if rng.chance(60) {
+            refs.push(reference_json(rng, NETCORE, legacy, new));
+        }
+        if rng.chance(50) {
+            refs.reverse();
+        }
+        opts.push(format!(r#""frameworks":[{}]"#, refs.join(",")));
+    } else {
+        opts.push(format!(
+            r#""framework":{}"#,
+            reference_json(rng, NETCORE, legacy, new)
+        ));
+    }
+    opts.push(r#""configProperties":{"System.Globalization.Invariant":true}"#.into());
+    let runtimeconfig = format!(r#"{{"runtimeOptions":{{{}}}}}"#, opts.join(","));
+    let mut env = Vec::new();
+    if rng.chance(15) {
+        env.push(("DOTNET_ROLL_FORWARD", rng.roll_forward()));
+    }
+    if rng.chance(20) {
+        env.push((
+            "DOTNET_ROLL_FORWARD_TO_PRERELEASE",
+            rng.pick(&["1", "1", "0", "true"]).to_string(),
+        ));
+    }
+    if rng.chance(10) {
+        env.push((
+            "DOTNET_ROLL_FORWARD_ON_NO_CANDIDATE_FX",
+            rng.pick(&["0", "1", "2"]).to_string(),
+        ));
+    }
+    Case {
+        root,
+        runtimeconfig,
+        env,
+    }
+}
+
+/// What happened (or is predicted): chosen folder per framework, or a failure exit byte.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Ran(BTreeMap<String, String>),
+    Failed(i32),
+}
+
+/// The folders the app reports in `APP_CONTEXT_DEPS_FILES`: `…/shared/<name>/<version>/…`.
+fn frameworks_in(deps_files: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for file in deps_files.split(';') {
+        let parts: Vec<&str> = file.split('/').collect();
+        if let Some(i) = parts.iter().position(|p| *p == "shared") {
+            if i + 2 < parts.len() {
+                out.insert(parts[i + 1].to_string(), parts[i + 2].to_string());
+            }
+        }
+    }
+    out
+}
+
+const APP_SOURCE: &str = r#"class P { static void Main() { System.Console.WriteLine("DEPS=" + System.AppContext.GetData("APP_CONTEXT_DEPS_FILES")); } }"#;
+
+/// The prediction: the library over facts probed from the generated root by `dotnet_install`.
+fn predict(root: &Path, runtimeconfig: &str, env: &[(&str, String)]) -> (Outcome, Vec<String>) {
+    let install = dotnet_install::probe_root(root);
+    let hives = [install.hive()];
+    let rc = ancm_doctor::deployment::runtime_config::parse(
+        Path::new("App.runtimeconfig.json"),
+        runtimeconfig.as_bytes(),
+    )
+    .expect("generated runtimeconfig parses");
+    let app = FxConfig::from(&rc);
+    let env = RollForwardEnv::from_vars(env.iter().map(|(k, v)| (*k, v.as_str())), false);
+    let req = fx::Request {
+        app: &app,
+        env: &env,
+        hives: &hives,
+        separator: '/',
+    };
+    match fx::resolve(&req) {
+        Ok(res) => (
+            Outcome::Ran(
+                res.frameworks
+                    .iter()
+                    .map(|f| (f.name.clone(), f.version.clone()))
+                    .collect(),
+            ),
+            Vec::new(),
+        ),
+        Err(f) => {
+            let cx = MessageContext {
+                style: MessageStyle::for_hostfxr(&FxVersion::parse("3.1.23").unwrap()),
+                arch: "x64",
+                rid: "RID",
+                os: "linux",
+                app_path: "",
+                dotnet_root: "",
+                runtime_config_path: "APP/App.runtimeconfig.json",
+            };
+            (
+                Outcome::Failed((f.status_code() & 0xFF) as i32),
+                host_message(&f, &cx),
+            )
+        }
+    }
+}
+
+/// Runs the real host; returns the outcome and stderr lines (with the app dir and rid masked).
+fn run_real(root: &Path, app_dir: &Path, env: &[(&str, String)]) -> (Outcome, Vec<String>) {
+    let mut cmd = Command::new(root.join("dotnet"));
+    cmd.arg(app_dir.join("App.dll"));
+    for var in [
+        "DOTNET_ROLL_FORWARD",
+        "DOTNET_ROLL_FORWARD_TO_PRERELEASE",
+        "DOTNET_ROLL_FORWARD_ON_NO_CANDIDATE_FX",
+        "DOTNET_ROOT",
+        "COREHOST_TRACE",
+        "DOTNET_MULTILEVEL_LOOKUP",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run the real dotnet");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let app = app_dir.display().to_string();
+    let lines = stderr
+        .lines()
+        .map(|l| {
+            let l = l.replace(&app, "APP");
+            match l.find("&rid=") {
+                Some(i) => format!("{}&rid=RID", &l[..i]),
+                None => l,
+            }
+        })
+        .collect();
+    let code = out.status.code().unwrap_or(-1);
+    if code == 0 {
+        let deps = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("DEPS="))
+            .unwrap_or_default();
+        (Outcome::Ran(frameworks_in(deps)), lines)
+    } else {
+        (Outcome::Failed(code), lines)
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/setup (real dotnet)"]
+fn resolver_agrees_with_the_real_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path();
+    let app_src = base.join("appsrc");
+    let dll = support::compile_csharp(&app_src, "App", APP_SOURCE, "{}");
+
+    let mut rng = Rng(0x5EED_F00D_u64);
+    let roots: Vec<Root> = (0..24).map(|i| make_root(base, i, &mut rng)).collect();
+    let cases: Vec<Case> = (0..420).map(|_| make_case(&mut rng, &roots)).collect();
+
+    let next = AtomicUsize::new(0);
+    let mismatches = Mutex::new(Vec::new());
+    let tally = Mutex::new(BTreeMap::<String, usize>::new());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(case) = cases.get(i) else { break };
+                let root = &roots[case.root];
+                let app_dir = base.join(format!("app{i}"));
+                std::fs::create_dir_all(&app_dir).unwrap();
+                std::fs::hard_link(&dll, app_dir.join("App.dll")).unwrap();
+                std::fs::write(app_dir.join("App.runtimeconfig.json"), &case.runtimeconfig)
+                    .unwrap();
+                let (real, real_err) = run_real(&root.dir, &app_dir, &case.env);
+                let (predicted, predicted_err) = predict(&root.dir, &case.runtimeconfig, &case.env);
+                let key = match &real {
+                    Outcome::Ran(_) => "ran".to_string(),
+                    Outcome::Failed(c) => format!("exit {c}"),
+                };
+                *tally.lock().unwrap().entry(key).or_default() += 1;
+                let message_ok = match real {
+                    // The whole message must match for framework-missing and config failures.
+                    Outcome::Failed(_) => real_err == predicted_err,
+                    Outcome::Ran(_) => true,
+                };
+                if real != predicted || !message_ok {
+                    mismatches.lock().unwrap().push(format!(
+                        "case {i}: root {:?} aspnet {:?}\n  runtimeconfig {}\n  env {:?}\n  real      {real:?}\n  predicted {predicted:?}\n  real stderr:\n    {}\n  predicted stderr:\n    {}",
+                        root.netcore,
+                        root.aspnet,
+                        case.runtimeconfig,
+                        case.env,
+                        real_err.join("\n    "),
+                        predicted_err.join("\n    "),
+                    ));
+                }
+            });
+        }
+    });
+    let tally = tally.into_inner().unwrap();
+    eprintln!("outcomes of {} cases: {tally:?}", cases.len());
+    let mismatches = mismatches.into_inner().unwrap();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} cases disagree with the real host:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches
+            .iter()
+            .take(8)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The generator must exercise every outcome, or the tier proves little.
+    for key in ["ran", "exit 150", "exit 147", "exit 156"] {
+        assert!(
+            tally.get(key).copied().unwrap_or(0) >= 5,
+            "too few `{key}` cases: {tally:?}"
+        );
+    }
+}
