@@ -51,12 +51,14 @@ pub struct MessageContext<'a> {
 pub fn host_message(f: &ResolveFailure, cx: &MessageContext<'_>) -> Vec<String> {
     match f {
         ResolveFailure::InvalidConfig {
-            framework,
+            config_path,
             host_lines,
             ..
         } => {
             let mut lines = host_lines.clone();
-            if framework.is_none() {
+            if let Some(path) = config_path {
+                lines.push(format!("Invalid framework config.json [{path}]"));
+            } else {
                 let dev = cx
                     .runtime_config_path
                     .strip_suffix(".json")
@@ -87,6 +89,16 @@ pub fn host_message(f: &ResolveFailure, cx: &MessageContext<'_>) -> Vec<String> 
             found,
             ..
         } => missing(name, version.as_deref(), found, cx),
+        ResolveFailure::NotAVersionFolder { dir, .. } => {
+            let lib = match cx.os {
+                "win" => "hostpolicy.dll",
+                "osx" => "libhostpolicy.dylib",
+                _ => "libhostpolicy.so",
+            };
+            vec![format!(
+                "A fatal error was encountered. The library '{lib}' required to execute the application was not found in '{dir}'."
+            )]
+        }
     }
 }
 

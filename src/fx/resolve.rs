@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 pub const INVALID_CONFIG_FILE: u32 = 0x8000_8093;
 pub const FRAMEWORK_MISSING_FAILURE: u32 = 0x8000_8096;
 pub const FRAMEWORK_COMPAT_FAILURE: u32 = 0x8000_809C;
+pub const CORE_HOST_LIB_MISSING_FAILURE: u32 = 0x8000_8083;
 
 /// The host gives up restarting resolution after this many rounds (`Max_Framework_Resolve_Retries`).
 const MAX_RETRIES: usize = 100;
@@ -96,6 +97,8 @@ pub enum ResolveFailure {
     InvalidConfig {
         /// `None` for the app's runtimeconfig, else the framework whose file is bad.
         framework: Option<String>,
+        /// The framework's own runtimeconfig path (`None` for the app's).
+        config_path: Option<String>,
         error: String,
         /// The lines the host prints before its closing "Invalid runtimeconfig.json" line.
         host_lines: Vec<String>,
@@ -109,6 +112,9 @@ pub enum ResolveFailure {
         /// Every valid version folder found for the name, in every hive.
         found: Vec<FoundVersion>,
     },
+    /// A reference without a version was "resolved" to the framework's parent folder, which
+    /// holds no runtime: the launch fails loading from it, 0x80008083.
+    NotAVersionFolder { name: String, dir: String },
     /// Two references to one framework cannot be reconciled: 0x8000809C.
     Incompatible {
         name: String,
@@ -125,6 +131,7 @@ impl ResolveFailure {
             ResolveFailure::InvalidConfig { .. } => INVALID_CONFIG_FILE,
             ResolveFailure::Missing { .. } => FRAMEWORK_MISSING_FAILURE,
             ResolveFailure::Incompatible { .. } => FRAMEWORK_COMPAT_FAILURE,
+            ResolveFailure::NotAVersionFolder { .. } => CORE_HOST_LIB_MISSING_FAILURE,
         }
     }
 
@@ -134,6 +141,7 @@ impl ResolveFailure {
             ResolveFailure::InvalidConfig { .. } => "InvalidConfigFile",
             ResolveFailure::Missing { .. } => "FrameworkMissingFailure",
             ResolveFailure::Incompatible { .. } => "FrameworkCompatFailure",
+            ResolveFailure::NotAVersionFolder { .. } => "CoreHostLibMissingFailure",
         }
     }
 }
@@ -149,11 +157,20 @@ pub fn resolve(req: &Request<'_>) -> Result<Resolution, ResolveFailure> {
     let mut rounds = 0;
     loop {
         let mut resolved = Vec::new();
-        match state.read_framework(&app.references, &app.unversioned, &mut resolved) {
+        match state.read_framework(&app.references, false, &mut resolved) {
             Ok(()) => {
+                // A reference without a version resolved in exact mode "finds" the
+                // `shared/<name>/` folder itself; the host then fails to load from it
+                // (exit 131, CoreHostLibMissingFailure — observed with the real 3.1.23 host).
+                if let Some(f) = resolved.iter().find(|f| f.version.is_empty()) {
+                    return Err(ResolveFailure::NotAVersionFolder {
+                        name: f.name.clone(),
+                        dir: f.dir.clone(),
+                    });
+                }
                 return Ok(Resolution {
                     frameworks: resolved,
-                })
+                });
             }
             Err(Step::Retry) if rounds < MAX_RETRIES => rounds += 1,
             // The host asserts the retry bound in debug builds only; it then reports the last
@@ -161,6 +178,7 @@ pub fn resolve(req: &Request<'_>) -> Result<Resolution, ResolveFailure> {
             Err(Step::Retry) => {
                 return Err(ResolveFailure::InvalidConfig {
                     framework: None,
+                    config_path: None,
                     error: "framework resolution did not settle".into(),
                     host_lines: Vec::new(),
                 })
@@ -170,9 +188,14 @@ pub fn resolve(req: &Request<'_>) -> Result<Resolution, ResolveFailure> {
     }
 }
 
-fn invalid(framework: Option<&str>, e: &ConfigError) -> ResolveFailure {
+fn invalid(framework: Option<(&str, String)>, e: &ConfigError) -> ResolveFailure {
+    let (framework, config_path) = match framework {
+        Some((name, path)) => (Some(name.to_string()), Some(path)),
+        None => (None, None),
+    };
     ResolveFailure::InvalidConfig {
-        framework: framework.map(str::to_string),
+        framework,
+        config_path,
         error: e.to_string(),
         host_lines: e.host_lines(),
     }
@@ -197,16 +220,9 @@ impl State<'_, '_> {
     fn read_framework(
         &mut self,
         refs: &[FxReference],
-        unversioned: &[super::roll_forward::UnversionedReference],
+        parent_rolls_to_highest: bool,
         resolved: &mut Vec<ResolvedFramework>,
     ) -> Result<(), Step> {
-        if let Some(u) = unversioned.first() {
-            return Err(Step::Fail(self.missing(
-                &u.name,
-                u.version_text.clone(),
-                None,
-            )));
-        }
         for r in refs {
             match self.effective.get(&r.name) {
                 None => {
@@ -224,7 +240,12 @@ impl State<'_, '_> {
                 }
             }
         }
-        for r in refs {
+        for original in refs {
+            // LatestMinor/LatestMajor on the reference to a framework carries over to the
+            // references that framework makes (fx_resolver.cpp, `effective_parent_fx_ref`).
+            let mut propagated = original.clone();
+            propagated.roll_to_highest |= parent_rolls_to_highest;
+            let r = &propagated;
             let current = match self.effective.get(&r.name) {
                 Some(c) => c.clone(),
                 None => r.clone(),
@@ -244,7 +265,7 @@ impl State<'_, '_> {
             let Some((hive, version)) = resolve_on_disk(&new, self.req.hives) else {
                 return Err(Step::Fail(self.missing(
                     &new.name,
-                    Some(new.version_text.clone()),
+                    new.has_version.then(|| new.version_text.clone()),
                     Some(new.clone()),
                 )));
             };
@@ -268,20 +289,25 @@ impl State<'_, '_> {
                 requested,
                 reference: new.clone(),
             });
+            let fx_config_path = {
+                let dir = &resolved[resolved.len() - 1].dir;
+                format!("{dir}{sep}{}.runtimeconfig.json", new.name)
+            };
             let config = match config {
                 Ok(Some(c)) => c,
                 Ok(None) => continue,
                 Err(e) => {
                     return Err(Step::Fail(ResolveFailure::InvalidConfig {
                         framework: Some(new.name.clone()),
-                        host_lines: vec![format!("Invalid framework config.json [{e}]")],
+                        config_path: Some(fx_config_path),
+                        host_lines: Vec::new(),
                         error: e,
                     }))
                 }
             };
             let fx_refs = references(&config, self.req.env)
-                .map_err(|e| Step::Fail(invalid(Some(&new.name), &e)))?;
-            self.read_framework(&fx_refs.references, &fx_refs.unversioned, resolved)?;
+                .map_err(|e| Step::Fail(invalid(Some((&new.name, fx_config_path.clone())), &e)))?;
+            self.read_framework(&fx_refs.references, new.roll_to_highest, resolved)?;
         }
         Ok(())
     }
@@ -346,7 +372,11 @@ pub fn resolve_on_disk<'h>(r: &FxReference, hives: &'h [Hive]) -> Option<(&'h Hi
         let installed = hive.versions(&r.name);
         if exact {
             // The host looks for a folder named exactly as the reference's version text.
-            if installed.iter().any(|v| v.dir_name == r.version_text) {
+            // With no version at all the host appends "" and finds `shared/<name>/` itself
+            // (observed with the real 3.1.23 host); the launch then fails further on.
+            let found = installed.iter().any(|v| v.dir_name == r.version_text)
+                || (r.version_text.is_empty() && hive.frameworks.contains_key(&r.name));
+            if found {
                 return Some((hive, r.version_text.clone()));
             }
             continue;
@@ -388,39 +418,45 @@ pub fn best_match(list: &[FxVersion], r: &FxReference) -> Option<FxVersion> {
     search(list, r, false)
 }
 
+/// One pass over the versions (release-only or all), as 3.0+ hosts search
+/// (`search_for_best_framework_match`): the lowest (or, for LatestMinor/LatestMajor, highest)
+/// compatible version ≥ the reference, then — only when that is a release — the highest patch of
+/// its major.minor. A prerelease match is never patch-rolled (confirmed by the differential tier
+/// against the real 3.1.23 host).
 fn search(list: &[FxVersion], r: &FxReference, release_only: bool) -> Option<FxVersion> {
+    if r.range < Range::Patch {
+        return None;
+    }
     let allowed = |v: &FxVersion| !release_only || !v.is_prerelease();
-    // Roll forward to the best major.minor (only for ranges wider than patch).
+    // Roll-to-highest has no effect on the patch range.
+    let highest = r.range != Range::Patch && r.roll_to_highest;
     let mut best: Option<FxVersion> = None;
-    if r.range > Range::Patch {
-        for v in list.iter().filter(|v| allowed(v) && **v >= r.version) {
-            if r.range <= Range::Minor && v.major() != r.version.major() {
-                continue;
-            }
-            best = Some(match best {
-                None => v.clone(),
-                Some(b) if r.roll_to_highest => b.max(v.clone()),
-                Some(b) => b.min(v.clone()),
-            });
+    for v in list.iter().filter(|v| allowed(v) && **v >= r.version) {
+        if !r.is_compatible_with_higher_version(v) {
+            continue;
+        }
+        best = Some(match best {
+            None => v.clone(),
+            Some(b) if highest => b.max(v.clone()),
+            Some(b) => b.min(v.clone()),
+        });
+    }
+    let from = best?;
+    if from.is_prerelease() {
+        return Some(from);
+    }
+    let mut best = from.clone();
+    for v in list.iter().filter(|v| allowed(v)) {
+        if (r.apply_patches || v.patch() == from.patch())
+            && *v >= from
+            && v.major() == from.major()
+            && v.minor() == from.minor()
+            && *v > best
+        {
+            best = v.clone();
         }
     }
-    // Then to the latest patch of that major.minor (or of the reference, for LatestPatch).
-    if r.range >= Range::Patch && (r.apply_patches || r.version.is_prerelease()) {
-        let from = best.clone().unwrap_or_else(|| r.version.clone());
-        for v in list.iter().filter(|v| allowed(v)) {
-            if (r.apply_patches || v.patch() == from.patch())
-                && *v >= from
-                && v.major() == from.major()
-                && v.minor() == from.minor()
-            {
-                best = Some(match best {
-                    None => v.clone(),
-                    Some(b) => b.max(v.clone()),
-                });
-            }
-        }
-    }
-    best
+    Some(best)
 }
 
 #[cfg(test)]
@@ -610,6 +646,7 @@ mod tests {
             Err(ResolveFailure::Incompatible { .. }) => Err("compat"),
             Err(ResolveFailure::Missing { .. }) => Err("missing"),
             Err(ResolveFailure::InvalidConfig { .. }) => Err("invalid"),
+            Err(ResolveFailure::NotAVersionFolder { .. }) => Err("folder"),
         }
     }
 
@@ -639,6 +676,7 @@ mod tests {
             FxReference {
                 name: NETCORE.into(),
                 version_text: v.into(),
+                has_version: true,
                 version: FxVersion::parse(v).unwrap(),
                 range,
                 roll_to_highest,

@@ -228,6 +228,8 @@ pub struct FxReference {
     pub name: String,
     /// The version text as written; the exact-match folder name.
     pub version_text: String,
+    /// The reference has a `version` at all (the "not found" message differs without one).
+    pub has_version: bool,
     pub version: FxVersion,
     pub range: Range,
     pub roll_to_highest: bool,
@@ -322,41 +324,36 @@ impl ConfigError {
     }
 }
 
-/// A reference whose version is missing or does not parse: the host cannot resolve it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnversionedReference {
-    pub name: String,
-    pub version_text: Option<String>,
-}
-
 /// The references one runtimeconfig makes, with every setting applied in the host's order:
 /// defaults (Minor, applyPatches) ← `DOTNET_ROLL_FORWARD_ON_NO_CANDIDATE_FX` ← `runtimeOptions`
 /// level ← the reference's own settings ← `DOTNET_ROLL_FORWARD` (runtime_config.cpp, 3.x).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConfigReferences {
     pub references: Vec<FxReference>,
-    /// References the host cannot resolve because the version is missing or invalid.
-    pub unversioned: Vec<UnversionedReference>,
 }
 
 pub fn references(
     config: &FxConfig,
     env: &RollForwardEnv,
 ) -> Result<ConfigReferences, ConfigError> {
-    // Mixing new and legacy settings anywhere in one file is rejected.
-    let mut uses_new = config.roll_forward.is_some();
-    let mut uses_legacy =
-        config.apply_patches.is_some() || config.roll_forward_on_no_candidate_fx.is_some();
-    for f in &config.frameworks {
-        uses_new |= f.roll_forward.is_some();
-        uses_legacy |= f.apply_patches.is_some() || f.roll_forward_on_no_candidate_fx.is_some();
-    }
-    if uses_new && uses_legacy {
-        return Err(ConfigError::MixedRollForwardSettings);
-    }
-    if !config.frameworks.is_empty() && !config.included_frameworks.is_empty() {
-        return Err(ConfigError::FrameworksAndIncludedFrameworks);
-    }
+    // The host validates while it reads, in this order, and stops at the first problem
+    // (runtime_config.cpp `parse_opts` / `parse_framework` / `mark_specified_setting`): the
+    // `runtimeOptions` settings, then each reference's own settings and `DOTNET_ROLL_FORWARD`,
+    // then the duplicate-name check, and `includedFrameworks` last.
+    let mut uses_new = false;
+    let mut uses_legacy = false;
+    let mut mark = |new: bool| {
+        if new {
+            uses_new = true;
+        } else {
+            uses_legacy = true;
+        }
+        if uses_new && uses_legacy {
+            Err(ConfigError::MixedRollForwardSettings)
+        } else {
+            Ok(())
+        }
+    };
 
     let mut default_rf = RollForward::Minor;
     if let Some(v) = &env.roll_forward_on_no_candidate_fx {
@@ -366,25 +363,40 @@ pub fn references(
     if let Some(v) = &config.roll_forward {
         default_rf = RollForward::parse(v)
             .ok_or_else(|| ConfigError::UnrecognizedRollForward { value: v.clone() })?;
+        mark(true)?;
     }
     if let Some(v) = config.apply_patches {
         default_apply_patches = v;
+        mark(false)?;
     }
     if let Some(v) = config.roll_forward_on_no_candidate_fx {
         default_rf = RollForward::from_legacy(v);
+        mark(false)?;
     }
-    let env_rf = match &env.roll_forward {
-        Some(v) => Some(
-            RollForward::parse(v)
-                .ok_or_else(|| ConfigError::UnrecognizedEnvRollForward { value: v.clone() })?,
-        ),
-        None => None,
-    };
     let to_prerelease = env.to_prerelease();
 
     let mut out = ConfigReferences::default();
     let mut seen: Vec<&str> = Vec::new();
     for spec in &config.frameworks {
+        let mut rf = default_rf;
+        let mut apply_patches = default_apply_patches;
+        if let Some(v) = &spec.roll_forward {
+            rf = RollForward::parse(v)
+                .ok_or_else(|| ConfigError::UnrecognizedRollForward { value: v.clone() })?;
+            mark(true)?;
+        }
+        if let Some(v) = spec.apply_patches {
+            apply_patches = v;
+            mark(false)?;
+        }
+        if let Some(v) = spec.roll_forward_on_no_candidate_fx {
+            rf = RollForward::from_legacy(v);
+            mark(false)?;
+        }
+        if let Some(v) = &env.roll_forward {
+            rf = RollForward::parse(v)
+                .ok_or_else(|| ConfigError::UnrecognizedEnvRollForward { value: v.clone() })?;
+        }
         if spec.name.is_empty() {
             return Err(ConfigError::MissingName);
         }
@@ -394,39 +406,26 @@ pub fn references(
             });
         }
         seen.push(&spec.name);
-        let mut rf = default_rf;
-        let mut apply_patches = default_apply_patches;
-        if let Some(v) = &spec.roll_forward {
-            rf = RollForward::parse(v)
-                .ok_or_else(|| ConfigError::UnrecognizedRollForward { value: v.clone() })?;
-        }
-        if let Some(v) = spec.apply_patches {
-            apply_patches = v;
-        }
-        if let Some(v) = spec.roll_forward_on_no_candidate_fx {
-            rf = RollForward::from_legacy(v);
-        }
-        if let Some(v) = env_rf {
-            rf = v;
-        }
-        let version = spec.version.as_deref().map(FxVersion::parse);
-        let Some(Ok(version)) = version else {
-            out.unversioned.push(UnversionedReference {
-                name: spec.name.clone(),
-                version_text: spec.version.clone(),
-            });
-            continue;
-        };
+        // A missing or unparsable version is not rejected by the host: it resolves as -1.-1.-1.
+        let version = spec
+            .version
+            .as_deref()
+            .and_then(|v| FxVersion::parse(v).ok())
+            .unwrap_or_else(FxVersion::unspecified);
         let (range, roll_to_highest) = rf.range_and_highest();
         out.references.push(FxReference {
             name: spec.name.clone(),
             version_text: spec.version.clone().unwrap_or_default(),
+            has_version: spec.version.is_some(),
             prefer_release: !version.is_prerelease() && !to_prerelease,
             version,
             range,
             roll_to_highest,
             apply_patches,
         });
+    }
+    if !config.frameworks.is_empty() && !config.included_frameworks.is_empty() {
+        return Err(ConfigError::FrameworksAndIncludedFrameworks);
     }
     Ok(out)
 }

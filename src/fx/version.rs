@@ -12,9 +12,10 @@ use thiserror::Error;
 /// `Display` prints the text back exactly as it was parsed.
 #[derive(Debug, Clone)]
 pub struct FxVersion {
-    major: u32,
-    minor: u32,
-    patch: u32,
+    // Signed because the host's "no version" value is -1.-1.-1 (see `unspecified`).
+    major: i64,
+    minor: i64,
+    patch: i64,
     /// Prerelease identifiers without the leading `-`; empty for a release.
     pre: String,
     /// Build metadata without the leading `+`; empty when absent.
@@ -36,9 +37,9 @@ pub enum VersionError {
 impl FxVersion {
     pub fn new(major: u32, minor: u32, patch: u32) -> FxVersion {
         FxVersion {
-            major,
-            minor,
-            patch,
+            major: major.into(),
+            minor: minor.into(),
+            patch: patch.into(),
             pre: String::new(),
             build: String::new(),
         }
@@ -64,7 +65,7 @@ impl FxVersion {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(rest.len());
         let (patch, pre) = rest.split_at(patch_end);
-        let number = |part: &str| -> Result<u32, VersionError> {
+        let number = |part: &str| -> Result<i64, VersionError> {
             if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(VersionError::NotANumber {
                     text: text.into(),
@@ -77,10 +78,12 @@ impl FxVersion {
                     part: part.into(),
                 });
             }
-            part.parse().map_err(|_| VersionError::NotANumber {
-                text: text.into(),
-                part: part.into(),
-            })
+            part.parse::<u32>()
+                .map(i64::from)
+                .map_err(|_| VersionError::NotANumber {
+                    text: text.into(),
+                    part: part.into(),
+                })
         };
         let (major, minor, patch) = (number(major)?, number(minor)?, number(patch)?);
         let pre = if pre.is_empty() {
@@ -111,13 +114,26 @@ impl FxVersion {
         })
     }
 
-    pub fn major(&self) -> u32 {
+    /// What the host holds for a reference whose version is missing or does not parse: the
+    /// default `fx_ver_t`, -1.-1.-1, a release lower than every real version. The real 3.1 host
+    /// resolves such a reference with `Major`/`LatestMajor` (observed in the differential tier).
+    pub fn unspecified() -> FxVersion {
+        FxVersion {
+            major: -1,
+            minor: -1,
+            patch: -1,
+            pre: String::new(),
+            build: String::new(),
+        }
+    }
+
+    pub fn major(&self) -> i64 {
         self.major
     }
-    pub fn minor(&self) -> u32 {
+    pub fn minor(&self) -> i64 {
         self.minor
     }
-    pub fn patch(&self) -> u32 {
+    pub fn patch(&self) -> i64 {
         self.patch
     }
     /// The prerelease identifiers (without `-`), empty for a release.
