@@ -14,6 +14,8 @@ static SYMPTOMS: &[Explanation] = &[
     Explanation { code: "403.14", title: "Forbidden: directory listing denied", text: "IIS found no handler for the request: web.config is missing, has no aspNetCore handler, or the site points at the wrong folder." },
     Explanation { code: "500.0", title: "Internal Server Error (ANCM configuration or handler load failure)", text: "ANCM could not load its configuration (missing processPath, invalid hostingModel) or could not start the in-process app." },
     Explanation { code: "502.5", title: "ANCM Out-Of-Process Startup Failure", text: "The app process failed to start, exited early, or never listened on ASPNETCORE_PORT." },
+    Explanation { code: "500.30", title: "ANCM In-Process Start Failure", text: "The in-process app failed to start: the .NET host or the app's startup code failed (missing dependency, exception in Program/Startup)." },
+    Explanation { code: "500.31", title: "ANCM Failed to Find Native Dependencies", text: "The in-process app could not start because the .NET host did not find what it needs: a compatible shared framework, or an asset listed in the app's deps.json." },
     Explanation { code: "503", title: "Service Unavailable", text: "app_offline.htm is in the app folder (its content is served), the app is shutting down, or the pool is stopped." },
 ];
 

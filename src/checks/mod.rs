@@ -8,7 +8,17 @@ use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
+mod deps_assets;
+mod dotnet_architecture;
+mod framework_resolution;
+mod globalization_icu;
+pub mod launch_model;
+mod runtime_config;
+mod runtime_support;
+mod self_contained;
 mod web_config;
+#[cfg(test)]
+mod fx_fixtures;
 
 /// Everything a check may look at.
 pub struct Context<'a> {
@@ -34,7 +44,16 @@ pub trait Check: Sync {
 }
 
 /// All checks, in pipeline order.
-pub static REGISTRY: &[&dyn Check] = &[&web_config::WebConfigPresent];
+pub static REGISTRY: &[&dyn Check] = &[
+    &web_config::WebConfigPresent,
+    &runtime_config::RuntimeConfigValid,
+    &self_contained::SelfContained,
+    &dotnet_architecture::DotnetArchitecture,
+    &framework_resolution::FrameworkResolution,
+    &deps_assets::DepsAssets,
+    &globalization_icu::GlobalizationIcu,
+    &runtime_support::RuntimeSupport,
+];
 
 /// Runs every check over the context, in order.
 pub fn run_all(cx: &Context<'_>) -> Vec<CheckResult> {

@@ -319,4 +319,75 @@ mod tests {
         assert_eq!(v("1.0.0+a"), v("1.0.0+b"));
         assert!(v("1.0.0-Z") < v("1.0.0-a"), "ordinal, upper case first");
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn identifier() -> impl Strategy<Value = String> {
+            prop_oneof![
+                (0u32..30).prop_map(|n| n.to_string()),
+                "[a-zA-Z][a-zA-Z0-9-]{0,6}",
+            ]
+        }
+
+        fn version_text() -> impl Strategy<Value = String> {
+            (
+                0u32..12,
+                0u32..12,
+                0u32..30,
+                proptest::option::of(proptest::collection::vec(identifier(), 1..4)),
+                proptest::option::of("[a-z0-9]{1,5}"),
+            )
+                .prop_map(|(a, b, c, pre, build)| {
+                    let mut s = format!("{a}.{b}.{c}");
+                    if let Some(p) = pre {
+                        s.push('-');
+                        s.push_str(&p.join("."));
+                    }
+                    if let Some(b) = build {
+                        s.push('+');
+                        s.push_str(&b);
+                    }
+                    s
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn display_round_trips(text in version_text()) {
+                let v = FxVersion::parse(&text).unwrap();
+                prop_assert_eq!(v.to_string(), text);
+            }
+
+            #[test]
+            fn order_is_total_and_consistent(a in version_text(), b in version_text(), c in version_text()) {
+                let (a, b, c) = (FxVersion::parse(&a).unwrap(), FxVersion::parse(&b).unwrap(), FxVersion::parse(&c).unwrap());
+                // Antisymmetry and agreement with equality.
+                prop_assert_eq!(a.cmp(&b), b.cmp(&a).reverse());
+                prop_assert_eq!(a == b, a.cmp(&b) == Ordering::Equal);
+                // Transitivity.
+                if a <= b && b <= c {
+                    prop_assert!(a <= c);
+                }
+            }
+
+            #[test]
+            fn prerelease_sorts_below_its_release(a in 0u32..20, b in 0u32..20, c in 0u32..20, pre in proptest::collection::vec(identifier(), 1..4)) {
+                let release = FxVersion::new(a, b, c);
+                let p = FxVersion::parse(&format!("{a}.{b}.{c}-{}", pre.join("."))).unwrap();
+                prop_assert!(p < release);
+                prop_assert!(p.is_prerelease() && !release.is_prerelease());
+                // And above the previous patch.
+                if c > 0 {
+                    prop_assert!(p > FxVersion::new(a, b, c - 1));
+                }
+            }
+
+            #[test]
+            fn never_panics_on_any_text(text in "\\PC{0,20}") {
+                let _ = FxVersion::parse(&text);
+            }
+        }
+    }
 }

@@ -1,0 +1,48 @@
+//! `dotnet-architecture`: the `dotnet` the launch uses is built for the machine's architecture
+//! (hostfxr.md §4.4, ancm-reference.md §7.1/§7.4). A 32-bit `C:\Program Files (x86)\dotnet`
+//! first on PATH runs the app as a 32-bit process with only the x86 runtimes — often without the
+//! ASP.NET Core framework installed for x86 — and in-process hosting in a 64-bit worker cannot
+//! use it at all.
+use super::launch_model::{LaunchModel, Starter};
+use super::{Check, CheckRun, Context};
+use crate::diagnostic::{Finding, Level};
+use crate::host::dotnet_install::host_arch_name;
+
+pub struct DotnetArchitecture;
+
+impl Check for DotnetArchitecture {
+    fn id(&self) -> &'static str {
+        "dotnet-architecture"
+    }
+    fn severity(&self) -> Level {
+        Level::Warning
+    }
+    fn run(&self, cx: &Context<'_>) -> CheckRun {
+        let model = LaunchModel::of(cx);
+        if !matches!(model.starter, Starter::Muxer(_)) {
+            return CheckRun::Skip("the app is not started through `dotnet`".into());
+        }
+        let Some(install) = model.install() else {
+            return CheckRun::Skip("the `dotnet` the launch uses was not probed".into());
+        };
+        let Some(muxer_arch) = &install.muxer_arch else {
+            return CheckRun::Skip("the muxer's architecture is unknown".into());
+        };
+        let machine = host_arch_name(&cx.host.arch);
+        let mut f = Vec::new();
+        if muxer_arch != machine {
+            let mut finding = Finding::warning(format!(
+                "the `dotnet` the launch uses is {muxer_arch} while the machine is {machine}"
+            ))
+            .evidence("muxer", install.muxer.clone().unwrap_or_default())
+            .fix(format!(
+                "put the {machine} dotnet folder first on the machine PATH (e.g. `C:\\Program Files\\dotnet\\` before `C:\\Program Files (x86)\\dotnet\\`) and restart IIS"
+            ));
+            if let Some(why) = model.root.as_ref().map(|r| r.why.clone()) {
+                finding = finding.evidence("chosen because", why);
+            }
+            f.push(finding);
+        }
+        CheckRun::Findings(f)
+    }
+}

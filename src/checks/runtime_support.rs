@@ -1,0 +1,112 @@
+//! `runtime-support`: the framework the app will run on (or asks for) is a supported release —
+//! not a preview, not a major version past its end of support. A warning: the app still starts,
+//! but gets no security fixes (or preview behaviour).
+use super::launch_model::{hives, LaunchModel};
+use super::{Check, CheckRun, Context};
+use crate::diagnostic::{Finding, Level};
+use crate::fx::{self, FxVersion};
+
+/// End of support per major version, from Microsoft's .NET (Core) support policy page
+/// (dotnet.microsoft.com/platform/support/policy/dotnet-core, "out of support versions" and
+/// release notes in dotnet/core `releases.json`), as of November 2026. .NET 8 (LTS) and 9 (STS,
+/// extended to 24 months) both end on 2026-11-10.
+pub const END_OF_SUPPORT: &[(i64, i64, &str)] = &[
+    (1, 0, "2019-06-27"),
+    (1, 1, "2019-06-27"),
+    (2, 0, "2018-10-01"),
+    (2, 1, "2021-08-21"),
+    (2, 2, "2019-12-23"),
+    (3, 0, "2020-03-03"),
+    (3, 1, "2022-12-13"),
+    (5, 0, "2022-05-10"),
+    (6, 0, "2024-11-12"),
+    (7, 0, "2024-05-14"),
+    (8, 0, "2026-11-10"),
+    (9, 0, "2026-11-10"),
+    (10, 0, "2028-11-14"),
+];
+
+/// The end-of-support date of a version's major.minor, when known.
+pub fn end_of_support(v: &FxVersion) -> Option<&'static str> {
+    END_OF_SUPPORT
+        .iter()
+        .find(|(ma, mi, _)| *ma == v.major() && *mi == v.minor())
+        .map(|(_, _, d)| *d)
+}
+
+pub struct RuntimeSupport;
+
+impl Check for RuntimeSupport {
+    fn id(&self) -> &'static str {
+        "runtime-support"
+    }
+    fn severity(&self) -> Level {
+        Level::Warning
+    }
+    fn run(&self, cx: &Context<'_>) -> CheckRun {
+        let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+        CheckRun::Findings(findings(cx, &today))
+    }
+}
+
+/// The findings as of `today` (`YYYY-MM-DD`), so tests do not depend on the clock.
+pub fn findings(cx: &Context<'_>, today: &str) -> Vec<Finding> {
+    let model = LaunchModel::of(cx);
+    let Some(app) = &model.app_config else {
+        return Vec::new();
+    };
+    // Prefer what will really run; fall back to what the runtimeconfig asks for.
+    let mut versions: Vec<(String, String, bool)> = Vec::new();
+    if let Some(install) = model.install() {
+        let hives = hives(cx, &model, install);
+        let env = model.roll_forward_env(cx.host.os == "windows");
+        let req = fx::Request {
+            app,
+            env: &env,
+            hives: &hives,
+            separator: '/',
+        };
+        if let Ok(res) = fx::resolve(&req) {
+            versions = res
+                .frameworks
+                .iter()
+                .map(|f| (f.name.clone(), f.version.clone(), true))
+                .collect();
+        }
+    }
+    if versions.is_empty() {
+        versions = app
+            .frameworks
+            .iter()
+            .chain(&app.included_frameworks)
+            .filter_map(|r| Some((r.name.clone(), r.version.clone()?, false)))
+            .collect();
+    }
+    let mut out = Vec::new();
+    for (name, text, resolved) in versions {
+        let Ok(v) = FxVersion::parse(&text) else {
+            continue;
+        };
+        let what = if resolved { "will run" } else { "is referenced" };
+        if v.is_prerelease() {
+            out.push(
+                Finding::warning(format!("`{name}` {text} {what}: a preview release"))
+                    .fix("use a released runtime in production"),
+            );
+        }
+        if let Some(eos) = end_of_support(&v) {
+            if eos <= today {
+                out.push(
+                    Finding::warning(format!(
+                        "`{name}` {text} {what}: {}.{} reached end of support on {eos}",
+                        v.major(),
+                        v.minor()
+                    ))
+                    .evidence("end of support", eos)
+                    .fix("retarget the app to a supported .NET version and install its runtime"),
+                );
+            }
+        }
+    }
+    out
+}
