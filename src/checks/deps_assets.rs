@@ -26,7 +26,9 @@ impl Check for DepsAssets {
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
         let Some(deps) = &cx.deployment.deps_json else {
-            return CheckRun::Skip("no `<App>.deps.json`: the host loads every dll in the folder".into());
+            return CheckRun::Skip(
+                "no `<App>.deps.json`: the host loads every dll in the folder".into(),
+            );
         };
         let model = LaunchModel::of(cx);
         let symptom = model.start_failure_symptom();
@@ -36,10 +38,12 @@ impl Check for DepsAssets {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if let Err(e) = &deps.parsed {
-            return CheckRun::Findings(vec![Finding::error(format!("the host cannot read `{file}`: {e}"))
-                .evidence("exit code", exit_code_forms(RESOLVER_INIT_FAILURE))
-                .symptom(symptom)
-                .fix("redeploy `<App>.deps.json` from the publish output")]);
+            return CheckRun::Findings(vec![Finding::error(format!(
+                "the host cannot read `{file}`: {e}"
+            ))
+            .evidence("exit code", exit_code_forms(RESOLVER_INIT_FAILURE))
+            .symptom(symptom)
+            .fix("redeploy `<App>.deps.json` from the publish output")]);
         }
         let os = rid_os(&cx.host.os);
         let arch = host_arch_name(&cx.host.arch);
@@ -72,5 +76,50 @@ impl Check for DepsAssets {
             );
         }
         CheckRun::Findings(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fx_fixtures::{expect, Fixture, HEALTHY_DEPS};
+    use crate::diagnostic::Outcome;
+
+    #[test]
+    fn complete_folder_passes() {
+        let r = expect(Fixture::healthy().run(&DepsAssets), Outcome::Pass);
+        assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn missing_package_assembly_fails_with_the_host_message() {
+        let mut fx = Fixture::healthy();
+        fx.deps = Some((HEALTHY_DEPS.into(), vec!["App.dll".into()]));
+        let r = expect(fx.run(&DepsAssets), Outcome::Fail);
+        let f = &r.findings[0];
+        assert!(f.message.contains("`Dapper.dll`"), "{}", f.message);
+        let out = &f
+            .evidence
+            .iter()
+            .find(|e| e.label == "host output")
+            .unwrap()
+            .value;
+        assert!(out.contains("An assembly specified in the application dependencies manifest (App.deps.json) was not found:"));
+        assert!(out.contains("path: 'lib/net7.0/Dapper.dll'"));
+        assert_eq!(f.symptom.as_deref(), Some("500.31"));
+    }
+
+    #[test]
+    fn malformed_deps_json_fails() {
+        let mut fx = Fixture::healthy();
+        fx.deps = Some(("{".into(), Vec::new()));
+        expect(fx.run(&DepsAssets), Outcome::Fail);
+    }
+
+    #[test]
+    fn no_deps_json_is_skipped() {
+        let mut fx = Fixture::healthy();
+        fx.deps = None;
+        expect(fx.run(&DepsAssets), Outcome::Skip);
     }
 }

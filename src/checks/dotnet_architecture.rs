@@ -46,3 +46,32 @@ impl Check for DotnetArchitecture {
         CheckRun::Findings(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fx_fixtures::{expect, Fixture};
+    use crate::diagnostic::Outcome;
+
+    #[test]
+    fn matching_architecture_passes() {
+        expect(Fixture::healthy().run(&DotnetArchitecture), Outcome::Pass);
+    }
+
+    #[test]
+    fn x86_dotnet_first_on_path_warns() {
+        let mut fx = Fixture::healthy();
+        fx.host.dotnet.installs[0].muxer_arch = Some("x86".into());
+        let r = expect(fx.run(&DotnetArchitecture), Outcome::Warn);
+        assert!(r.findings[0]
+            .message
+            .contains("x86 while the machine is x64"));
+    }
+
+    #[test]
+    fn apphost_launch_is_skipped() {
+        let mut fx = Fixture::healthy();
+        fx.process_path = r".\App.exe".into();
+        expect(fx.run(&DotnetArchitecture), Outcome::Skip);
+    }
+}

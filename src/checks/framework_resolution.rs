@@ -27,7 +27,9 @@ impl Check for FrameworkResolution {
             return CheckRun::Skip("no readable runtimeconfig.json (see `runtime-config`)".into());
         };
         if !model.framework_dependent() {
-            return CheckRun::Skip("the app is self-contained: no shared framework to resolve".into());
+            return CheckRun::Skip(
+                "the app is self-contained: no shared framework to resolve".into(),
+            );
         }
         let symptom = model.start_failure_symptom();
         let Some(choice) = &model.root else {
@@ -152,5 +154,150 @@ fn describe(f: &ResolveFailure) -> (String, String) {
             format!("the reference to `{name}` has no version, so the host loads from `{dir}`, which holds no runtime"),
             format!("give the `{name}` reference a `version` in the runtimeconfig"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fx_fixtures::{expect, framework, Fixture};
+    use crate::diagnostic::Outcome;
+
+    #[test]
+    fn healthy_app_notes_the_versions_that_will_run() {
+        let r = expect(Fixture::healthy().run(&FrameworkResolution), Outcome::Pass);
+        let msgs: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("`Microsoft.AspNetCore.App` 8.0.11 will run")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("`Microsoft.NETCore.App` 8.0.11 will run")),
+            "{msgs:?}"
+        );
+        assert!(r.findings[0]
+            .evidence
+            .iter()
+            .any(|e| e.value.contains("found on PATH")));
+    }
+
+    #[test]
+    fn missing_aspnetcore_fails_like_the_host() {
+        let mut fx = Fixture::healthy();
+        fx.host.dotnet.installs[0].frameworks.remove(0);
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        let f = &r.findings[0];
+        assert_eq!(f.symptom.as_deref(), Some("500.31"));
+        assert!(
+            f.message
+                .contains("no compatible `Microsoft.AspNetCore.App`"),
+            "{}",
+            f.message
+        );
+        let out = &f
+            .evidence
+            .iter()
+            .find(|e| e.label == "host output")
+            .unwrap()
+            .value;
+        assert!(
+            out.starts_with("You must install or update .NET to run this application."),
+            "{out}"
+        );
+        assert!(
+            out.contains("Framework: 'Microsoft.AspNetCore.App', version '8.0.0' (x64)"),
+            "{out}"
+        );
+        assert!(out.contains("No frameworks were found."), "{out}");
+        let code = &f
+            .evidence
+            .iter()
+            .find(|e| e.label == "exit code")
+            .unwrap()
+            .value;
+        assert!(code.starts_with("0x80008096"), "{code}");
+    }
+
+    #[test]
+    fn out_of_process_targets_an_older_major() {
+        let mut fx = Fixture::healthy();
+        fx.hosting_model = Some("outofprocess".into());
+        fx.runtimeconfig = Some(fx.runtimeconfig.unwrap().replace("8.0.0", "6.0.0"));
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        assert_eq!(r.findings[0].symptom.as_deref(), Some("502.5"));
+        assert!(
+            r.findings[0].message.contains("installed: 8.0.11"),
+            "{}",
+            r.findings[0].message
+        );
+    }
+
+    #[test]
+    fn web_config_environment_wins_over_the_machine() {
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(fx.runtimeconfig.unwrap().replace("8.0.0", "6.0.0"));
+        // LatestMajor from web.config lets the 6.0 app run on 8.0.
+        fx.host
+            .dotnet
+            .env
+            .insert("DOTNET_ROLL_FORWARD".into(), "Disable".into());
+        fx.web_env
+            .push(("dotnet_roll_forward".into(), "LatestMajor".into()));
+        expect(fx.run(&FrameworkResolution), Outcome::Pass);
+    }
+
+    #[test]
+    fn no_dotnet_on_path() {
+        let mut fx = Fixture::healthy();
+        fx.host.dotnet.installs[0].sources = vec![crate::host::dotnet_install::RootSource::Default];
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        assert!(
+            r.findings[0].message.contains("not installed"),
+            "{}",
+            r.findings[0].message
+        );
+    }
+
+    #[test]
+    fn multi_level_lookup_on_old_windows_hosts() {
+        // A private dotnet first on PATH with hostfxr 3.1 and no frameworks; Program Files has 3.1.
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"tfm":"netcoreapp3.1","framework":{"name":"Microsoft.NETCore.App","version":"3.1.0"}}}"#.into());
+        let mut private = fx.host.dotnet.installs[0].clone();
+        private.root = r"C:\tools\dotnet".into();
+        private.hostfxr_versions = vec!["3.1.23".into()];
+        private.frameworks.clear();
+        private.sources = vec![crate::host::dotnet_install::RootSource::PathEntry {
+            index: 0,
+            entry: r"C:\tools\dotnet".into(),
+        }];
+        fx.host.dotnet.installs[0].frameworks =
+            vec![framework("Microsoft.NETCore.App", "3.1.32", None)];
+        fx.host.dotnet.installs.push(private);
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Pass);
+        assert!(r.findings[0].message.contains("3.1.32"));
+        // DOTNET_MULTILEVEL_LOOKUP=0 turns it off: the private root alone fails (3.x message).
+        fx.web_env
+            .push(("DOTNET_MULTILEVEL_LOOKUP".into(), "0".into()));
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        let out = &r.findings[0]
+            .evidence
+            .iter()
+            .find(|e| e.label == "host output")
+            .unwrap()
+            .value;
+        assert!(
+            out.starts_with("It was not possible to find any compatible framework version"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn self_contained_apps_are_skipped() {
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"includedFrameworks":[{"name":"Microsoft.NETCore.App","version":"8.0.11"}]}}"#.into());
+        expect(fx.run(&FrameworkResolution), Outcome::Skip);
     }
 }

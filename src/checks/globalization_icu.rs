@@ -29,7 +29,10 @@ impl Check for GlobalizationIcu {
         let model = LaunchModel::of(cx);
         let in_config = match &cx.deployment.layout.runtime_config {
             Some(Loaded::Parsed { value, .. }) => {
-                match value.config_properties.get("System.Globalization.Invariant") {
+                match value
+                    .config_properties
+                    .get("System.Globalization.Invariant")
+                {
                     Some(Value::Bool(b)) => *b,
                     Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
                     _ => false,
@@ -52,5 +55,50 @@ impl Check for GlobalizationIcu {
             .evidence("looked for", "libicuuc.so.* in /usr/lib, /lib, /usr/local/lib and the multiarch folders")
             .symptom(model.start_failure_symptom())
             .fix("install ICU (`apt-get install libicu-dev` / `libicu72`, `dnf install libicu`, `apk add icu-libs`) or set `System.Globalization.Invariant` to true in the runtimeconfig (`<InvariantGlobalization>true</InvariantGlobalization>`)")])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fx_fixtures::{expect, Fixture};
+    use crate::diagnostic::Outcome;
+
+    fn linux(icu: Vec<String>) -> Fixture {
+        let mut fx = Fixture::healthy();
+        fx.host.os = "linux".into();
+        fx.host.dotnet.icu_libraries = Some(icu);
+        fx
+    }
+
+    #[test]
+    fn icu_present_passes() {
+        expect(
+            linux(vec!["/usr/lib/x86_64-linux-gnu/libicuuc.so.72".into()]).run(&GlobalizationIcu),
+            Outcome::Pass,
+        );
+    }
+
+    #[test]
+    fn no_icu_and_not_invariant_fails() {
+        let fx = linux(Vec::new());
+        let r = expect(fx.run(&GlobalizationIcu), Outcome::Fail);
+        assert!(r.findings[0].message.contains("no libicu"));
+    }
+
+    #[test]
+    fn invariant_mode_in_config_or_environment_passes() {
+        let mut fx = linux(Vec::new());
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"framework":{"name":"Microsoft.NETCore.App","version":"8.0.0"},"configProperties":{"System.Globalization.Invariant":true}}}"#.into());
+        expect(fx.run(&GlobalizationIcu), Outcome::Pass);
+        let mut fx = linux(Vec::new());
+        fx.web_env
+            .push(("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT".into(), "1".into()));
+        expect(fx.run(&GlobalizationIcu), Outcome::Pass);
+    }
+
+    #[test]
+    fn windows_is_skipped() {
+        expect(Fixture::healthy().run(&GlobalizationIcu), Outcome::Skip);
     }
 }

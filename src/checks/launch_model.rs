@@ -68,9 +68,10 @@ impl<'a> LaunchModel<'a> {
             Some(p) => classify(&p.value, &d.app_dir.display().to_string(), windows),
         };
         let (app_config, runtime_config_path) = match &d.layout.runtime_config {
-            Some(Loaded::Parsed { path, value }) => {
-                (Some(FxConfig::from(value)), Some(path.display().to_string()))
-            }
+            Some(Loaded::Parsed { path, value }) => (
+                Some(FxConfig::from(value)),
+                Some(path.display().to_string()),
+            ),
             Some(Loaded::Invalid { path, .. }) => (None, Some(path.display().to_string())),
             None => (None, None),
         };
@@ -107,7 +108,10 @@ impl<'a> LaunchModel<'a> {
     }
 
     pub fn roll_forward_env(&self, windows: bool) -> RollForwardEnv {
-        RollForwardEnv::from_vars(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())), windows)
+        RollForwardEnv::from_vars(
+            self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            windows,
+        )
     }
 
     /// The app is framework-dependent: its runtimeconfig names at least one framework.
@@ -136,13 +140,14 @@ pub fn classify(process_path: &str, app_dir: &str, windows: bool) -> Starter {
     };
     let file_lower = file.to_ascii_lowercase();
     let sep = if windows { '\\' } else { '/' };
-    let absolute = |d: &str| {
-        d.starts_with('/') || d.starts_with('\\') || d.as_bytes().get(1) == Some(&b':')
-    };
+    let absolute =
+        |d: &str| d.starts_with('/') || d.starts_with('\\') || d.as_bytes().get(1) == Some(&b':');
     if file_lower == "dotnet" || file_lower == "dotnet.exe" {
         return Starter::Muxer(match dir {
             None => Launch::MuxerOnPath,
-            Some(d) if absolute(d) => Launch::MuxerAt { root: d.to_string() },
+            Some(d) if absolute(d) => Launch::MuxerAt {
+                root: d.to_string(),
+            },
             Some(d) => Launch::MuxerAt {
                 root: format!("{app_dir}{sep}{}", d.trim_start_matches(['.', '/', '\\'])),
             },
@@ -220,10 +225,7 @@ pub fn message_context<'b>(
         arch,
         rid,
         os: rid_os(&cx.host.os),
-        app_path: model
-            .runtime_config_path
-            .as_deref()
-            .unwrap_or_default(),
+        app_path: model.runtime_config_path.as_deref().unwrap_or_default(),
         dotnet_root: &install.root,
         runtime_config_path: model.runtime_config_path.as_deref().unwrap_or_default(),
     }
@@ -235,17 +237,30 @@ mod tests {
 
     #[test]
     fn classifies_process_paths() {
-        assert_eq!(classify("dotnet", "C:\\app", true), Starter::Muxer(Launch::MuxerOnPath));
-        assert_eq!(classify("DOTNET.EXE", "C:\\app", true), Starter::Muxer(Launch::MuxerOnPath));
+        assert_eq!(
+            classify("dotnet", "C:\\app", true),
+            Starter::Muxer(Launch::MuxerOnPath)
+        );
+        assert_eq!(
+            classify("DOTNET.EXE", "C:\\app", true),
+            Starter::Muxer(Launch::MuxerOnPath)
+        );
         assert_eq!(
             classify(r"C:\dn\dotnet.exe", "C:\\app", true),
-            Starter::Muxer(Launch::MuxerAt { root: r"C:\dn".into() })
+            Starter::Muxer(Launch::MuxerAt {
+                root: r"C:\dn".into()
+            })
         );
         assert_eq!(
             classify(r".\App.exe", "C:\\app", true),
-            Starter::Executable { path: r"C:\app\App.exe".into() }
+            Starter::Executable {
+                path: r"C:\app\App.exe".into()
+            }
         );
-        assert_eq!(classify("%LAUNCHER_PATH%", "C:\\app", true), Starter::Unknown);
+        assert_eq!(
+            classify("%LAUNCHER_PATH%", "C:\\app", true),
+            Starter::Unknown
+        );
     }
 
     #[test]

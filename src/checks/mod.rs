@@ -11,14 +11,14 @@ use crate::host::HostFacts;
 mod deps_assets;
 mod dotnet_architecture;
 mod framework_resolution;
+#[cfg(test)]
+mod fx_fixtures;
 mod globalization_icu;
 pub mod launch_model;
 mod runtime_config;
 mod runtime_support;
 mod self_contained;
 mod web_config;
-#[cfg(test)]
-mod fx_fixtures;
 
 /// Everything a check may look at.
 pub struct Context<'a> {

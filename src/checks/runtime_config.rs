@@ -91,3 +91,72 @@ fn file_name(p: &std::path::Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fx_fixtures::{expect, Fixture};
+    use crate::diagnostic::Outcome;
+
+    #[test]
+    fn healthy_config_passes() {
+        let r = expect(Fixture::healthy().run(&RuntimeConfigValid), Outcome::Pass);
+        assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn missing_config_runs_as_self_contained_and_fails() {
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = None;
+        let r = expect(fx.run(&RuntimeConfigValid), Outcome::Fail);
+        assert!(r.findings[0].message.contains("self-contained"));
+        // A real self-contained folder without a runtimeconfig is fine.
+        fx.runtime_files = vec![
+            "hostfxr.dll".into(),
+            "hostpolicy.dll".into(),
+            "coreclr.dll".into(),
+        ];
+        expect(fx.run(&RuntimeConfigValid), Outcome::Pass);
+    }
+
+    #[test]
+    fn malformed_json_is_located() {
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some("{\n  \"runtimeOptions\": {\n    \"tfm\": \n".into());
+        let r = expect(fx.run(&RuntimeConfigValid), Outcome::Fail);
+        assert!(r.findings[0].location.is_some());
+        assert!(r.findings[0]
+            .evidence
+            .iter()
+            .any(|e| e.value.starts_with("0x80008093")));
+    }
+
+    #[test]
+    fn unrecognized_and_mixed_roll_forward() {
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"rollForward":"Latest","framework":{"name":"Microsoft.NETCore.App","version":"8.0.0"}}}"#.into());
+        let r = expect(fx.run(&RuntimeConfigValid), Outcome::Fail);
+        assert!(
+            r.findings[0]
+                .message
+                .contains("unrecognized roll forward setting value `Latest`"),
+            "{}",
+            r.findings[0].message
+        );
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"rollForward":"Major","framework":{"name":"Microsoft.NETCore.App","version":"8.0.0","applyPatches":false}}}"#.into());
+        let r = expect(fx.run(&RuntimeConfigValid), Outcome::Fail);
+        assert!(
+            r.findings[0]
+                .message
+                .contains("`rollForward` is used together"),
+            "{}",
+            r.findings[0].message
+        );
+        // An invalid DOTNET_ROLL_FORWARD from web.config is rejected too.
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"framework":{"name":"Microsoft.NETCore.App","version":"8.0.0"}}}"#.into());
+        fx.web_env
+            .push(("DOTNET_ROLL_FORWARD".into(), "Newest".into()));
+        let r = expect(fx.run(&RuntimeConfigValid), Outcome::Fail);
+        assert!(r.findings[0].message.contains("DOTNET_ROLL_FORWARD"));
+    }
+}

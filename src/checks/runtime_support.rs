@@ -44,7 +44,10 @@ impl Check for RuntimeSupport {
         Level::Warning
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+        let today = chrono::Utc::now()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string();
         CheckRun::Findings(findings(cx, &today))
     }
 }
@@ -87,7 +90,11 @@ pub fn findings(cx: &Context<'_>, today: &str) -> Vec<Finding> {
         let Ok(v) = FxVersion::parse(&text) else {
             continue;
         };
-        let what = if resolved { "will run" } else { "is referenced" };
+        let what = if resolved {
+            "will run"
+        } else {
+            "is referenced"
+        };
         if v.is_prerelease() {
             out.push(
                 Finding::warning(format!("`{name}` {text} {what}: a preview release"))
@@ -109,4 +116,70 @@ pub fn findings(cx: &Context<'_>, today: &str) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fx_fixtures::Fixture;
+
+    fn at(fx: &Fixture, today: &str) -> Vec<Finding> {
+        let d = fx.deployment();
+        let cx = Context {
+            deployment: &d,
+            host: &fx.host,
+        };
+        findings(&cx, today)
+    }
+
+    #[test]
+    fn supported_release_is_quiet_until_its_end_of_support() {
+        let fx = Fixture::healthy();
+        assert!(at(&fx, "2026-01-01").is_empty());
+        let after = at(&fx, "2026-11-25");
+        assert_eq!(after.len(), 2, "{after:#?}");
+        assert!(
+            after[0]
+                .message
+                .contains("8.0.11 will run: 8.0 reached end of support on 2026-11-10"),
+            "{}",
+            after[0].message
+        );
+    }
+
+    #[test]
+    fn prerelease_is_a_warning() {
+        let mut fx = Fixture::healthy();
+        fx.host.dotnet.installs[0].frameworks = vec![crate::checks::fx_fixtures::framework(
+            "Microsoft.NETCore.App",
+            "10.0.0-rc.2",
+            None,
+        )];
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"framework":{"name":"Microsoft.NETCore.App","version":"10.0.0-rc.1"}}}"#.into());
+        let f = at(&fx, "2026-01-01");
+        assert!(
+            f.iter().any(|f| f
+                .message
+                .contains("10.0.0-rc.2 will run: a preview release")),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn unresolvable_falls_back_to_the_reference() {
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"framework":{"name":"Microsoft.NETCore.App","version":"3.1.0"}}}"#.into());
+        let f = at(&fx, "2026-01-01");
+        assert!(
+            f[0].message
+                .contains("3.1.0 is referenced: 3.1 reached end of support on 2022-12-13"),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn the_check_runs_on_the_clock() {
+        let r = Fixture::healthy().run(&RuntimeSupport);
+        assert_ne!(r.outcome, crate::diagnostic::Outcome::Fail);
+    }
 }

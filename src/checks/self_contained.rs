@@ -58,3 +58,49 @@ impl Check for SelfContained {
         CheckRun::Findings(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fx_fixtures::{expect, Fixture};
+    use crate::diagnostic::Outcome;
+
+    const SCD: &str = r#"{"runtimeOptions":{"tfm":"net8.0","includedFrameworks":[{"name":"Microsoft.NETCore.App","version":"8.0.11"}]}}"#;
+
+    #[test]
+    fn healthy_framework_dependent_app_passes() {
+        expect(Fixture::healthy().run(&SelfContained), Outcome::Pass);
+    }
+
+    #[test]
+    fn self_contained_without_runtime_files_fails() {
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(SCD.into());
+        fx.process_path = r".\App.exe".into();
+        let r = expect(fx.run(&SelfContained), Outcome::Fail);
+        assert!(
+            r.findings[0]
+                .message
+                .contains("hostfxr, hostpolicy, coreclr"),
+            "{}",
+            r.findings[0].message
+        );
+        fx.runtime_files = vec![
+            "hostfxr.dll".into(),
+            "hostpolicy.dll".into(),
+            "coreclr.dll".into(),
+            "System.Private.CoreLib.dll".into(),
+        ];
+        expect(fx.run(&SelfContained), Outcome::Pass);
+        // Started through dotnet: a warning.
+        fx.process_path = "dotnet".into();
+        expect(fx.run(&SelfContained), Outcome::Warn);
+    }
+
+    #[test]
+    fn stray_hostfxr_next_to_a_framework_dependent_app() {
+        let mut fx = Fixture::healthy();
+        fx.runtime_files.push("hostfxr.dll".into());
+        expect(fx.run(&SelfContained), Outcome::Warn);
+    }
+}

@@ -73,7 +73,7 @@ pub struct DepsJson {
     pub runtime_target: String,
     /// The RID part of `runtimeTarget.name` (RID-specific or self-contained publish).
     pub rid: Option<String>,
-    /// The libraries of the runtime target, in file order.
+    /// The libraries of the runtime target, ordered by `name/version`.
     pub libraries: Vec<Library>,
     /// The `runtimes` RID fallback graph, when present.
     pub rid_fallbacks: BTreeMap<String, Vec<String>>,
@@ -430,9 +430,10 @@ mod tests {
         assert_eq!(d.libraries.len(), 4);
         assert_eq!(d.libraries[0].kind, LibraryKind::Project);
         assert_eq!(d.libraries[1].kind, LibraryKind::Package);
-        assert_eq!(d.libraries[2].runtime_targets.len(), 4);
+        let lib = |n: &str| d.libraries.iter().find(|l| l.name == n).unwrap();
+        assert_eq!(lib("System.Data.SqlClient").runtime_targets.len(), 4);
         assert!(
-            d.libraries[3].runtime.is_empty(),
+            lib("Placeholder").runtime.is_empty(),
             "placeholders are skipped"
         );
     }

@@ -108,7 +108,7 @@ pub enum ResolveFailure {
         name: String,
         /// The version of the effective reference; `None` when the reference has no version.
         version: Option<String>,
-        reference: Option<FxReference>,
+        reference: Option<Box<FxReference>>,
         /// Every valid version folder found for the name, in every hive.
         found: Vec<FoundVersion>,
     },
@@ -120,7 +120,7 @@ pub enum ResolveFailure {
         name: String,
         /// The higher referenced version the lower reference cannot roll to.
         higher_version: String,
-        lower: FxReference,
+        lower: Box<FxReference>,
     },
 }
 
@@ -266,7 +266,7 @@ impl State<'_, '_> {
                 return Err(Step::Fail(self.missing(
                     &new.name,
                     new.has_version.then(|| new.version_text.clone()),
-                    Some(new.clone()),
+                    Some(Box::new(new.clone())),
                 )));
             };
             let sep = self.req.separator;
@@ -316,7 +316,7 @@ impl State<'_, '_> {
         &self,
         name: &str,
         version: Option<String>,
-        reference: Option<FxReference>,
+        reference: Option<Box<FxReference>>,
     ) -> ResolveFailure {
         let sep = self.req.separator;
         let mut found = Vec::new();
@@ -355,7 +355,7 @@ pub fn reconcile(a: &FxReference, b: &FxReference) -> Result<FxReference, Resolv
         return Err(ResolveFailure::Incompatible {
             name: lower.name.clone(),
             higher_version: higher.version_text.clone(),
-            lower: lower.clone(),
+            lower: Box::new(lower.clone()),
         });
     }
     let mut effective = higher.clone();
