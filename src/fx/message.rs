@@ -188,6 +188,62 @@ pub fn exit_code_forms(code: u32) -> String {
     format!("0x{code:08X} = {} = Unix exit {}", code as i32, code & 0xFF)
 }
 
+/// What a "framework not found" output says, parsed back (any hostfxr generation, §5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingFramework {
+    pub name: String,
+    pub version: Option<String>,
+    pub found: Vec<super::resolve::FoundVersion>,
+}
+
+/// Recognises the host's framework-missing message in captured output (stdout log, stderr,
+/// event log text) and extracts the framework, the version and the versions found.
+pub fn parse_missing_framework(text: &str) -> Option<MissingFramework> {
+    let anchored = text.contains("It was not possible to find any compatible framework version")
+        || text.contains("You must install or update .NET");
+    if !anchored {
+        return None;
+    }
+    let mut name = None;
+    let mut version = None;
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let l = line.trim();
+        for prefix in [
+            "The framework '",
+            "The specified framework '",
+            "Framework: '",
+        ] {
+            if let Some(rest) = l.strip_prefix(prefix) {
+                if let Some((n, tail)) = rest.split_once('\'') {
+                    name.get_or_insert_with(|| n.to_string());
+                    if let Some(v) = tail.strip_prefix(", version '") {
+                        if let Some((v, _)) = v.split_once('\'') {
+                            version.get_or_insert_with(|| v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        // "<version> at [<dir>]"
+        if let Some((v, rest)) = l.split_once(" at [") {
+            if let (Some(dir), Ok(_)) =
+                (rest.strip_suffix(']'), super::version::FxVersion::parse(v))
+            {
+                found.push(super::resolve::FoundVersion {
+                    version: v.to_string(),
+                    dir: dir.to_string(),
+                });
+            }
+        }
+    }
+    Some(MissingFramework {
+        name: name?,
+        version,
+        found,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +258,25 @@ mod tests {
         assert_eq!(s("7.0.20"), MessageStyle::V7);
         assert_eq!(s("8.0.11"), MessageStyle::V8);
         assert_eq!(s("10.0.0"), MessageStyle::V8);
+    }
+
+    #[test]
+    fn parses_both_message_generations() {
+        let v3 = "It was not possible to find any compatible framework version\nThe framework 'Microsoft.AspNetCore.App', version '8.0.0' was not found.\n  - The following frameworks were found:\n      6.0.36 at [C:\\Program Files\\dotnet\\shared\\Microsoft.AspNetCore.App]\n";
+        let p = parse_missing_framework(v3).unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref()),
+            ("Microsoft.AspNetCore.App", Some("8.0.0"))
+        );
+        assert_eq!(p.found[0].version, "6.0.36");
+        let v8 = "You must install or update .NET to run this application.\n\nApp: C:\\app\\App.dll\nArchitecture: x64\nFramework: 'Microsoft.NETCore.App', version '9.0.0' (x64)\n.NET location: C:\\Program Files\\dotnet\\\n\nNo frameworks were found.\n";
+        let p = parse_missing_framework(v8).unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref()),
+            ("Microsoft.NETCore.App", Some("9.0.0"))
+        );
+        assert!(p.found.is_empty());
+        assert!(parse_missing_framework("Unhandled exception. System.Exception").is_none());
     }
 
     #[test]
