@@ -252,12 +252,24 @@ mod tests {
     fn no_dotnet_on_path() {
         let mut fx = Fixture::healthy();
         fx.host.dotnet.installs[0].sources = vec![crate::host::dotnet_install::RootSource::Default];
+        // In-process, ANCM falls back to Program Files.
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Pass);
+        assert!(
+            r.findings[0]
+                .evidence
+                .iter()
+                .any(|e| e.value.contains("default folder")),
+            "{r:#?}"
+        );
+        // Out-of-process, CreateProcess only searches PATH.
+        fx.hosting_model = Some("outofprocess".into());
         let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
         assert!(
             r.findings[0].message.contains("not installed"),
             "{}",
             r.findings[0].message
         );
+        assert_eq!(r.findings[0].symptom.as_deref(), Some("502.5"));
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl<'a> LaunchModel<'a> {
         let in_process = section
             .and_then(|s| s.hosting_model().ok())
             .is_some_and(|m| m == HostingModel::InProcess);
-        let starter = match section.and_then(|s| s.process_path.as_ref()) {
+        let mut starter = match section.and_then(|s| s.process_path.as_ref()) {
             None => Starter::Unknown,
             Some(p) => classify(&p.value, &d.app_dir.display().to_string(), windows),
         };
@@ -75,6 +75,15 @@ impl<'a> LaunchModel<'a> {
             Some(Loaded::Invalid { path, .. }) => (None, Some(path.display().to_string())),
             None => (None, None),
         };
+        // In-process on Windows, ANCM itself looks for a muxer of the worker's bitness (taken
+        // as the machine's: a 32-bit pool is not in the facts yet).
+        if in_process && windows {
+            if let Starter::Muxer(Launch::MuxerOnPath) = starter {
+                starter = Starter::Muxer(Launch::MuxerOnPathInProcess {
+                    arch: host_arch_name(&host.arch).to_string(),
+                });
+            }
+        }
         let root = match &starter {
             Starter::Muxer(launch) => Some(choose_root(&host.dotnet, &host.os, launch, &env)),
             Starter::Executable { .. } => {

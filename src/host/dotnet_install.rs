@@ -291,6 +291,18 @@ pub fn probe(path: &[String]) -> DotnetFacts {
             ));
         }
     }
+    if cfg!(windows) {
+        // Registered locations come from the registry probe (host::windows); the defaults are
+        // the Program Files folders of both architectures.
+        for var in ["ProgramFiles", "ProgramFiles(x86)", "ProgramW6432"] {
+            if let Some(pf) = std::env::var_os(var) {
+                let d = PathBuf::from(pf).join("dotnet");
+                if d.is_dir() {
+                    candidates.push((d, RootSource::Default));
+                }
+            }
+        }
+    }
     if cfg!(unix) {
         if let Ok(rd) = std::fs::read_dir("/etc/dotnet") {
             for e in rd.filter_map(Result::ok) {
@@ -380,8 +392,13 @@ fn probe_icu() -> Vec<String> {
 /// How the app is started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Launch {
-    /// `processPath` is `dotnet`/`dotnet.exe` without a folder: found on PATH.
+    /// `processPath` is `dotnet`/`dotnet.exe` without a folder, out-of-process: the first
+    /// `dotnet` on the worker's PATH (CreateProcess search, ancm-reference.md §7.3).
     MuxerOnPath,
+    /// The same, in-process: ANCM runs `where.exe dotnet.exe`, skips results whose bitness
+    /// differs from the worker (`arch`), then tries the registered location and Program Files
+    /// (ancm-reference.md §7.2 c–e).
+    MuxerOnPathInProcess { arch: String },
     /// `processPath` names a muxer in a folder (absolute, or already joined to the app folder).
     MuxerAt { root: String },
     /// A framework-dependent apphost of `arch`: DOTNET_ROOT*, registered location, default.
@@ -432,6 +449,51 @@ pub fn choose_root<'a>(
                     root: None,
                     why: "no `dotnet` on the PATH the app's launcher searches".into(),
                 },
+            }
+        }
+        Launch::MuxerOnPathInProcess { arch } => {
+            let best = facts
+                .installs
+                .iter()
+                .filter(|i| !matches!(i.muxer_arch.as_deref(), Some(a) if a != arch))
+                .filter_map(|i| {
+                    i.sources.iter().find_map(|s| match s {
+                        RootSource::PathEntry { index, entry } => Some((*index, entry, i)),
+                        _ => None,
+                    })
+                })
+                .min_by_key(|(index, _, _)| *index);
+            if let Some((index, entry, i)) = best {
+                return RootChoice {
+                    install: Some(i),
+                    root: Some(i.root.clone()),
+                    why: format!(
+                        "`dotnet` ({arch}) is found on PATH in `{entry}` (entry {}) by ANCM's `where.exe` search",
+                        index + 1
+                    ),
+                };
+            }
+            if let Some(root) = facts.registered.get(arch.as_str()) {
+                return RootChoice {
+                    install: find(root),
+                    root: Some(root.clone()),
+                    why: format!(
+                        "no {arch} `dotnet` on PATH; ANCM uses the registered install location"
+                    ),
+                };
+            }
+            let default = if os == "windows" && arch == "x86" {
+                r"C:\Program Files (x86)\dotnet"
+            } else if os == "windows" {
+                r"C:\Program Files\dotnet"
+            } else {
+                "/usr/share/dotnet"
+            };
+            let install = find(default);
+            RootChoice {
+                install,
+                root: Some(default.to_string()),
+                why: format!("no {arch} `dotnet` on PATH and none registered; ANCM falls back to the default folder"),
             }
         }
         Launch::MuxerAt { root } => RootChoice {
@@ -534,6 +596,59 @@ mod tests {
         let c = choose_root(&facts, "linux", &Launch::MuxerOnPath, &BTreeMap::new());
         assert_eq!(c.root.as_deref(), Some("/opt/a"));
         assert!(c.why.contains("/usr/bin"), "{}", c.why);
+    }
+
+    #[test]
+    fn in_process_skips_other_bitness_then_falls_back() {
+        let mut x86 = install(
+            r"C:\Program Files (x86)\dotnet",
+            vec![RootSource::PathEntry {
+                index: 0,
+                entry: r"C:\Program Files (x86)\dotnet\".into(),
+            }],
+        );
+        x86.muxer_arch = Some("x86".into());
+        let mut x64 = install(
+            r"C:\Program Files\dotnet",
+            vec![RootSource::PathEntry {
+                index: 2,
+                entry: r"C:\Program Files\dotnet\".into(),
+            }],
+        );
+        x64.muxer_arch = Some("x64".into());
+        let facts = DotnetFacts {
+            installs: vec![x86, x64.clone()],
+            ..DotnetFacts::default()
+        };
+        let env = BTreeMap::new();
+        // Out-of-process takes the first dotnet, whatever its bitness.
+        let oop = choose_root(&facts, "windows", &Launch::MuxerOnPath, &env);
+        assert_eq!(oop.root.as_deref(), Some(r"C:\Program Files (x86)\dotnet"));
+        // In-process skips the x86 one.
+        let ip = choose_root(
+            &facts,
+            "windows",
+            &Launch::MuxerOnPathInProcess { arch: "x64".into() },
+            &env,
+        );
+        assert_eq!(ip.root.as_deref(), Some(r"C:\Program Files\dotnet"));
+        // Not on PATH at all: the default folder (probed as an install).
+        x64.sources = vec![RootSource::Default];
+        let facts = DotnetFacts {
+            installs: vec![x64],
+            ..DotnetFacts::default()
+        };
+        let ip = choose_root(
+            &facts,
+            "windows",
+            &Launch::MuxerOnPathInProcess { arch: "x64".into() },
+            &env,
+        );
+        assert!(
+            ip.install.is_some() && ip.why.contains("default"),
+            "{}",
+            ip.why
+        );
     }
 
     #[test]
