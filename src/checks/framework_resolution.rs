@@ -31,6 +31,19 @@ impl Check for FrameworkResolution {
                 "the app is self-contained: no shared framework to resolve".into(),
             );
         }
+        // A machine with no .NET at all that is not a Windows server is not where the app runs
+        // (a CI agent checking a publish folder): say so instead of failing.
+        let any_install = cx
+            .host
+            .dotnet
+            .installs
+            .iter()
+            .any(|i| i.exists && (i.muxer.is_some() || !i.hostfxr_versions.is_empty()));
+        if !any_install && cx.host.os != "windows" {
+            return CheckRun::Skip(
+                "no .NET install found on this machine: run `ancm doctor` on the server, or pass its snapshot with `--host`".into(),
+            );
+        }
         let symptom = model.start_failure_symptom();
         let Some(choice) = &model.root else {
             return CheckRun::Skip("the launch does not go through a dotnet root".into());
@@ -304,6 +317,17 @@ mod tests {
             out.starts_with("It was not possible to find any compatible framework version"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_machine_without_dotnet_that_is_not_a_server_is_skipped() {
+        let mut fx = Fixture::healthy();
+        fx.host.os = "linux".into();
+        fx.host.dotnet.installs.clear();
+        expect(fx.run(&FrameworkResolution), Outcome::Skip);
+        // On a Windows server the same absence is the failure.
+        fx.host.os = "windows".into();
+        expect(fx.run(&FrameworkResolution), Outcome::Fail);
     }
 
     #[test]

@@ -142,6 +142,8 @@ impl Fixture {
             location: None,
             handlers: Vec::new(),
             aspnetcore: Some(section),
+            other_locations: Vec::new(),
+            duplicate_sections: Vec::new(),
         };
         let rc_path = app_dir.join("App.runtimeconfig.json");
         let runtime_config = self.runtimeconfig.as_ref().map(|text| {
@@ -171,6 +173,7 @@ impl Fixture {
                 app_name: Some("App".into()),
                 kind: AppKind::Unknown,
                 runtime_config,
+                ..AppLayout::default()
             },
             app_offline: None,
             deps_json,

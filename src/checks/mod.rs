@@ -8,16 +8,28 @@ use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
+mod app_offline;
+mod aspnetcore_attributes;
 mod deps_assets;
 mod dotnet_architecture;
+mod environment_variables;
+#[cfg(test)]
+mod fixtures;
 mod framework_resolution;
 #[cfg(test)]
 mod fx_fixtures;
 mod globalization_icu;
+mod handler_module;
+pub mod hosting;
 pub mod launch_model;
+mod launcher_placeholders;
+mod process_path;
 mod runtime_config;
 mod runtime_support;
 mod self_contained;
+mod stdout_log;
+#[cfg(test)]
+mod test_support;
 mod web_config;
 
 /// Everything a check may look at.
@@ -46,6 +58,13 @@ pub trait Check: Sync {
 /// All checks, in pipeline order.
 pub static REGISTRY: &[&dyn Check] = &[
     &web_config::WebConfigPresent,
+    &handler_module::HandlerModule,
+    &aspnetcore_attributes::AspNetCoreAttributes,
+    &launcher_placeholders::LauncherPlaceholders,
+    &process_path::ProcessPath,
+    &stdout_log::StdoutLog,
+    &environment_variables::EnvironmentVariables,
+    &app_offline::AppOffline,
     &runtime_config::RuntimeConfigValid,
     &self_contained::SelfContained,
     &dotnet_architecture::DotnetArchitecture,

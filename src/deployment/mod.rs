@@ -1,6 +1,8 @@
 //! What is on disk for one published app: `web.config`, the app's files and what kind of app they
 //! make. Reads files; knows nothing about checks. Errors are typed and keep the input that failed.
+pub mod binary;
 pub mod deps_json;
+pub mod launch;
 pub mod layout;
 pub mod runtime_config;
 pub mod runtime_files;
@@ -42,16 +44,32 @@ pub struct AppOffline {
 
 #[derive(Debug, Error)]
 pub enum DeploymentError {
-    #[error("{}: no such folder", path.display())]
+    #[error("{}: no such folder", crate::deployment::shown(path))]
     NotFound { path: PathBuf },
-    #[error("{}: not a folder", path.display())]
+    #[error("{}: not a folder", crate::deployment::shown(path))]
     NotADirectory { path: PathBuf },
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", crate::deployment::shown(path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A path for a one-line message: control characters (a newline in a folder name) are escaped,
+/// so an error never spans lines or moves the terminal cursor.
+pub fn shown(path: &Path) -> String {
+    path.display()
+        .to_string()
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 impl Deployment {
@@ -73,25 +91,43 @@ impl Deployment {
             });
         }
         // Listing the folder up front surfaces permission problems as one clear error.
-        std::fs::read_dir(app_dir).map_err(|e| DeploymentError::Io {
+        let listing = std::fs::read_dir(app_dir).map_err(|e| DeploymentError::Io {
             path: app_dir.to_path_buf(),
             source: e,
         })?;
-
-        let web_config_path = app_dir.join("web.config");
+        // Windows file names are case-insensitive and publish keeps the project's casing
+        // (`Web.config`, publish-iis.md §3.2): on a case-sensitive file system (a Linux CI job
+        // checking a publish folder) find it the way IIS would. An exact `web.config` wins.
+        let web_config_name = if app_dir.join("web.config").exists() {
+            "web.config".to_string()
+        } else {
+            listing
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.eq_ignore_ascii_case("web.config"))
+                .min()
+                .unwrap_or_else(|| "web.config".to_string())
+        };
+        let web_config_path = app_dir.join(web_config_name);
         let web_config = match web_config::read(&web_config_path) {
             Ok(wc) => WebConfigState::Parsed(Box::new(wc)),
             Err(WebConfigError::NotFound { .. }) => WebConfigState::Missing,
             Err(e) => WebConfigState::Invalid(e),
         };
         let layout = AppLayout::read(app_dir, web_config.parsed());
-        let offline_path = app_dir.join("app_offline.htm");
-        let app_offline = std::fs::metadata(&offline_path)
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| AppOffline {
-                path: offline_path,
-                size: m.len(),
+        // ANCM matches the name case-insensitively (ancm-protocol.md §5.4).
+        let app_offline = layout
+            .files
+            .file("app_offline.htm")
+            .map(|e| app_dir.join(&e.name))
+            .and_then(|path| {
+                std::fs::metadata(&path)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| AppOffline {
+                        path,
+                        size: m.len(),
+                    })
             });
         let deps_json = layout
             .app_name
