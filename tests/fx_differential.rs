@@ -662,3 +662,144 @@ fn real_missing_framework_output_is_parsed() {
         root.join("shared").join(NETCORE).display().to_string()
     );
 }
+
+/// End to end through the CLI: `ancm doctor --static` on a real app folder, with a generated
+/// dotnet root first on PATH, names the framework versions the real host then loads — and, when
+/// it cannot start, prints the host's own lines. web.config `<environmentVariables>` count.
+#[test]
+#[ignore = "needs scripts/setup (real dotnet)"]
+fn doctor_predicts_what_the_real_host_does() {
+    use assert_cmd::cargo::CommandCargoExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = plain_root(tmp.path());
+    let real_fx = root.join("shared").join(NETCORE).join("3.1.23");
+    for v in ["3.1.2", "3.2.0-rc.1"] {
+        hardlink_dir(&real_fx, &root.join("shared").join(NETCORE).join(v));
+    }
+    let app = tmp.path().join("app");
+    let config = |version: &str| {
+        format!(
+            r#"{{"runtimeOptions":{{"tfm":"netcoreapp3.1","framework":{{"name":"{NETCORE}","version":"{version}"}},"configProperties":{{"System.Globalization.Invariant":true}}}}}}"#
+        )
+    };
+    support::compile_csharp(&app, "App", APP_SOURCE, &config("3.1.0"));
+    let web_config = |env: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <system.webServer>
+    <handlers>
+      <add name="aspNetCore" path="*" verb="*" modules="AspNetCoreModuleV2" resourceType="Unspecified" />
+    </handlers>
+    <aspNetCore processPath="dotnet" arguments=".\App.dll" hostingModel="outofprocess">
+      <environmentVariables>{env}</environmentVariables>
+    </aspNetCore>
+  </system.webServer>
+</configuration>
+"#
+        )
+    };
+    let path = std::env::join_paths(std::iter::once(root.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let doctor = || -> serde_json::Value {
+        let out = Command::cargo_bin("ancm")
+            .unwrap()
+            .args(["doctor", "--static", "--format", "json"])
+            .arg(&app)
+            .env("PATH", &path)
+            .env_remove("DOTNET_ROLL_FORWARD")
+            .env_remove("DOTNET_ROLL_FORWARD_TO_PRERELEASE")
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    };
+    let check = |report: &serde_json::Value| -> serde_json::Value {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "framework-resolution")
+            .unwrap()
+            .clone()
+    };
+    let real = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new(root.join("dotnet"));
+        cmd.arg(app.join("App.dll"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stdout, stderr)
+    };
+
+    // 1. 3.1.0 → release roll forward to 3.1.23.
+    std::fs::write(app.join("web.config"), web_config("")).unwrap();
+    let c = check(&doctor());
+    assert_eq!(c["outcome"], "pass", "{c:#}");
+    let note = c["findings"][0]["message"].as_str().unwrap().to_string();
+    let (code, stdout, stderr) = real(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let ran = frameworks_in(stdout.trim().trim_start_matches("DEPS="));
+    assert!(
+        note.contains(&format!("`{NETCORE}` {} will run", ran[NETCORE])),
+        "ancm: {note}; real host: {ran:?}"
+    );
+
+    // 2. 3.2.0 with no 3.2 release: the host fails; ancm prints its lines.
+    std::fs::write(app.join("App.runtimeconfig.json"), config("3.2.0")).unwrap();
+    let c = check(&doctor());
+    assert_eq!(c["outcome"], "fail", "{c:#}");
+    let (code, _, stderr) = real(&[]);
+    assert_eq!(code, Some(150));
+    let evidence = c["findings"][0]["evidence"].as_array().unwrap();
+    let host_output = evidence
+        .iter()
+        .find(|e| e["label"] == "host output")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap();
+    let cut_rid = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| match l.find("&rid=") {
+                Some(i) => l[..i].to_string(),
+                None => l.to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(cut_rid(host_output), cut_rid(&stderr));
+    assert_eq!(c["findings"][0]["symptom"], "502.5");
+
+    // 3. Back to 3.1.0, with `LatestMinor` and prereleases allowed from web.config's
+    //    `<environmentVariables>` (which ANCM passes to the app): 3.2.0-rc.1 runs.
+    std::fs::write(app.join("App.runtimeconfig.json"), config("3.1.0")).unwrap();
+    std::fs::write(
+        app.join("web.config"),
+        web_config(
+            r#"<environmentVariable name="DOTNET_ROLL_FORWARD" value="LatestMinor" /><environmentVariable name="DOTNET_ROLL_FORWARD_TO_PRERELEASE" value="1" />"#,
+        ),
+    )
+    .unwrap();
+    let c = check(&doctor());
+    assert_eq!(c["outcome"], "pass", "{c:#}");
+    let (code, stdout, stderr) = real(&[
+        ("DOTNET_ROLL_FORWARD", "LatestMinor"),
+        ("DOTNET_ROLL_FORWARD_TO_PRERELEASE", "1"),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let ran = frameworks_in(stdout.trim().trim_start_matches("DEPS="));
+    assert_eq!(ran[NETCORE], "3.2.0-rc.1");
+    assert!(c["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("3.2.0-rc.1 will run"));
+}
