@@ -331,6 +331,23 @@ mod tests {
     }
 
     #[test]
+    fn apphost_out_of_process_uses_dotnet_root_from_web_config() {
+        let mut fx = Fixture::healthy();
+        fx.process_path = r".\App.exe".into();
+        fx.hosting_model = Some("outofprocess".into());
+        fx.web_env.push(("DOTNET_ROOT".into(), r"D:\dotnet".into()));
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        assert!(
+            r.findings[0].message.contains("`DOTNET_ROOT`"),
+            "{}",
+            r.findings[0].message
+        );
+        // In-process, ANCM finds dotnet itself (PATH, x64).
+        fx.hosting_model = Some("inprocess".into());
+        expect(fx.run(&FrameworkResolution), Outcome::Pass);
+    }
+
+    #[test]
     fn self_contained_apps_are_skipped() {
         let mut fx = Fixture::healthy();
         fx.runtimeconfig = Some(r#"{"runtimeOptions":{"includedFrameworks":[{"name":"Microsoft.NETCore.App","version":"8.0.11"}]}}"#.into());

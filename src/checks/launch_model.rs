@@ -4,7 +4,6 @@
 //! host will do there. Pure: everything comes from [`Context`].
 use super::Context;
 use crate::deployment::layout::Loaded;
-use crate::deployment::web_config::HostingModel;
 use crate::fx::message::MessageContext;
 use crate::fx::{self, FxConfig, FxVersion, Hive, RollForwardEnv};
 use crate::host::dotnet_install::{choose_root, host_arch_name, DotnetInstall, Launch, RootChoice};
@@ -60,9 +59,11 @@ impl<'a> LaunchModel<'a> {
                 env.insert(v.name.value.clone(), v.value.value.clone());
             }
         }
-        let in_process = section
-            .and_then(|s| s.hosting_model().ok())
-            .is_some_and(|m| m == HostingModel::InProcess);
+        // V1 always runs out-of-process, whatever `hostingModel` says (`checks::hosting`).
+        let in_process = d
+            .web_config()
+            .zip(section)
+            .is_some_and(|(wc, s)| super::hosting::Hosting::of(wc, s).in_process());
         let mut starter = match section.and_then(|s| s.process_path.as_ref()) {
             None => Starter::Unknown,
             Some(p) => classify(&p.value, &d.app_dir.display().to_string(), windows),
@@ -86,6 +87,16 @@ impl<'a> LaunchModel<'a> {
         }
         let root = match &starter {
             Starter::Muxer(launch) => Some(choose_root(&host.dotnet, &host.os, launch, &env)),
+            // In-process, ANCM starts a framework-dependent apphost's app through its own
+            // dotnet lookup, like `dotnet` (ancm-reference.md §7.2 step 3).
+            Starter::Executable { .. } if in_process && windows => Some(choose_root(
+                &host.dotnet,
+                &host.os,
+                &Launch::MuxerOnPathInProcess {
+                    arch: host_arch_name(&host.arch).to_string(),
+                },
+                &env,
+            )),
             Starter::Executable { .. } => {
                 let arch = host_arch_name(&host.arch).to_string();
                 Some(choose_root(
