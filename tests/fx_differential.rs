@@ -802,4 +802,20 @@ fn doctor_predicts_what_the_real_host_does() {
         .as_str()
         .unwrap()
         .contains("3.2.0-rc.1 will run"));
+
+    // 4. A half-uninstalled 3.1.30 (empty folder): the 3.1 host still picks it and fails.
+    std::fs::write(app.join("web.config"), web_config("")).unwrap();
+    std::fs::create_dir_all(root.join("shared").join(NETCORE).join("3.1.30")).unwrap();
+    let c = check(&doctor());
+    assert_eq!(c["outcome"], "fail", "{c:#}");
+    let message = c["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("3.1.30") && message.contains("deps.json"),
+        "{message}"
+    );
+    let (code, _, stderr) = real(&[]);
+    assert_eq!(code, Some(131), "the real host fails too: {stderr}");
+    let evidence = c["findings"][0]["evidence"].to_string();
+    assert!(evidence.contains("Unix exit 131"), "{evidence}");
+    assert!(stderr.contains("3.1.30"), "{stderr}");
 }

@@ -80,23 +80,53 @@ impl Check for FrameworkResolution {
         let arch = host_arch_name(&cx.host.arch).to_string();
         let rid = format!("{}-{arch}", rid_os(&cx.host.os));
         match fx::resolve(&req) {
-            Ok(res) => CheckRun::Findings(
-                res.frameworks
+            Ok(res) => {
+                // Hosts before the deps.json check (see `skips_folders_without_deps_json`) load
+                // a half-uninstalled folder and fail in hostpolicy.
+                let broken: Vec<Finding> = res
+                    .frameworks
                     .iter()
+                    .filter(|f| f.root == install.root && install.lacks_deps_json(&f.name, &f.version))
                     .map(|f| {
-                        Finding::note(format!(
-                            "`{}` {} will run (requested {}, `rollForward` {})",
-                            f.name,
-                            f.version,
-                            f.requested,
-                            f.reference.roll_forward()
+                        Finding::error(format!(
+                            "the host picks `{}` {}, but its folder has no `{}.deps.json` (a half-uninstalled runtime): the launch fails",
+                            f.name, f.version, f.name
                         ))
                         .evidence("folder", &f.dir)
-                        .evidence("dotnet root", &install.root)
-                        .evidence("chosen because", &choice.why)
+                        // hostfxr.md §3.4, observed with the real 3.1.23 host.
+                        .evidence(
+                            "exit code",
+                            format!(
+                                "{} when the folder is empty (no hostpolicy), {} when it holds files",
+                                exit_code_forms(0x8000_8083),
+                                exit_code_forms(0x8000_808B)
+                            ),
+                        )
+                        .symptom(symptom)
+                        .fix(format!("remove the empty `{}` folder or repair/reinstall that runtime version", f.dir))
                     })
-                    .collect(),
-            ),
+                    .collect();
+                if !broken.is_empty() {
+                    return CheckRun::Findings(broken);
+                }
+                CheckRun::Findings(
+                    res.frameworks
+                        .iter()
+                        .map(|f| {
+                            Finding::note(format!(
+                                "`{}` {} will run (requested {}, `rollForward` {})",
+                                f.name,
+                                f.version,
+                                f.requested,
+                                f.reference.roll_forward()
+                            ))
+                            .evidence("folder", &f.dir)
+                            .evidence("dotnet root", &install.root)
+                            .evidence("chosen because", &choice.why)
+                        })
+                        .collect(),
+                )
+            }
             Err(failure) => {
                 let mcx = message_context(cx, &model, install, &arch, &rid);
                 let lines = host_message(&failure, &mcx);
@@ -345,6 +375,29 @@ mod tests {
         // In-process, ANCM finds dotnet itself (PATH, x64).
         fx.hosting_model = Some("inprocess".into());
         expect(fx.run(&FrameworkResolution), Outcome::Pass);
+    }
+
+    #[test]
+    fn half_uninstalled_folder_depends_on_the_hostfxr_version() {
+        let mut fx = Fixture::healthy();
+        let mut broken = framework("Microsoft.NETCore.App", "8.0.12", None);
+        broken.has_deps_json = false;
+        fx.host.dotnet.installs[0].frameworks.push(broken);
+        // hostfxr 8.0.11 skips the broken 8.0.12 folder.
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Pass);
+        assert!(r.findings.iter().any(|f| f
+            .message
+            .contains("`Microsoft.NETCore.App` 8.0.11 will run")));
+        // An older hostfxr picks it and fails.
+        fx.host.dotnet.installs[0].hostfxr_versions = vec!["6.0.5".into()];
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        assert!(
+            r.findings[0]
+                .message
+                .contains("has no `Microsoft.NETCore.App.deps.json`"),
+            "{}",
+            r.findings[0].message
+        );
     }
 
     #[test]

@@ -184,7 +184,17 @@ pub fn classify(process_path: &str, app_dir: &str, windows: bool) -> Starter {
 /// when multi-level lookup applies (hostfxr.md §4.3: hostfxr ≤ 6.0, or an app TFM before
 /// net7.0 on 7.0+ hosts, unless `DOTNET_MULTILEVEL_LOOKUP=0`).
 pub fn hives(cx: &Context<'_>, model: &LaunchModel<'_>, install: &DotnetInstall) -> Vec<Hive> {
-    let mut hives = vec![install.hive()];
+    let skip_invalid = install
+        .hostfxr_version()
+        .is_some_and(|v| skips_folders_without_deps_json(&v));
+    let hive_of = |i: &DotnetInstall| {
+        if skip_invalid {
+            i.hive_of_valid_frameworks()
+        } else {
+            i.hive()
+        }
+    };
+    let mut hives = vec![hive_of(install)];
     if cx.host.os != "windows" {
         return hives;
     }
@@ -213,10 +223,22 @@ pub fn hives(cx: &Context<'_>, model: &LaunchModel<'_>, install: &DotnetInstall)
             )
         });
         if global && other.root != install.root && other.exists {
-            hives.push(other.hive());
+            hives.push(hive_of(other));
         }
     }
     hives
+}
+
+/// Whether this hostfxr ignores framework folders without `<name>.deps.json`: dotnet/runtime#90035
+/// (.NET 8.0), backported by #92032/#92033 to 6.0 and 7.0 servicing in September 2023 — first
+/// shipped, we infer, in 6.0.23 and 7.0.12 (October 2023) [INFER]. Older hosts (3.1 verified by
+/// the differential tier) pick such a folder and fail.
+pub fn skips_folders_without_deps_json(hostfxr: &FxVersion) -> bool {
+    match (hostfxr.major(), hostfxr.minor()) {
+        (6, 0) => hostfxr.patch() >= 23,
+        (7, 0) => hostfxr.patch() >= 12,
+        (m, _) => m >= 8,
+    }
 }
 
 /// `net8.0` → 8, `netcoreapp3.1` → 3.

@@ -125,6 +125,28 @@ impl DotnetInstall {
         h
     }
 
+    /// The frameworks of this root as a host that skips folders without `<name>.deps.json`
+    /// sees them.
+    pub fn hive_of_valid_frameworks(&self) -> Hive {
+        let valid = DotnetInstall {
+            frameworks: self
+                .frameworks
+                .iter()
+                .filter(|f| f.has_deps_json)
+                .cloned()
+                .collect(),
+            ..self.clone()
+        };
+        valid.hive()
+    }
+
+    /// Whether `shared/<name>/<version>` lacks its `<name>.deps.json`.
+    pub fn lacks_deps_json(&self, name: &str, version: &str) -> bool {
+        self.frameworks
+            .iter()
+            .any(|f| f.name == name && f.version == version && !f.has_deps_json)
+    }
+
     /// Valid version folders of one framework, ordered.
     pub fn versions_of(&self, name: &str) -> Vec<FxVersion> {
         let mut v: Vec<FxVersion> = self
