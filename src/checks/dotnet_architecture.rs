@@ -5,6 +5,7 @@
 //! use it at all.
 use super::launch_model::{LaunchModel, Starter};
 use super::{Check, CheckRun, Context};
+use crate::deployment::binary::ManagedArch;
 use crate::diagnostic::{Finding, Level};
 use crate::host::dotnet_install::host_arch_name;
 
@@ -15,7 +16,7 @@ impl Check for DotnetArchitecture {
         "dotnet-architecture"
     }
     fn severity(&self) -> Level {
-        Level::Warning
+        Level::Error
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
         let model = LaunchModel::of(cx);
@@ -43,6 +44,38 @@ impl Check for DotnetArchitecture {
             }
             f.push(finding);
         }
+        // A managed dll bound to one machine (e.g. PlatformTarget x86) cannot run in the
+        // muxer's process of another (ancm-reference.md §5 rows 28, 34, 35).
+        if let Some(ManagedArch::Only(m)) = cx
+            .deployment
+            .layout
+            .main_dll
+            .as_ref()
+            .and_then(|f| f.info())
+            .and_then(|i| i.managed_arch())
+        {
+            if m.name() != *muxer_arch {
+                let dll = cx
+                    .deployment
+                    .layout
+                    .main_dll
+                    .as_ref()
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default();
+                f.push(
+                    Finding::error(format!(
+                        "`{dll}` is built for {} only, but the `dotnet` the launch uses is {muxer_arch}",
+                        m.name()
+                    ))
+                    .evidence("muxer", install.muxer.clone().unwrap_or_default())
+                    .symptom(model.start_failure_symptom_in("500.30"))
+                    .fix(format!(
+                        "build the app as AnyCPU (remove `<PlatformTarget>`), or run it with the {} dotnet (for in-process: set the app pool's Enable 32-Bit Applications to match)",
+                        m.name()
+                    )),
+                );
+            }
+        }
         CheckRun::Findings(f)
     }
 }
@@ -66,6 +99,23 @@ mod tests {
         assert!(r.findings[0]
             .message
             .contains("x86 while the machine is x64"));
+    }
+
+    #[test]
+    fn x86_only_dll_on_x64_dotnet_fails() {
+        // I386 with ILONLY | 32BITREQUIRED: `<PlatformTarget>x86</PlatformTarget>`.
+        let mut fx = Fixture::healthy();
+        fx.main_dll = Some((0x014C, 0x1 | 0x2));
+        let r = expect(fx.run(&DotnetArchitecture), Outcome::Fail);
+        assert!(
+            r.findings[0].message.contains("built for x86 only"),
+            "{}",
+            r.findings[0].message
+        );
+        assert_eq!(r.findings[0].symptom.as_deref(), Some("500.30"));
+        // AnyCPU (ILONLY only) is fine.
+        fx.main_dll = Some((0x014C, 0x1));
+        expect(fx.run(&DotnetArchitecture), Outcome::Pass);
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Fixture {
     pub runtimeconfig: Option<String>,
     pub deps: Option<(String, Vec<String>)>,
     pub runtime_files: Vec<String>,
+    /// The app dll's header, when a test needs it: (PE machine, CLR flags).
+    pub main_dll: Option<(u16, u32)>,
     pub host: HostFacts,
 }
 
@@ -115,6 +117,7 @@ impl Fixture {
                 vec!["App.dll".into(), "Dapper.dll".into()],
             )),
             runtime_files: vec!["App.dll".into(), "Dapper.dll".into()],
+            main_dll: None,
             host: healthy_host(),
         }
     }
@@ -173,6 +176,17 @@ impl Fixture {
                 app_name: Some("App".into()),
                 kind: AppKind::Unknown,
                 runtime_config,
+                main_dll: self.main_dll.map(|(machine, clr)| {
+                    use crate::deployment::binary::{parse_header, test_images};
+                    let path = app_dir.join("App.dll");
+                    let bytes = test_images::pe(machine, false, Some(clr), &[]);
+                    crate::deployment::layout::AppFile {
+                        name: "App.dll".into(),
+                        binary: parse_header(&path, bytes.as_slice()).map_err(|e| e.to_string()),
+                        path,
+                        bundle: None,
+                    }
+                }),
                 ..AppLayout::default()
             },
             app_offline: None,

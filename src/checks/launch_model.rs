@@ -98,7 +98,10 @@ impl<'a> LaunchModel<'a> {
                 &env,
             )),
             Starter::Executable { .. } => {
-                let arch = host_arch_name(&host.arch).to_string();
+                // The apphost looks for `DOTNET_ROOT_<ARCH>` and the registered location of
+                // its own architecture.
+                let arch =
+                    apphost_arch(d).unwrap_or_else(|| host_arch_name(&host.arch).to_string());
                 Some(choose_root(
                     &host.dotnet,
                     &host.os,
@@ -127,6 +130,16 @@ impl<'a> LaunchModel<'a> {
         }
     }
 
+    /// The same with another in-process status (e.g. 500.30 when the runtime starts but the
+    /// app cannot load).
+    pub fn start_failure_symptom_in(&self, in_process: &'static str) -> &'static str {
+        if self.in_process {
+            in_process
+        } else {
+            "502.5"
+        }
+    }
+
     pub fn roll_forward_env(&self, windows: bool) -> RollForwardEnv {
         RollForwardEnv::from_vars(
             self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
@@ -144,6 +157,20 @@ impl<'a> LaunchModel<'a> {
     pub fn install(&self) -> Option<&'a DotnetInstall> {
         self.root.as_ref().and_then(|r| r.install)
     }
+}
+
+/// The machine of the executable `processPath` names (or the app's apphost), from its header.
+pub fn apphost_arch(d: &crate::deployment::Deployment) -> Option<String> {
+    let file = d
+        .layout
+        .process_target
+        .as_ref()
+        .or(d.layout.apphost.as_ref())?;
+    let info = file.info()?;
+    if info.is_managed() {
+        return None;
+    }
+    info.machine().map(|m| m.name())
 }
 
 /// Classifies `processPath` the way ANCM does (ancm-reference.md §7.2): a file named

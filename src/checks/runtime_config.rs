@@ -61,6 +61,8 @@ impl Check for RuntimeConfigValid {
                 let config = crate::fx::FxConfig::from(value);
                 let mut f = Vec::new();
                 match references(&config, &model.roll_forward_env(cx.host.os == "windows")) {
+                    // `self-contained` reports this contradiction with its cause.
+                    Err(crate::fx::roll_forward::ConfigError::FrameworksAndIncludedFrameworks) => {}
                     Err(e) => f.push(
                         invalid(
                             format!("the host rejects `{}`: {e}", file_name(path)),
