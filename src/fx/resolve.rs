@@ -591,6 +591,11 @@ mod tests {
             one("4.1.1", None, None, true, installed),
             Ok("4.1.3-preview.1".into())
         );
+        // A prerelease pick is not patch-rolled (§3.5 step 5; confirmed against the real host).
+        assert_eq!(
+            one("4.0.0", None, None, true, installed),
+            Ok("4.1.0-preview.1".into())
+        );
         // Release reference with only prereleases installed rolls to them [TEST].
         assert_eq!(
             one("5.1.0", None, None, false, &["5.1.3-preview.2"]),
