@@ -197,7 +197,7 @@ fn reference_json(rng: &mut Rng, name: &str, legacy_file: bool, new_file: bool) 
     if legacy_file && rng.chance(50) {
         s.push_str(&format!(
             r#","rollForwardOnNoCandidateFx":{}"#,
-            rng.pick(&["0", "1", "2"])
+            rng.pick(&["0", "1", "2", "0", "1", "2", "3"])
         ));
     }
     if legacy_file && rng.chance(40) {
@@ -265,7 +265,8 @@ fn make_case(rng: &mut Rng, roots: &[Root]) -> Case {
     if rng.chance(10) {
         env.push((
             "DOTNET_ROLL_FORWARD_ON_NO_CANDIDATE_FX",
-            rng.pick(&["0", "1", "2"]).to_string(),
+            rng.pick(&["0", "1", "2", "2", "7", "abc", " 2"])
+                .to_string(),
         ));
     }
     Case {
@@ -432,7 +433,7 @@ fn resolver_agrees_with_the_real_host() {
                 let message_ok = match real {
                     // The whole message must match for missing-framework, compat and config
                     // failures, and for the exit-131 one a version-less reference leads to.
-                    Outcome::Failed(150 | 147 | 156 | 131) => real_err == predicted_err,
+                    Outcome::Failed(150 | 147 | 156 | 131 | 139) => real_err == predicted_err,
                     Outcome::Failed(_) => true,
                     Outcome::Ran(_) => true,
                 };

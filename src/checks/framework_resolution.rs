@@ -193,7 +193,7 @@ fn describe(f: &ResolveFailure) -> (String, String) {
             },
             "fix the runtimeconfig (see check `runtime-config`) or the `DOTNET_ROLL_FORWARD*` variables".into(),
         ),
-        ResolveFailure::NotAVersionFolder { name, dir } => (
+        ResolveFailure::NotAVersionFolder { name, dir, .. } => (
             format!("the reference to `{name}` has no version, so the host loads from `{dir}`, which holds no runtime"),
             format!("give the `{name}` reference a `version` in the runtimeconfig"),
         ),

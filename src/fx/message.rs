@@ -89,6 +89,13 @@ pub fn host_message(f: &ResolveFailure, cx: &MessageContext<'_>) -> Vec<String> 
             found,
             ..
         } => missing(name, version.as_deref(), found, cx),
+        ResolveFailure::NotAVersionFolder {
+            name,
+            dir,
+            last: false,
+        } => vec![format!(
+            "Error initializing the dependency resolver: A fatal error was encountered, missing dependencies manifest at: {dir}{name}.deps.json"
+        )],
         ResolveFailure::NotAVersionFolder { dir, .. } => {
             let lib = match cx.os {
                 "win" => "hostpolicy.dll",

@@ -14,6 +14,7 @@ pub const INVALID_CONFIG_FILE: u32 = 0x8000_8093;
 pub const FRAMEWORK_MISSING_FAILURE: u32 = 0x8000_8096;
 pub const FRAMEWORK_COMPAT_FAILURE: u32 = 0x8000_809C;
 pub const CORE_HOST_LIB_MISSING_FAILURE: u32 = 0x8000_8083;
+pub const RESOLVER_INIT_FAILURE: u32 = 0x8000_808B;
 
 /// The host gives up restarting resolution after this many rounds (`Max_Framework_Resolve_Retries`).
 const MAX_RETRIES: usize = 100;
@@ -114,7 +115,13 @@ pub enum ResolveFailure {
     },
     /// A reference without a version was "resolved" to the framework's parent folder, which
     /// holds no runtime: the launch fails loading from it, 0x80008083.
-    NotAVersionFolder { name: String, dir: String },
+    /// When that framework comes last (where the host expects NETCore.App and hostpolicy) the
+    /// load of hostpolicy fails (0x80008083); otherwise reading its deps.json does (0x8000808B).
+    NotAVersionFolder {
+        name: String,
+        dir: String,
+        last: bool,
+    },
     /// Two references to one framework cannot be reconciled: 0x8000809C.
     Incompatible {
         name: String,
@@ -131,7 +138,8 @@ impl ResolveFailure {
             ResolveFailure::InvalidConfig { .. } => INVALID_CONFIG_FILE,
             ResolveFailure::Missing { .. } => FRAMEWORK_MISSING_FAILURE,
             ResolveFailure::Incompatible { .. } => FRAMEWORK_COMPAT_FAILURE,
-            ResolveFailure::NotAVersionFolder { .. } => CORE_HOST_LIB_MISSING_FAILURE,
+            ResolveFailure::NotAVersionFolder { last: true, .. } => CORE_HOST_LIB_MISSING_FAILURE,
+            ResolveFailure::NotAVersionFolder { last: false, .. } => RESOLVER_INIT_FAILURE,
         }
     }
 
@@ -141,7 +149,8 @@ impl ResolveFailure {
             ResolveFailure::InvalidConfig { .. } => "InvalidConfigFile",
             ResolveFailure::Missing { .. } => "FrameworkMissingFailure",
             ResolveFailure::Incompatible { .. } => "FrameworkCompatFailure",
-            ResolveFailure::NotAVersionFolder { .. } => "CoreHostLibMissingFailure",
+            ResolveFailure::NotAVersionFolder { last: true, .. } => "CoreHostLibMissingFailure",
+            ResolveFailure::NotAVersionFolder { last: false, .. } => "ResolverInitFailure",
         }
     }
 }
@@ -162,10 +171,12 @@ pub fn resolve(req: &Request<'_>) -> Result<Resolution, ResolveFailure> {
                 // A reference without a version resolved in exact mode "finds" the
                 // `shared/<name>/` folder itself; the host then fails to load from it
                 // (exit 131, CoreHostLibMissingFailure — observed with the real 3.1.23 host).
-                if let Some(f) = resolved.iter().find(|f| f.version.is_empty()) {
+                if let Some(pos) = resolved.iter().position(|f| f.version.is_empty()) {
+                    let f = &resolved[pos];
                     return Err(ResolveFailure::NotAVersionFolder {
                         name: f.name.clone(),
                         dir: f.dir.clone(),
+                        last: pos + 1 == resolved.len(),
                     });
                 }
                 return Ok(Resolution {

@@ -417,7 +417,9 @@ pub fn references(
             name: spec.name.clone(),
             version_text: spec.version.clone().unwrap_or_default(),
             has_version: spec.version.is_some(),
-            prefer_release: !version.is_prerelease() && !to_prerelease,
+            // Set only while reading a `version` (runtime_config.cpp): a reference without one
+            // does not prefer releases (observed with the real 3.1 host).
+            prefer_release: spec.version.is_some() && !version.is_prerelease() && !to_prerelease,
             version,
             range,
             roll_to_highest,
