@@ -748,6 +748,40 @@ mod tests {
     }
 
     #[test]
+    fn facts_survive_a_snapshot_round_trip() {
+        let tmp = tempfile::tempdir().unwrap();
+        let asp = tmp.path().join("shared/Microsoft.AspNetCore.App/8.0.1");
+        std::fs::create_dir_all(&asp).unwrap();
+        std::fs::write(
+            asp.join("Microsoft.AspNetCore.App.runtimeconfig.json"),
+            r#"{"runtimeOptions":{"framework":{"name":"Microsoft.NETCore.App","version":"8.0.1"}}}"#,
+        )
+        .unwrap();
+        let mut install = probe_root(tmp.path());
+        install.sources = vec![
+            RootSource::PathEntry {
+                index: 2,
+                entry: "/x".into(),
+            },
+            RootSource::Registered { arch: "x64".into() },
+        ];
+        let facts = DotnetFacts {
+            env: [("DOTNET_ROOT".to_string(), "/x".to_string())].into(),
+            installs: vec![install],
+            registered: [("x64".to_string(), "/x".to_string())].into(),
+            icu_libraries: Some(vec![]),
+        };
+        let json = serde_json::to_string(&facts).unwrap();
+        let back: DotnetFacts = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, facts);
+        // An older snapshot without the section still loads.
+        let old: crate::host::HostFacts =
+            serde_json::from_str(r#"{"schema":"ancm-host/1","os":"windows","arch":"x86_64"}"#)
+                .unwrap();
+        assert!(old.dotnet.installs.is_empty());
+    }
+
+    #[test]
     fn reads_the_architecture_of_a_real_binary() {
         // The test binary itself is a native executable of the build target.
         let exe = std::env::current_exe().unwrap();
