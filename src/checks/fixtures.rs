@@ -96,8 +96,7 @@ pub fn host(os: &str) -> HostFacts {
         schema: crate::host::facts::SCHEMA.to_string(),
         os: os.to_string(),
         arch: "x86_64".to_string(),
-        process_path: Vec::new(),
-        dotnet: Default::default(),
+        ..HostFacts::default()
     }
 }
 

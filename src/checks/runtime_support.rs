@@ -48,19 +48,29 @@ impl Check for RuntimeSupport {
             .date_naive()
             .format("%Y-%m-%d")
             .to_string();
-        CheckRun::Findings(findings(cx, &today))
+        findings(cx, &today)
     }
 }
 
-/// The findings as of `today` (`YYYY-MM-DD`), so tests do not depend on the clock.
-pub fn findings(cx: &Context<'_>, today: &str) -> Vec<Finding> {
+/// The result as of `today` (`YYYY-MM-DD`), so tests do not depend on the clock. Judges what
+/// will really run: the frameworks a self-contained app carries, or the versions the host will
+/// resolve on this machine; a reference alone says little (`rollForward` may lift it).
+pub fn findings(cx: &Context<'_>, today: &str) -> CheckRun {
     let model = LaunchModel::of(cx);
     let Some(app) = &model.app_config else {
-        return Vec::new();
+        return CheckRun::Skip("no readable runtimeconfig.json".into());
     };
-    // Prefer what will really run; fall back to what the runtimeconfig asks for.
-    let mut versions: Vec<(String, String, bool)> = Vec::new();
-    if let Some(install) = model.install() {
+    let versions: Vec<(String, String)> = if !app.included_frameworks.is_empty() {
+        app.included_frameworks
+            .iter()
+            .filter_map(|r| Some((r.name.clone(), r.version.clone()?)))
+            .collect()
+    } else {
+        let Some(install) = model.install() else {
+            return CheckRun::Skip(
+                "the framework that will run is not known on this machine".into(),
+            );
+        };
         let hives = hives(cx, &model, install);
         let env = model.roll_forward_env(cx.host.os == "windows");
         let req = fx::Request {
@@ -69,32 +79,24 @@ pub fn findings(cx: &Context<'_>, today: &str) -> Vec<Finding> {
             hives: &hives,
             separator: '/',
         };
-        if let Ok(res) = fx::resolve(&req) {
-            versions = res
+        match fx::resolve(&req) {
+            Ok(res) => res
                 .frameworks
                 .iter()
-                .map(|f| (f.name.clone(), f.version.clone(), true))
-                .collect();
+                .map(|f| (f.name.clone(), f.version.clone()))
+                .collect(),
+            Err(_) => return CheckRun::Skip(
+                "the host cannot resolve the app's frameworks here (see `framework-resolution`)"
+                    .into(),
+            ),
         }
-    }
-    if versions.is_empty() {
-        versions = app
-            .frameworks
-            .iter()
-            .chain(&app.included_frameworks)
-            .filter_map(|r| Some((r.name.clone(), r.version.clone()?, false)))
-            .collect();
-    }
+    };
     let mut out = Vec::new();
-    for (name, text, resolved) in versions {
+    for (name, text) in versions {
         let Ok(v) = FxVersion::parse(&text) else {
             continue;
         };
-        let what = if resolved {
-            "will run"
-        } else {
-            "is referenced"
-        };
+        let what = "will run";
         if v.is_prerelease() {
             out.push(
                 Finding::warning(format!("`{name}` {text} {what}: a preview release"))
@@ -115,7 +117,7 @@ pub fn findings(cx: &Context<'_>, today: &str) -> Vec<Finding> {
             }
         }
     }
-    out
+    CheckRun::Findings(out)
 }
 
 #[cfg(test)]
@@ -124,6 +126,13 @@ mod tests {
     use crate::checks::fx_fixtures::Fixture;
 
     fn at(fx: &Fixture, today: &str) -> Vec<Finding> {
+        match run_at(fx, today) {
+            CheckRun::Findings(f) => f,
+            CheckRun::Skip(r) => panic!("skipped: {r}"),
+        }
+    }
+
+    fn run_at(fx: &Fixture, today: &str) -> CheckRun {
         let d = fx.deployment();
         let cx = Context {
             deployment: &d,
@@ -166,13 +175,15 @@ mod tests {
     }
 
     #[test]
-    fn unresolvable_falls_back_to_the_reference() {
+    fn unresolvable_is_skipped_and_self_contained_judges_what_it_carries() {
         let mut fx = Fixture::healthy();
         fx.runtimeconfig = Some(r#"{"runtimeOptions":{"framework":{"name":"Microsoft.NETCore.App","version":"3.1.0"}}}"#.into());
+        assert!(matches!(run_at(&fx, "2026-01-01"), CheckRun::Skip(_)));
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"includedFrameworks":[{"name":"Microsoft.NETCore.App","version":"3.1.32"}]}}"#.into());
         let f = at(&fx, "2026-01-01");
         assert!(
             f[0].message
-                .contains("3.1.0 is referenced: 3.1 reached end of support on 2022-12-13"),
+                .contains("3.1.32 will run: 3.1 reached end of support on 2022-12-13"),
             "{f:#?}"
         );
     }
