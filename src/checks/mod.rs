@@ -10,14 +10,24 @@ use crate::host::HostFacts;
 
 mod app_offline;
 mod aspnetcore_attributes;
+mod deps_assets;
+mod dotnet_architecture;
 mod environment_variables;
 #[cfg(test)]
 mod fixtures;
+mod framework_resolution;
+#[cfg(test)]
+mod fx_fixtures;
+mod globalization_icu;
 mod handler_module;
 pub mod hosting;
+pub mod launch_model;
 mod launcher_placeholders;
 mod live_probe;
 mod process_path;
+mod runtime_config;
+mod runtime_support;
+mod self_contained;
 mod stdout_log;
 #[cfg(test)]
 mod test_support;
@@ -56,6 +66,13 @@ pub static REGISTRY: &[&dyn Check] = &[
     &stdout_log::StdoutLog,
     &environment_variables::EnvironmentVariables,
     &app_offline::AppOffline,
+    &runtime_config::RuntimeConfigValid,
+    &self_contained::SelfContained,
+    &dotnet_architecture::DotnetArchitecture,
+    &framework_resolution::FrameworkResolution,
+    &deps_assets::DepsAssets,
+    &globalization_icu::GlobalizationIcu,
+    &runtime_support::RuntimeSupport,
     &live_probe::LiveProbe,
 ];
 

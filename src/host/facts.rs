@@ -15,22 +15,28 @@ pub struct HostFacts {
     /// The PATH of the process that gathered the facts, split.
     #[serde(default)]
     pub process_path: Vec<String>,
+    /// .NET installs: candidate dotnet roots, what each holds, the host-relevant environment,
+    /// registered locations, ICU libraries (`host::dotnet_install`).
+    #[serde(default)]
+    pub dotnet: super::dotnet_install::DotnetFacts,
 }
 
 impl HostFacts {
     /// Facts about this machine, probed now.
     pub fn probe() -> HostFacts {
+        let process_path: Vec<String> = std::env::var_os("PATH")
+            .map(|p| {
+                std::env::split_paths(&p)
+                    .map(|p| p.display().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
         HostFacts {
             schema: SCHEMA.to_string(),
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
-            process_path: std::env::var_os("PATH")
-                .map(|p| {
-                    std::env::split_paths(&p)
-                        .map(|p| p.display().to_string())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            dotnet: super::dotnet_install::probe(&process_path),
+            process_path,
         }
     }
 }
