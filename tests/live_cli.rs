@@ -267,3 +267,34 @@ fn app_dies_with_ancm_even_on_sigkill() {
     child.wait().unwrap();
     assert_all_gone(&[pid], Duration::from_secs(5));
 }
+
+/// A relative app folder and a Windows-style relative `processPath` (`.\app`) work from any cwd.
+#[test]
+fn doctor_probe_with_a_relative_app_folder_and_windows_style_process_path() {
+    let root = tempfile::tempdir().unwrap();
+    let app = root.path().join("site");
+    std::fs::create_dir(&app).unwrap();
+    std::fs::copy(testapp(), app.join("app")).unwrap();
+    std::fs::write(
+        app.join("web.config"),
+        r#"<configuration><system.webServer>
+<handlers><add name="aspNetCore" path="*" verb="*" modules="AspNetCoreModuleV2" resourceType="Unspecified" /></handlers>
+<aspNetCore processPath=".\app" arguments="" hostingModel="outofprocess" />
+</system.webServer></configuration>"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ancm"))
+        .args(["doctor", "--format", "json", "site"])
+        .current_dir(root.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let probe = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "live-probe")
+        .unwrap()
+        .clone();
+    assert_eq!(probe["outcome"], "pass", "{probe:#}");
+}

@@ -118,3 +118,20 @@ fn secrets_do_not_leak_into_findings() {
     assert!(!text.contains("topsecret-value-123"), "{text}");
     assert!(text.contains("***"), "{text}");
 }
+
+#[test]
+fn a_windows_executable_is_skipped_off_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("App.exe"), b"MZ\x90\x00 not for this OS").unwrap();
+    let cfg = ancm_doctor::live::LiveConfig::for_test(dir.path(), r".\App.exe", "");
+    let (r, _) = run(cfg);
+    if cfg!(windows) {
+        assert_eq!(r.outcome, Outcome::Fail);
+    } else {
+        assert_eq!(r.outcome, Outcome::Skip, "{r:#?}");
+        assert!(r
+            .skip_reason
+            .unwrap()
+            .contains("not an executable for this OS"));
+    }
+}

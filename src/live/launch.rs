@@ -147,6 +147,21 @@ pub fn native_path(text: &str) -> PathBuf {
     }
 }
 
+/// On Unix, an argument written as a Windows relative path (`.\App.dll`, `bin\App.dll`) that
+/// names a file in the app folder once its `\` become `/` is passed with `/`: the platform's
+/// separator, not a rewrite of what the argument means. Everything else is passed verbatim.
+pub fn unix_path_argument(arg: String, app_dir: &Path) -> String {
+    if cfg!(windows) || !arg.contains('\\') || arg.contains('/') {
+        return arg;
+    }
+    let translated = arg.replace('\\', "/");
+    if app_dir.join(&translated).exists() {
+        translated
+    } else {
+        arg
+    }
+}
+
 /// `processPath` resolution (§2.2 step 2): a path containing neither `:` nor `%` is tried
 /// relative to the app folder; if that file exists it is used, otherwise the text as written
 /// (which the OS then searches on PATH).
@@ -210,7 +225,10 @@ pub fn plan(
     let (env, shown) = environment(cfg, inherited, port, token);
     LaunchPlan {
         program,
-        args: split_windows_args(&arguments),
+        args: split_windows_args(&arguments)
+            .into_iter()
+            .map(|a| unix_path_argument(a, &cfg.app_dir))
+            .collect(),
         command_line,
         cwd: cfg.app_dir.clone(),
         env,
@@ -658,6 +676,22 @@ mod tests {
             resolve_program("%X%\\dotnet", dir.path()),
             native_path("%X%\\dotnet")
         );
+    }
+
+    #[test]
+    fn windows_relative_arguments_become_unix_paths_only_when_the_file_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("App.dll"), b"x").unwrap();
+        let a = unix_path_argument(r".\App.dll".into(), dir.path());
+        let b = unix_path_argument(r".\Missing.dll".into(), dir.path());
+        let c = unix_path_argument("--urls".into(), dir.path());
+        if cfg!(windows) {
+            assert_eq!(a, r".\App.dll");
+        } else {
+            assert_eq!(a, "./App.dll");
+        }
+        assert_eq!(b, r".\Missing.dll");
+        assert_eq!(c, "--urls");
     }
 
     #[test]

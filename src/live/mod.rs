@@ -116,7 +116,7 @@ impl LiveConfig {
             n => Some(Duration::from_secs(n)),
         };
         Ok(LiveConfig {
-            app_dir: app_dir.to_path_buf(),
+            app_dir: absolute(app_dir),
             process_path,
             arguments: s
                 .arguments
@@ -181,6 +181,17 @@ impl LiveConfig {
             attempts: 2,
         }
     }
+}
+
+/// `path` made absolute against the current directory (the child gets it as its working
+/// directory and in `ASPNETCORE_IIS_PHYSICAL_PATH`).
+pub fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    std::env::current_dir()
+        .map(|d| d.join(path))
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]

@@ -122,6 +122,23 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
         return Ok(findings);
     }
 
+    if let Some(explain::StartFailure::SpawnFailed { program, error }) = &last_failure {
+        let windows_exe = std::fs::File::open(program)
+            .and_then(|mut f| {
+                let mut magic = [0u8; 2];
+                std::io::Read::read_exact(&mut f, &mut magic).map(|_| magic == *b"MZ")
+            })
+            .unwrap_or(false);
+        if !cfg!(windows)
+            && (windows_exe || error.contains("os error 8") || error.contains("format error"))
+        {
+            // A Windows executable (apphost, self-contained .exe) cannot start here: that says
+            // nothing about how it starts on the server.
+            return Err(format!(
+                "`{program}` is not an executable for this OS (a Windows .exe?): run `ancm doctor` on the server to start it"
+            ));
+        }
+    }
     match (status, marker.as_deref()) {
         (Some(502), Some("502.5")) => {
             if let Some(f) = &last_failure {

@@ -42,7 +42,8 @@ pub struct Spawned {
 /// `program` as the OS would find it: a path is used as is, a bare name is searched on PATH.
 pub fn locate(program: &Path) -> Result<PathBuf, std::io::Error> {
     if program.components().count() > 1 || program.is_absolute() {
-        return Ok(program.to_path_buf());
+        // Absolute: a relative program would be looked up from the child's working directory.
+        return Ok(super::absolute(program));
     }
     which::which(program).map_err(|_| {
         std::io::Error::new(
