@@ -1,5 +1,13 @@
 //! The machine: OS, IIS, the module, dotnet installs, PATHs, app pools. Gathered once by a live
 //! probe (`windows.rs` / `unix.rs`) or loaded from a saved snapshot; knows nothing about checks.
 pub mod facts;
+pub mod iis_config;
+pub mod path_scan;
+pub mod pe;
+pub mod render;
+#[cfg(not(windows))]
+mod unix;
+#[cfg(windows)]
+mod windows;
 
 pub use facts::HostFacts;
