@@ -8,7 +8,16 @@ use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
+mod app_pool;
+mod child_app_inherits_handler;
+mod dotnet_on_machine_path;
+mod iis_app;
+mod module_installed;
+mod path_changed_after_iis_start;
+mod vc_runtime;
+mod virtual_directories;
 mod web_config;
+mod windows_auth_token;
 
 /// Everything a check may look at.
 pub struct Context<'a> {
@@ -34,7 +43,17 @@ pub trait Check: Sync {
 }
 
 /// All checks, in pipeline order.
-pub static REGISTRY: &[&dyn Check] = &[&web_config::WebConfigPresent];
+pub static REGISTRY: &[&dyn Check] = &[
+    &web_config::WebConfigPresent,
+    &module_installed::ModuleInstalled,
+    &vc_runtime::VcRuntime,
+    &dotnet_on_machine_path::DotnetOnMachinePath,
+    &path_changed_after_iis_start::PathChangedAfterIisStart,
+    &app_pool::AppPool,
+    &virtual_directories::VirtualDirectories,
+    &child_app_inherits_handler::ChildAppInheritsHandler,
+    &windows_auth_token::WindowsAuthToken,
+];
 
 /// Runs every check over the context, in order.
 pub fn run_all(cx: &Context<'_>) -> Vec<CheckResult> {

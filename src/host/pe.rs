@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn reads_the_fixed_file_version() {
         let mut bytes = b"MZ garbage".to_vec();
-        bytes.extend(version_block((18 << 16) | 0, (24141 << 16) | 3));
+        bytes.extend(version_block(18 << 16, (24141 << 16) | 3));
         assert_eq!(file_version(&bytes).as_deref(), Some("18.0.24141.3"));
     }
 

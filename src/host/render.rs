@@ -12,8 +12,11 @@ fn file_line(out: &mut String, indent: &str, f: &FileFact) {
     let _ = writeln!(out, "{indent}{}: {state}", f.path);
 }
 
-fn path_list(out: &mut String, title: &str, entries: Option<&Vec<String>>) {
+fn path_list(out: &mut String, title: &str, entries: Option<&Vec<String>>, windows: bool) {
     match entries {
+        None if windows => {
+            let _ = writeln!(out, "{title}: (not set)");
+        }
         None => {
             let _ = writeln!(out, "{title}: (not available on this OS)");
         }
@@ -65,7 +68,7 @@ pub fn render(f: &HostFacts) -> String {
         "user PATH (not seen by app pools)",
         f.user_path.as_ref(),
     );
-    path_list(&mut o, "PATH of this process", Some(&f.process_path));
+    path_list(&mut o, "PATH of this process", Some(&f.process_path), true);
     if f.dotnet_on_path.is_empty() {
         let _ = writeln!(o, "dotnet on PATH: none found");
     } else {
