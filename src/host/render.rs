@@ -59,6 +59,7 @@ pub fn render(f: &HostFacts) -> String {
         &mut o,
         "machine PATH (what IIS workers see)",
         f.machine_path.as_ref(),
+        f.os == "windows",
     );
     if let Some(t) = &f.machine_environment_changed {
         let _ = writeln!(o, "  last changed: {t}");
@@ -67,6 +68,7 @@ pub fn render(f: &HostFacts) -> String {
         &mut o,
         "user PATH (not seen by app pools)",
         f.user_path.as_ref(),
+        f.os == "windows",
     );
     path_list(&mut o, "PATH of this process", Some(&f.process_path), true);
     if f.dotnet_on_path.is_empty() {
