@@ -53,6 +53,7 @@ pub enum Command {
     /// Explain a check id, an HTTP substatus (502.5), an HRESULT or a .NET host exit code
     Explain {
         /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`
+        #[arg(allow_hyphen_values = true)]
         code: String,
     },
     /// List every check: id, severity and title
@@ -308,15 +309,58 @@ fn explain(code: &str) -> Result<ExitStatus> {
             "`{code}` is not a check id or a code ancm knows; `ancm checks` lists the check ids"
         );
     }
+    print_out(&render_explanations(code, &hits))?;
+    Ok(ExitStatus::Success)
+}
+
+/// `ancm explain` for codes: every reading, each with all its forms, meaning, cause, fix and
+/// source; symptoms also name the checks that can account for them.
+fn render_explanations(input: &str, hits: &[crate::knowledge::Explanation]) -> String {
     let mut text = String::new();
     if hits.len() > 1 {
-        text.push_str(&format!("`{code}` has {} readings:\n\n", hits.len()));
+        text.push_str(&format!(
+            "`{}` has {} readings:\n\n",
+            input.trim(),
+            hits.len()
+        ));
     }
-    for h in hits {
-        text.push_str(&format!("{}: {}\n{}\n\n", h.code, h.title, h.text));
+    for (i, h) in hits.iter().enumerate() {
+        let number = if hits.len() > 1 {
+            format!("{}. ", i + 1)
+        } else {
+            String::new()
+        };
+        let title = h.title();
+        let family = h.family.as_str();
+        if title.contains(family) {
+            text.push_str(&format!("{number}{title}\n"));
+        } else {
+            text.push_str(&format!("{number}{title} ({family})\n"));
+        }
+        let mut field = |label: &str, value: &str| {
+            if !value.is_empty() {
+                text.push_str(&format!("   {label:<8} {value}\n"));
+            }
+        };
+        if let Some(r) = &h.reading {
+            field("read as:", r);
+        }
+        field("forms:", &h.forms.join(" | "));
+        field("meaning:", &h.meaning);
+        field("cause:", &h.cause);
+        field("fix:", &h.fix);
+        field("source:", &h.source);
+        if h.family == crate::knowledge::Family::HttpStatus {
+            let checks: Vec<&str> = crate::catalog::entries()
+                .iter()
+                .filter(|e| e.meta.removed.is_none() && e.meta.explains.contains(&h.code))
+                .map(|e| e.meta.id.as_str())
+                .collect();
+            field("checks:", &checks.join(", "));
+        }
+        text.push('\n');
     }
-    print_out(text.trim_end())?;
-    Ok(ExitStatus::Success)
+    text.trim_end().to_string()
 }
 
 fn list_checks() -> Result<ExitStatus> {

@@ -46,9 +46,7 @@ pub(crate) mod fixtures {
     //! Hand-built facts for the IIS check tests: the fixture applicationHost.config, a host around
     //! it, and web.config values built without the web.config reader.
     use crate::deployment::layout::{AppKind, AppLayout};
-    use crate::deployment::web_config::{
-        AspNetCoreSection, Handler, Located, LocationElement, Span, TextEncoding, WebConfig,
-    };
+    use crate::deployment::web_config::{Located, Span, WebConfig};
     use crate::deployment::{Deployment, WebConfigState};
     use crate::host::facts::{
         DotnetOnPath, FileFact, HostFacts, IisFacts, ModuleFile, ModuleFileKind, PathScope,
@@ -143,43 +141,11 @@ pub(crate) mod fixtures {
     /// The Shop app's web.config (`C:\apps\Shop`): V2, in-process, wrapped in
     /// `<location inheritInChildApplications="false">`.
     pub fn web_config() -> WebConfig {
-        WebConfig {
-            path: PathBuf::from(r"C:\apps\Shop\web.config"),
-            encoding: TextEncoding::Utf8,
-            text: String::new(),
-            location: Some(LocationElement {
-                path: Some(loc(".", 3)),
-                inherit_in_child_applications: Some(loc("false", 3)),
-                span: Span {
-                    line: 3,
-                    column: 3,
-                    len: 0,
-                },
-            }),
-            handlers: vec![Handler {
-                name: Some(loc("aspNetCore", 6)),
-                path: Some(loc("*", 6)),
-                verb: Some(loc("*", 6)),
-                modules: Some(loc("AspNetCoreModuleV2", 6)),
-                resource_type: Some(loc("Unspecified", 6)),
-                span: Span {
-                    line: 6,
-                    column: 9,
-                    len: 0,
-                },
-            }],
-            aspnetcore: Some(AspNetCoreSection {
-                span: Span {
-                    line: 8,
-                    column: 7,
-                    len: 0,
-                },
-                process_path: Some(loc("dotnet", 8)),
-                arguments: Some(loc(r".\Shop.dll", 8)),
-                hosting_model: Some(loc("inprocess", 8)),
-                ..AspNetCoreSection::default()
-            }),
-        }
+        crate::deployment::web_config::parse(
+            std::path::Path::new(r"C:\apps\Shop\web.config"),
+            include_bytes!("../../tests/fixtures/host/web.config-inprocess"),
+        )
+        .expect("fixture web.config parses")
     }
 
     pub fn deployment(app_dir: &str, wc: Option<WebConfig>) -> Deployment {
@@ -192,7 +158,7 @@ pub(crate) mod fixtures {
             layout: AppLayout {
                 app_name: Some("Shop".into()),
                 kind: AppKind::Unknown,
-                runtime_config: None,
+                ..AppLayout::default()
             },
             app_offline: None,
         }

@@ -8,12 +8,24 @@ use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
+mod app_offline;
 mod app_pool;
+mod aspnetcore_attributes;
 mod child_app_inherits_handler;
 mod dotnet_on_machine_path;
+mod environment_variables;
+#[cfg(test)]
+mod fixtures;
+mod handler_module;
+pub mod hosting;
 mod iis_app;
+mod launcher_placeholders;
 mod module_installed;
 mod path_changed_after_iis_start;
+mod process_path;
+mod stdout_log;
+#[cfg(test)]
+mod test_support;
 mod vc_runtime;
 mod virtual_directories;
 mod web_config;
@@ -45,6 +57,13 @@ pub trait Check: Sync {
 /// All checks, in pipeline order.
 pub static REGISTRY: &[&dyn Check] = &[
     &web_config::WebConfigPresent,
+    &handler_module::HandlerModule,
+    &aspnetcore_attributes::AspNetCoreAttributes,
+    &launcher_placeholders::LauncherPlaceholders,
+    &process_path::ProcessPath,
+    &stdout_log::StdoutLog,
+    &environment_variables::EnvironmentVariables,
+    &app_offline::AppOffline,
     &module_installed::ModuleInstalled,
     &vc_runtime::VcRuntime,
     &dotnet_on_machine_path::DotnetOnMachinePath,

@@ -1,5 +1,7 @@
 //! What is on disk for one published app: `web.config`, the app's files and what kind of app they
 //! make. Reads files; knows nothing about checks. Errors are typed and keep the input that failed.
+pub mod binary;
+pub mod launch;
 pub mod layout;
 pub mod runtime_config;
 pub mod web_config;
@@ -36,16 +38,32 @@ pub struct AppOffline {
 
 #[derive(Debug, Error)]
 pub enum DeploymentError {
-    #[error("{}: no such folder", path.display())]
+    #[error("{}: no such folder", crate::deployment::shown(path))]
     NotFound { path: PathBuf },
-    #[error("{}: not a folder", path.display())]
+    #[error("{}: not a folder", crate::deployment::shown(path))]
     NotADirectory { path: PathBuf },
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", crate::deployment::shown(path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A path for a one-line message: control characters (a newline in a folder name) are escaped,
+/// so an error never spans lines or moves the terminal cursor.
+pub fn shown(path: &Path) -> String {
+    path.display()
+        .to_string()
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 impl Deployment {
@@ -79,13 +97,19 @@ impl Deployment {
             Err(e) => WebConfigState::Invalid(e),
         };
         let layout = AppLayout::read(app_dir, web_config.parsed());
-        let offline_path = app_dir.join("app_offline.htm");
-        let app_offline = std::fs::metadata(&offline_path)
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| AppOffline {
-                path: offline_path,
-                size: m.len(),
+        // ANCM matches the name case-insensitively (ancm-protocol.md §5.4).
+        let app_offline = layout
+            .files
+            .file("app_offline.htm")
+            .map(|e| app_dir.join(&e.name))
+            .and_then(|path| {
+                std::fs::metadata(&path)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| AppOffline {
+                        path,
+                        size: m.len(),
+                    })
             });
         Ok(Deployment {
             app_dir: app_dir.to_path_buf(),

@@ -1,8 +1,10 @@
-//! The human report: grouped by check, ✓ ⚠ ✗ per check, each finding with its web.config line and a
-//! caret under the position, the IIS symptom and the fix, then a summary line.
+//! The human report: one line per check in pipeline order (✓ ⚠ ✗), each finding with its
+//! web.config line and a caret under the position, the IIS symptom and the fix; then a summary
+//! line and a numbered "next steps" list of the fixes for what failed (then what warned).
+//! Only formats: the colour and glyph decisions arrive in [`RenderOptions`].
 use super::{evidence_value, RenderOptions, Report};
 use crate::diagnostic::{CheckResult, Finding, Level, Outcome};
-use colored::{ColoredString, Colorize};
+use colored::{ColoredString, Colorize, Styles};
 use std::fmt::Write;
 
 struct Glyphs {
@@ -31,12 +33,33 @@ const ASCII: Glyphs = Glyphs {
     bar: "|",
 };
 
+/// Styles `s` with a `colored` style when `opts.color` says so. The escape codes are written here
+/// rather than by `ColoredString`'s `Display`, which re-decides from NO_COLOR and whether stdout
+/// is a terminal (so `--color always | less -R` would lose colour) and whose override is global
+/// (two renders with different options would race).
 fn paint(s: &str, opts: &RenderOptions, f: fn(&str) -> ColoredString) -> String {
-    if opts.color {
-        f(s).to_string()
-    } else {
-        s.to_string()
+    if !opts.color || s.is_empty() {
+        return s.to_string();
     }
+    let styled = f(s);
+    let mut codes: Vec<String> = Vec::new();
+    for (style, code) in [
+        (Styles::Bold, "1"),
+        (Styles::Dimmed, "2"),
+        (Styles::Italic, "3"),
+        (Styles::Underline, "4"),
+    ] {
+        if styled.style.contains(style) {
+            codes.push(code.to_string());
+        }
+    }
+    if let Some(fg) = styled.fgcolor {
+        codes.push(fg.to_fg_str().into_owned());
+    }
+    if codes.is_empty() {
+        return s.to_string();
+    }
+    format!("\x1b[{}m{s}\x1b[0m", codes.join(";"))
 }
 
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
@@ -65,7 +88,55 @@ pub fn render(report: &Report, opts: &RenderOptions) -> String {
         paint(&line, opts, |x| x.green().bold())
     };
     let _ = writeln!(out, "{painted}");
+    render_next_steps(&mut out, report, opts);
     out
+}
+
+/// The fixes to apply, failures first, each once, tagged with its check id; plus where to read
+/// more about the IIS symptoms involved.
+fn render_next_steps(out: &mut String, report: &Report, opts: &RenderOptions) {
+    let mut steps: Vec<(String, &str)> = Vec::new();
+    let mut symptoms: Vec<&str> = Vec::new();
+    for wanted in [Level::Error, Level::Warning] {
+        for check in &report.checks {
+            for f in check.findings.iter().filter(|f| f.level == wanted) {
+                if let Some(fix) = &f.fix {
+                    if !steps.iter().any(|(_, s)| *s == fix.as_str()) {
+                        let tag = match wanted {
+                            Level::Error => format!("[{}]", check.id),
+                            _ => format!("[{}, warning]", check.id),
+                        };
+                        steps.push((tag, fix.as_str()));
+                    }
+                }
+                if let Some(sym) = &f.symptom {
+                    if !symptoms.contains(&sym.as_str()) {
+                        symptoms.push(sym.as_str());
+                    }
+                }
+            }
+        }
+    }
+    if steps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", paint("next steps:", opts, |x| x.bold()));
+    for (i, (tag, fix)) in steps.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {}. {fix} {}",
+            i + 1,
+            paint(tag, opts, |x| x.dimmed())
+        );
+    }
+    if !symptoms.is_empty() {
+        let commands: Vec<String> = symptoms
+            .iter()
+            .map(|s| format!("`ancm explain {s}`"))
+            .collect();
+        let _ = writeln!(out, "  what IIS shows meanwhile: {}", commands.join(", "));
+    }
 }
 
 fn render_check(out: &mut String, check: &CheckResult, g: &Glyphs, opts: &RenderOptions) {
@@ -90,7 +161,8 @@ fn render_check(out: &mut String, check: &CheckResult, g: &Glyphs, opts: &Render
     }
     let _ = writeln!(out);
     for f in &check.findings {
-        if f.level == Level::Note && !opts.verbose && check.outcome != Outcome::Pass {
+        // Notes explain a pass; they are noise unless asked for (`--verbose`).
+        if f.level == Level::Note && !opts.verbose && check.outcome == Outcome::Pass {
             continue;
         }
         render_finding(out, f, g, opts);

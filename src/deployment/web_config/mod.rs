@@ -3,9 +3,11 @@
 //!
 //! Defaults and ranges come from ANCM's schema (`aspnetcore_schema_v2.xml`), see
 //! `shared/reference/ancm-reference.md` §1.1.
+mod expand;
 mod parse;
 
-pub use parse::{parse, read};
+pub use expand::expand_env;
+pub use parse::{parse, read, MAX_WEB_CONFIG_BYTES};
 
 use crate::diagnostic::Location;
 use std::path::PathBuf;
@@ -85,6 +87,9 @@ pub struct AspNetCoreSection {
     pub disable_start_up_error_page: Option<Located<String>>,
     pub environment_variables: Vec<EnvironmentVariable>,
     pub handler_settings: Vec<HandlerSetting>,
+    /// Attributes the schema does not define (names are case-sensitive: `ProcessPath` is one);
+    /// IIS answers 500.19 "Unrecognized attribute". Spans point at the name.
+    pub unknown_attributes: Vec<Located<String>>,
 }
 
 /// The whole file.
@@ -94,10 +99,18 @@ pub struct WebConfig {
     pub encoding: TextEncoding,
     /// The decoded text, for snippets.
     pub text: String,
-    /// Set when `system.webServer` sits inside a `<location>` element.
+    /// Set when `system.webServer` sits inside a `<location>` element (path `.`, empty or absent).
     pub location: Option<LocationElement>,
+    /// `<location>` elements for other paths: they do not configure this app and are not read.
+    pub other_locations: Vec<LocationElement>,
+    /// Effective handlers after `<add>`, `<remove>`, `<clear/>` in document order. A name added
+    /// twice stays twice (IIS rejects that with 500.19).
     pub handlers: Vec<Handler>,
     pub aspnetcore: Option<AspNetCoreSection>,
+    /// A section defined a second time for this app (`system.webServer/aspNetCore`,
+    /// `system.webServer/handlers`), at the second occurrence; IIS answers 500.19. The second
+    /// `aspNetCore` is not read.
+    pub duplicate_sections: Vec<Located<String>>,
 }
 
 impl WebConfig {
@@ -180,14 +193,16 @@ fn parse_uint(
 }
 
 impl AspNetCoreSection {
-    /// A missing attribute means out-of-process: that is the module's own fallback [SRC S3],
-    /// whatever the docs say the SDK writes (ancm-reference.md §1.1).
+    /// A missing or empty attribute means out-of-process: that is the module's own fallback
+    /// [SRC S3 ShimOptions.cpp: `hostingModel.empty()` → out-of-process], whatever the docs say
+    /// the SDK writes (ancm-reference.md §1.1). Compared case-insensitively and untrimmed, as
+    /// ANCM does (`" inprocess"` is an unknown model).
     pub fn hosting_model(&self) -> Result<HostingModel, InvalidValue> {
         match &self.hosting_model {
             None => Ok(HostingModel::OutOfProcess),
-            Some(l) => match l.value.trim().to_ascii_lowercase().as_str() {
+            Some(l) => match l.value.to_ascii_lowercase().as_str() {
+                "" | "outofprocess" => Ok(HostingModel::OutOfProcess),
                 "inprocess" => Ok(HostingModel::InProcess),
-                "outofprocess" => Ok(HostingModel::OutOfProcess),
                 _ => Err(InvalidValue {
                     attribute: "hostingModel",
                     value: l.value.clone(),
@@ -306,26 +321,31 @@ pub fn parse_timespan(text: &str) -> Option<u64> {
 /// Why web.config could not be read as XML. Each variant names the file (and position when known).
 #[derive(Debug, Error)]
 pub enum WebConfigError {
-    #[error("{}: no such file", path.display())]
+    #[error("{}: no such file", crate::deployment::shown(path))]
     NotFound { path: PathBuf },
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", crate::deployment::shown(path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}: {size} bytes is larger than IIS accepts ({limit} bytes)", path.display())]
+    #[error(
+        "{}: {size} bytes is larger than IIS accepts ({limit} bytes)",
+        crate::deployment::shown(path)
+    )]
     TooLarge {
         path: PathBuf,
         size: u64,
         limit: u64,
     },
-    #[error("{}:{line}:{column}: {message}", path.display())]
+    #[error("{}:{line}:{column}: {message}", crate::deployment::shown(path))]
     Malformed {
         path: PathBuf,
         line: u32,
         column: u32,
         message: String,
+        /// The text of `line`, for a snippet (absent when the line is too long to show).
+        source_line: Option<String>,
     },
 }
 

@@ -1,0 +1,259 @@
+//! `launcher-placeholders`: `%LAUNCHER_PATH%` / `%LAUNCHER_ARGS%` (Visual Studio's placeholders)
+//! left in `processPath` / `arguments`, i.e. a project web.config deployed without the publish
+//! transform. IIS has no such variables, so ANCM tries to start `%LAUNCHER_PATH%` literally. The
+//! fix is what publish would have written for this app (publish-iis.md §3.3, §4, §5).
+use super::{Check, CheckRun, Context};
+use crate::deployment::layout::{AppKind, AppLayout, Loaded};
+use crate::deployment::web_config::{HostingModel, Located};
+use crate::diagnostic::{Finding, Level};
+
+pub struct LauncherPlaceholders;
+
+const PATH_PLACEHOLDER: &str = "%LAUNCHER_PATH%";
+/// publish-iis.md §3.3: the transform removes these from `arguments` (all occurrences,
+/// case-insensitive), then trims.
+const ARG_PLACEHOLDERS: [&str; 2] = ["%LAUNCHER_ARGS%", "-argFile IISExeLauncherArgs.txt"];
+
+fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .to_ascii_lowercase()
+        .find(&needle.to_ascii_lowercase())
+}
+
+/// `arguments` with the launcher placeholders removed, as the publish transform does.
+fn strip_placeholders(arguments: &str) -> String {
+    let mut out = arguments.to_string();
+    for p in ARG_PLACEHOLDERS {
+        while let Some(i) = find_ci(&out, p) {
+            out.replace_range(i..i + p.len(), "");
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// How publish starts this app: through `dotnet` (framework-dependent, no apphost) or through
+/// its own `.exe` (apphost, self-contained, .NET Framework).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Launch {
+    Dotnet,
+    Exe,
+    /// Not enough facts: both forms are offered.
+    Unknown,
+}
+
+fn launch_of(layout: &AppLayout) -> Launch {
+    match layout.kind {
+        AppKind::Portable => Launch::Dotnet,
+        AppKind::FrameworkDependentApphost
+        | AppKind::SelfContained
+        | AppKind::SingleFileBundle
+        | AppKind::NetFramework => Launch::Exe,
+        // Decide from runtimeconfig.json alone: frameworks → framework-dependent (`dotnet
+        // App.dll` always works for it); only includedFrameworks → self-contained.
+        AppKind::Unknown => match &layout.runtime_config {
+            Some(Loaded::Parsed { value, .. }) if !value.frameworks.is_empty() => Launch::Dotnet,
+            Some(Loaded::Parsed { value, .. }) if !value.included_frameworks.is_empty() => {
+                Launch::Exe
+            }
+            _ => Launch::Unknown,
+        },
+    }
+}
+
+/// The `processPath` / `arguments` attributes publish would write, as web.config text.
+fn publish_would_write(launch: Launch, app: &str, rest: &str) -> String {
+    let dll = format!(r".\{app}.dll");
+    let dotnet_args = if rest.is_empty() || rest.eq_ignore_ascii_case(&dll) {
+        dll.clone()
+    } else {
+        format!("{dll} {rest}")
+    };
+    let dotnet = format!(r#"`processPath="dotnet" arguments="{dotnet_args}"`"#);
+    let exe = format!(r#"`processPath=".\{app}.exe" arguments="{rest}"`"#);
+    match launch {
+        Launch::Dotnet => dotnet,
+        Launch::Exe => exe,
+        Launch::Unknown => format!("{dotnet} (framework-dependent) or {exe} (self-contained)"),
+    }
+}
+
+impl Check for LauncherPlaceholders {
+    fn id(&self) -> &'static str {
+        "launcher-placeholders"
+    }
+    fn severity(&self) -> Level {
+        Level::Error
+    }
+    fn run(&self, cx: &Context<'_>) -> CheckRun {
+        let Some(wc) = cx.deployment.web_config() else {
+            return CheckRun::Skip("no readable web.config".into());
+        };
+        let Some(s) = &wc.aspnetcore else {
+            return CheckRun::Skip("no `aspNetCore` section (see `web-config`)".into());
+        };
+        let mut hits: Vec<(&str, &Located<String>, &str)> = Vec::new();
+        if let Some(p) = &s.process_path {
+            if find_ci(&p.value, PATH_PLACEHOLDER).is_some() {
+                hits.push(("processPath", p, PATH_PLACEHOLDER));
+            }
+        }
+        if let Some(a) = &s.arguments {
+            if let Some(ph) = ARG_PLACEHOLDERS
+                .iter()
+                .find(|ph| find_ci(&a.value, ph).is_some())
+            {
+                hits.push(("arguments", a, ph));
+            }
+        }
+        let Some((first_attr, first, first_placeholder)) = hits.first().copied() else {
+            return CheckRun::Findings(Vec::new());
+        };
+        let layout = &cx.deployment.layout;
+        let app = layout.app_name.as_deref().unwrap_or("App");
+        let rest = s
+            .arguments
+            .as_ref()
+            .map(|a| strip_placeholders(&a.value))
+            .unwrap_or_default();
+        let fix = publish_would_write(launch_of(layout), app, &rest);
+        // In-process start failures are 500.0; out-of-process (and V1) ones 502.5
+        // (ancm-reference.md §1.4, publish-iis.md §4).
+        let v1 = wc.aspnetcore_handler().is_some_and(|h| {
+            h.modules
+                .as_ref()
+                .is_some_and(|m| m.value.trim().eq_ignore_ascii_case("AspNetCoreModule"))
+        });
+        let symptom = match s.hosting_model() {
+            _ if v1 => "502.5",
+            Ok(HostingModel::InProcess) => "500.0",
+            Ok(HostingModel::OutOfProcess) => "502.5",
+            Err(_) => "500.0",
+        };
+        let mut finding = Finding::error(format!(
+            "`{first_attr}` holds Visual Studio's placeholder `{first_placeholder}`: this web.config was not transformed by publish"
+        ))
+        .at(wc.location(first.span))
+        .symptom(symptom)
+        .fix(format!("set {fix} on `aspNetCore` (what `dotnet publish` writes for this app), or publish without `IsTransformWebConfigDisabled`"));
+        for (attr, value, placeholder) in &hits {
+            finding = finding.evidence_at(
+                *attr,
+                format!("contains `{placeholder}`, which IIS never defines"),
+                wc.location(value.span),
+            );
+        }
+        if layout.app_name.is_none() {
+            finding = finding.evidence(
+                "app name",
+                "unknown (no `*.runtimeconfig.json`): `App` stands for it",
+            );
+        }
+        CheckRun::Findings(vec![finding])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::*;
+
+    const VS: &str = r#"processPath="%LAUNCHER_PATH%" arguments="%LAUNCHER_ARGS%""#;
+    const PUBLISHED: &str = r#"processPath="dotnet" arguments=".\App.dll""#;
+
+    #[test]
+    fn published_values_pass() {
+        assert!(findings(&LauncherPlaceholders, &app(Some(HEALTHY))).is_empty());
+    }
+
+    #[test]
+    fn portable_app_gets_dotnet_and_the_dll() {
+        let f = findings(
+            &LauncherPlaceholders,
+            &app(Some(&healthy_with(PUBLISHED, VS))),
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].symptom.as_deref(), Some("500.0"));
+        let fix = f[0].fix.as_deref().unwrap();
+        assert!(
+            fix.contains(r#"processPath="dotnet" arguments=".\App.dll""#),
+            "{fix}"
+        );
+        assert_eq!(f[0].evidence.len(), 2);
+        let loc = f[0].location.as_ref().unwrap();
+        assert_eq!((loc.line, loc.len), (8, "%LAUNCHER_PATH%".len() as u32));
+    }
+
+    #[test]
+    fn extra_arguments_are_kept_after_the_dll() {
+        let wc = healthy_with(
+            PUBLISHED,
+            r#"processPath="dotnet" arguments="%launcher_args% --urls http://+:80""#,
+        )
+        .replace(r#" hostingModel="inprocess""#, "");
+        let f = findings(&LauncherPlaceholders, &app(Some(&wc)));
+        assert_eq!(f[0].symptom.as_deref(), Some("502.5"));
+        let fix = f[0].fix.as_deref().unwrap();
+        assert!(
+            fix.contains(r#"processPath="dotnet" arguments=".\App.dll --urls http://+:80""#),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn self_contained_app_gets_its_exe() {
+        let sc = r#"{"runtimeOptions":{"tfm":"net8.0","includedFrameworks":[{"name":"Microsoft.NETCore.App","version":"8.0.0"}]}}"#;
+        let wc = healthy_with(
+            PUBLISHED,
+            r#"processPath="%LAUNCHER_PATH%" arguments="-argFile IISExeLauncherArgs.txt --verbose""#,
+        );
+        let f = findings(&LauncherPlaceholders, &app_with(Some(&wc), Some(sc)));
+        let fix = f[0].fix.as_deref().unwrap();
+        assert!(
+            fix.contains(r#"processPath=".\App.exe" arguments="--verbose""#),
+            "{fix}"
+        );
+        // The layout's own verdict wins over the runtimeconfig guess.
+        let mut fx = app(Some(&healthy_with(PUBLISHED, VS)));
+        fx.deployment.layout.kind = AppKind::FrameworkDependentApphost;
+        let f = findings(&LauncherPlaceholders, &fx);
+        assert!(f[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains(r#"processPath=".\App.exe" arguments="""#));
+    }
+
+    #[test]
+    fn v1_module_is_out_of_process_whatever_hosting_model_says() {
+        let wc = healthy_with(PUBLISHED, VS).replace("AspNetCoreModuleV2", "AspNetCoreModule");
+        let f = findings(&LauncherPlaceholders, &app(Some(&wc)));
+        assert_eq!(f[0].symptom.as_deref(), Some("502.5"));
+    }
+
+    #[test]
+    fn unknown_app_offers_both_forms() {
+        let f = findings(
+            &LauncherPlaceholders,
+            &app_with(Some(&healthy_with(PUBLISHED, VS)), None),
+        );
+        let fix = f[0].fix.as_deref().unwrap();
+        assert!(fix.contains("dotnet") && fix.contains(".exe"), "{fix}");
+        assert!(f[0].evidence.iter().any(|e| e.label == "app name"));
+    }
+
+    #[test]
+    fn placeholder_only_in_arguments_is_found() {
+        let wc = healthy_with(
+            PUBLISHED,
+            r#"processPath="dotnet" arguments=".\App.dll %LAUNCHER_ARGS%""#,
+        );
+        let f = findings(&LauncherPlaceholders, &app(Some(&wc)));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.starts_with("`arguments`"));
+        assert!(f[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains(r#"arguments=".\App.dll""#));
+    }
+}

@@ -1,0 +1,508 @@
+//! What `processPath` + `arguments` start, resolved the way ANCM resolves them
+//! (ancm-protocol.md §2.2, ancm-reference.md §7): `%VAR%` expansion, a path without `:` or `%`
+//! tried relative to the app folder first, `dotnet` / `dotnet.exe` as the muxer (found on PATH —
+//! a host fact, only classified here), and the first argument split like `CommandLineToArgvW`.
+//!
+//! Pure: file existence comes through [`AppFolder`], so the static checks and the live emulator
+//! share this logic and tests need no disk. It never starts anything.
+use super::web_config::AspNetCoreSection;
+
+/// Whether a path in the app folder exists, as far as the deployment reader looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathState {
+    File,
+    Dir,
+    Missing,
+    /// Not looked at (outside the app folder, or the reader had no reason to probe it).
+    Unknown,
+}
+
+impl PathState {
+    pub fn exists(self) -> bool {
+        matches!(self, PathState::File | PathState::Dir)
+    }
+}
+
+/// Answers "does this app-relative path exist" (`rel` uses `/`, no `.` or `..` parts). Case is
+/// ignored, as on the Windows file systems IIS serves from.
+pub trait AppFolder {
+    fn state(&self, rel: &str) -> PathState;
+}
+
+/// A text after `%VAR%` expansion.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Expanded {
+    /// As written in web.config.
+    pub written: String,
+    /// After expansion (unknown variables left as written, like `ExpandEnvironmentStringsW`).
+    pub text: String,
+    /// Names of `%VAR%` references nothing defined.
+    pub unresolved: Vec<String>,
+}
+
+/// Expands `%NAME%` references (names case-insensitive, as on Windows). An unknown name is kept
+/// verbatim and scanning goes on after it; a lone `%` stays. IIS expands `processPath`,
+/// `arguments` and `stdoutLogFile` this way before ANCM sees them (schema `expanded="true"`,
+/// ancm-protocol.md §1; the exact handling of unknown names follows `ExpandEnvironmentStringsW`
+/// as we understand it [INFER]).
+pub fn expand_env(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Expanded {
+    let mut out = String::with_capacity(text.len());
+    let mut unresolved = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('%') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('%') {
+            Some(end) if end > 0 => {
+                let name = &after[..end];
+                match lookup(name) {
+                    Some(value) => out.push_str(&value),
+                    None => {
+                        out.push('%');
+                        out.push_str(name);
+                        out.push('%');
+                        if !unresolved
+                            .iter()
+                            .any(|u: &String| u.eq_ignore_ascii_case(name))
+                        {
+                            unresolved.push(name.to_string());
+                        }
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Expanded {
+        written: text.to_string(),
+        text: out,
+        unresolved,
+    }
+}
+
+/// No environment at all: every `%VAR%` stays unresolved.
+pub fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+/// Splits an argument string like `CommandLineToArgvW` does after the program name: blanks
+/// separate arguments outside quotes; `2n` backslashes before `"` give `n` backslashes and toggle
+/// quoting, `2n+1` give `n` and a literal `"`; `""` inside quotes is a literal `"`.
+pub fn split_arguments(s: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    loop {
+        while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+            i += 1;
+        }
+        if i >= chars.len() {
+            break;
+        }
+        let mut arg = String::new();
+        let mut quoted = false;
+        while i < chars.len() {
+            let c = chars[i];
+            if c == '\\' {
+                let mut n = 0;
+                while i < chars.len() && chars[i] == '\\' {
+                    n += 1;
+                    i += 1;
+                }
+                if i < chars.len() && chars[i] == '"' {
+                    arg.extend(std::iter::repeat('\\').take(n / 2));
+                    if n % 2 == 1 {
+                        arg.push('"');
+                        i += 1;
+                    }
+                } else {
+                    arg.extend(std::iter::repeat('\\').take(n));
+                }
+                continue;
+            }
+            if c == '"' {
+                if quoted && i + 1 < chars.len() && chars[i + 1] == '"' {
+                    arg.push('"');
+                    i += 2;
+                    continue;
+                }
+                quoted = !quoted;
+                i += 1;
+                continue;
+            }
+            if !quoted && (c == ' ' || c == '\t') {
+                break;
+            }
+            arg.push(c);
+            i += 1;
+        }
+        args.push(arg);
+    }
+    args
+}
+
+/// An app-relative path in canonical form (`/`-separated, no `.`), or `None` when `path` is
+/// absolute (a drive, `:`, or a UNC `\\` prefix) or climbs out of the app folder with `..`.
+pub fn app_relative(path: &str) -> Option<String> {
+    let p = path.trim();
+    if p.contains(':') || p.starts_with("\\\\") || p.starts_with("//") {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in p.split(['\\', '/']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(parts.join("/"))
+}
+
+/// The last path component of a Windows or Unix path.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit(['\\', '/']).next().unwrap_or(path)
+}
+
+/// The extension of a file name, lowercased, without the dot (`None` for `App`).
+pub fn extension(name: &str) -> Option<String> {
+    let name = file_name(name);
+    name.rsplit_once('.')
+        .filter(|(stem, _)| !stem.is_empty())
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+}
+
+/// What `processPath` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Program {
+    /// `processPath` is absent or blank.
+    Missing,
+    /// `%VAR%` references nothing defined (e.g. Visual Studio's `%LAUNCHER_PATH%`).
+    Unexpanded { vars: Vec<String> },
+    /// The .NET muxer: `dotnet`, `dotnet.exe` or a path ending in it. Where it is found is a host
+    /// fact (PATH out-of-process; PATH / registry / Program Files in-process).
+    Muxer,
+    /// A path ANCM tries relative to the app folder first (no `:` and no `%`), and what is there.
+    AppFolder { rel: String, state: PathState },
+    /// A bare name not in the app folder (`node`, `App.exe` missing): `CreateProcess` then searches
+    /// w3wp's folder, its current folder, System32 and PATH — never the app folder.
+    Search { name: String },
+    /// An absolute path: outside the app folder, a host fact.
+    Absolute { path: String },
+}
+
+/// The first argument when the muxer runs the app (`dotnet .\App.dll`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppArgument {
+    pub text: String,
+    /// App-relative form, when the argument is relative.
+    pub rel: Option<String>,
+    pub state: PathState,
+}
+
+/// `processPath` + `arguments` resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchTarget {
+    pub process_path: Expanded,
+    pub arguments: Expanded,
+    pub program: Program,
+    /// `arguments` split like `CommandLineToArgvW`.
+    pub args: Vec<String>,
+    /// For the muxer: its first argument, the app to run.
+    pub app_argument: Option<AppArgument>,
+}
+
+impl LaunchTarget {
+    /// Resolves the section's `processPath` and `arguments` against the app folder, expanding
+    /// `%VAR%` with `env` (the worker process's environment when known).
+    pub fn resolve(
+        section: &AspNetCoreSection,
+        folder: &dyn AppFolder,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> LaunchTarget {
+        let pp = section
+            .process_path
+            .as_ref()
+            .map(|l| l.value.as_str())
+            .unwrap_or("");
+        let args = section
+            .arguments
+            .as_ref()
+            .map(|l| l.value.as_str())
+            .unwrap_or("");
+        Self::resolve_text(pp, args, folder, env)
+    }
+
+    pub fn resolve_text(
+        process_path: &str,
+        arguments: &str,
+        folder: &dyn AppFolder,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> LaunchTarget {
+        let process_path = expand_env(process_path, env);
+        let arguments = expand_env(arguments, env);
+        let program = classify(&process_path, folder);
+        let args = split_arguments(&arguments.text);
+        let app_argument = match program {
+            Program::Muxer => args.first().map(|a| {
+                let rel = if a.contains('%') {
+                    None
+                } else {
+                    app_relative(a)
+                };
+                let state = rel
+                    .as_deref()
+                    .map_or(PathState::Unknown, |r| folder.state(r));
+                AppArgument {
+                    text: a.clone(),
+                    rel,
+                    state,
+                }
+            }),
+            _ => None,
+        };
+        LaunchTarget {
+            process_path,
+            arguments,
+            program,
+            args,
+            app_argument,
+        }
+    }
+
+    /// The command line ANCM V2 builds out-of-process: the path in quotes, one space, the
+    /// arguments verbatim (ancm-protocol.md §2.2 step 3). Relative paths found in the app folder
+    /// are shown as `.\path`, since the full path depends on the server.
+    pub fn command_line(&self) -> String {
+        let path = match &self.program {
+            Program::AppFolder { rel, state } if state.exists() => {
+                format!(".\\{}", rel.replace('/', "\\"))
+            }
+            _ => self.process_path.text.trim().to_string(),
+        };
+        format!("\"{path}\" {}", self.arguments.text)
+    }
+
+    /// The app this launch refers to: the muxer's `.dll` argument, or the executable's stem.
+    pub fn app_stem(&self) -> Option<String> {
+        match &self.program {
+            Program::Muxer => {
+                let a = self.app_argument.as_ref()?;
+                let name = file_name(&a.text);
+                (extension(name).as_deref() == Some("dll"))
+                    .then(|| name[..name.len() - 4].to_string())
+            }
+            Program::AppFolder { rel, .. } => Some(stem(file_name(rel))),
+            Program::Search { name } => Some(stem(file_name(name))),
+            _ => None,
+        }
+    }
+}
+
+fn stem(name: &str) -> String {
+    match extension(name).as_deref() {
+        Some("exe") | Some("dll") => name[..name.len() - 4].to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// Whether a file name is the .NET muxer.
+pub fn is_muxer_name(name: &str) -> bool {
+    let n = file_name(name.trim()).to_ascii_lowercase();
+    n == "dotnet" || n == "dotnet.exe"
+}
+
+fn classify(pp: &Expanded, folder: &dyn AppFolder) -> Program {
+    let text = pp.text.trim();
+    if text.is_empty() {
+        return Program::Missing;
+    }
+    // A path to dotnet.exe is the muxer wherever it lives (`%ProgramFiles%\dotnet\dotnet.exe`).
+    if is_muxer_name(text) {
+        return Program::Muxer;
+    }
+    if !pp.unresolved.is_empty() {
+        return Program::Unexpanded {
+            vars: pp.unresolved.clone(),
+        };
+    }
+    // ancm-protocol.md §2.2 step 2: neither `:` nor `%` ⇒ try `<physicalPath>\<processPath>`.
+    if !text.contains(':') && !text.contains('%') && !text.starts_with("\\\\") {
+        if let Some(rel) = app_relative(text) {
+            let state = folder.state(&rel);
+            let bare = !text.contains(['\\', '/']);
+            if state == PathState::Missing && bare {
+                return Program::Search {
+                    name: text.to_string(),
+                };
+            }
+            return Program::AppFolder { rel, state };
+        }
+    }
+    Program::Absolute {
+        path: text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    pub struct Folder(BTreeMap<String, PathState>);
+    impl AppFolder for Folder {
+        fn state(&self, rel: &str) -> PathState {
+            self.0
+                .get(&rel.to_ascii_lowercase())
+                .copied()
+                .unwrap_or(PathState::Missing)
+        }
+    }
+    fn folder(files: &[&str]) -> Folder {
+        Folder(
+            files
+                .iter()
+                .map(|f| (f.to_ascii_lowercase(), PathState::File))
+                .collect(),
+        )
+    }
+    fn env(name: &str) -> Option<String> {
+        match name.to_ascii_lowercase().as_str() {
+            "programfiles" => Some(r"C:\Program Files".into()),
+            "home" => Some(r"D:\home".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn expands_known_keeps_unknown() {
+        let e = expand_env(r"%ProgramFiles%\dotnet\dotnet.exe", &env);
+        assert_eq!(e.text, r"C:\Program Files\dotnet\dotnet.exe");
+        assert!(e.unresolved.is_empty());
+        let e = expand_env("%LAUNCHER_PATH%", &env);
+        assert_eq!(e.text, "%LAUNCHER_PATH%");
+        assert_eq!(e.unresolved, vec!["LAUNCHER_PATH"]);
+        let e = expand_env(r"\\?\%home%\LogFiles\stdout", &env);
+        assert_eq!(e.text, r"\\?\D:\home\LogFiles\stdout");
+        let e = expand_env("100% sure %", &env);
+        assert_eq!(e.text, "100% sure %");
+        assert_eq!(expand_env("%%", &env).text, "%%");
+    }
+
+    #[test]
+    fn splits_like_command_line_to_argv() {
+        assert_eq!(split_arguments(r".\App.dll"), vec![r".\App.dll"]);
+        assert_eq!(
+            split_arguments(r#"  ".\My App.dll"  --urls x "#),
+            vec![r".\My App.dll", "--urls", "x"]
+        );
+        assert_eq!(split_arguments(r#"a\\\"b"#), vec![r#"a\"b"#]);
+        assert_eq!(split_arguments(r#""a\\" b"#), vec![r"a\", "b"]);
+        assert_eq!(split_arguments(r"c:\path\"), vec![r"c:\path\"]);
+        assert_eq!(split_arguments(r#""say ""hi""""#), vec![r#"say "hi""#]);
+        assert!(split_arguments("   ").is_empty());
+    }
+
+    #[test]
+    fn relative_paths_are_canonical() {
+        assert_eq!(app_relative(r".\App.dll").as_deref(), Some("App.dll"));
+        assert_eq!(app_relative(r"bin\..\App.exe").as_deref(), Some("App.exe"));
+        assert_eq!(app_relative(r"..\App.exe"), None);
+        assert_eq!(app_relative(r"C:\app\App.exe"), None);
+        assert_eq!(app_relative(r"\\server\share\App.exe"), None);
+        assert_eq!(
+            app_relative("./logs/stdout").as_deref(),
+            Some("logs/stdout")
+        );
+    }
+
+    #[test]
+    fn portable_app() {
+        let t = LaunchTarget::resolve_text(
+            "dotnet",
+            r".\HelloWorld.dll",
+            &folder(&["HelloWorld.dll"]),
+            &env,
+        );
+        assert_eq!(t.program, Program::Muxer);
+        let a = t.app_argument.as_ref().unwrap();
+        assert_eq!(a.rel.as_deref(), Some("HelloWorld.dll"));
+        assert_eq!(a.state, PathState::File);
+        assert_eq!(t.app_stem().as_deref(), Some("HelloWorld"));
+        assert_eq!(t.command_line(), r#""dotnet" .\HelloWorld.dll"#);
+    }
+
+    #[test]
+    fn seed_exe_for_portable_app() {
+        let t = LaunchTarget::resolve_text(r".\App.exe", "", &folder(&["App.dll"]), &no_env);
+        assert_eq!(
+            t.program,
+            Program::AppFolder {
+                rel: "App.exe".into(),
+                state: PathState::Missing
+            }
+        );
+        assert_eq!(t.app_stem().as_deref(), Some("App"));
+    }
+
+    #[test]
+    fn bare_names_search_and_muxer_paths() {
+        let t = LaunchTarget::resolve_text("App.exe", "", &folder(&["App.exe"]), &no_env);
+        assert!(matches!(
+            t.program,
+            Program::AppFolder {
+                state: PathState::File,
+                ..
+            }
+        ));
+        let t = LaunchTarget::resolve_text("node", "server.js", &folder(&[]), &no_env);
+        assert_eq!(
+            t.program,
+            Program::Search {
+                name: "node".into()
+            }
+        );
+        let t = LaunchTarget::resolve_text(
+            r"%ProgramFiles%\dotnet\dotnet.exe",
+            r".\A.dll",
+            &folder(&[]),
+            &no_env,
+        );
+        assert_eq!(t.program, Program::Muxer);
+        assert_eq!(t.app_argument.unwrap().state, PathState::Missing);
+        let t = LaunchTarget::resolve_text(r"C:\tools\app.exe", "", &folder(&[]), &no_env);
+        assert!(matches!(t.program, Program::Absolute { .. }));
+    }
+
+    #[test]
+    fn launcher_placeholders_stay_unexpanded() {
+        let t =
+            LaunchTarget::resolve_text("%LAUNCHER_PATH%", "%LAUNCHER_ARGS%", &folder(&[]), &no_env);
+        assert_eq!(
+            t.program,
+            Program::Unexpanded {
+                vars: vec!["LAUNCHER_PATH".into()]
+            }
+        );
+        assert_eq!(t.arguments.unresolved, vec!["LAUNCHER_ARGS"]);
+        assert_eq!(t.command_line(), r#""%LAUNCHER_PATH%" %LAUNCHER_ARGS%"#);
+    }
+
+    #[test]
+    fn muxer_without_arguments_has_no_app() {
+        let t = LaunchTarget::resolve_text("dotnet", "  ", &folder(&[]), &no_env);
+        assert_eq!(t.program, Program::Muxer);
+        assert!(t.app_argument.is_none());
+        assert_eq!(t.app_stem(), None);
+    }
+}

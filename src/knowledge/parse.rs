@@ -1,0 +1,287 @@
+//! Turns what a user pastes (`HTTP 502.5`, `0x80008096`, `-2147450730`, `150`, `502 3 12029`,
+//! `ErrorCode = '0x80004005 : 80008081'`, `SIGABRT`) into every query it could mean. Never fails:
+//! input that matches no form yields no queries.
+
+/// One way to read (part of) the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// An HTTP status, with IIS substatus when given.
+    Http { status: u16, sub: Option<u32> },
+    /// A number written in decimal: HRESULT (signed or unsigned), Win32 error or exit code.
+    Number(i64),
+    /// A number written in hex (`0x…` or a bare 8-digit / lettered hex string).
+    Hex(u32),
+    /// A Unix signal number (from `SIGABRT`, `signal 6`).
+    Signal(u8),
+}
+
+/// Every query `input` could mean, in the order they should be reported, without duplicates.
+pub fn parse(input: &str) -> Vec<Query> {
+    let mut out = Vec::new();
+    let cleaned = normalize(input);
+    // ANCM V1 and event texts print "0x80004005 : 80008081" (HRESULT : process exit code in hex).
+    let parts: Vec<&str> = cleaned
+        .split(':')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() > 1 {
+        for (i, part) in parts.iter().enumerate() {
+            // After the colon ANCM prints the exit code in hex without `0x`.
+            let queries = if i > 0 { hex_only(part) } else { one(part) };
+            push_all(&mut out, queries);
+        }
+    } else {
+        push_all(&mut out, one(&cleaned));
+    }
+    if let Some(win32) = iis_log_win32(input) {
+        push_all(&mut out, vec![Query::Number(win32)]);
+    }
+    out
+}
+
+fn push_all(out: &mut Vec<Query>, qs: Vec<Query>) {
+    for q in qs {
+        if !out.contains(&q) {
+            out.push(q);
+        }
+    }
+}
+
+/// Lower-case, strip quotes, trailing punctuation and labels people paste along with the code.
+fn normalize(input: &str) -> String {
+    let mut s = input.trim().to_ascii_lowercase();
+    s = s
+        .trim_matches(|c: char| c == '\'' || c == '"' || c == '`')
+        .to_string();
+    for label in [
+        "errorcode",
+        "error code",
+        "hresult",
+        "exit code",
+        "exited with code",
+        "exit",
+        "http error",
+        "http",
+        "status",
+    ] {
+        if let Some(rest) = s.strip_prefix(label) {
+            s = rest
+                .trim_start_matches(|c: char| c.is_whitespace() || c == '=' || c == ':')
+                .to_string();
+            break;
+        }
+    }
+    s.trim_matches(|c: char| c == '\'' || c == '"' || c == '`' || c == '.' || c.is_whitespace())
+        .to_string()
+}
+
+fn one(s: &str) -> Vec<Query> {
+    let mut out = Vec::new();
+    if let Some(sig) = signal(s) {
+        out.push(Query::Signal(sig));
+        return out;
+    }
+    if let Some(q) = http(s) {
+        out.push(q);
+    }
+    if let Some(hex) = s.strip_prefix("0x") {
+        if let Some(v) = parse_hex(hex) {
+            out.push(Query::Hex(v));
+        }
+        return out;
+    }
+    if let Ok(v) = s.parse::<i64>() {
+        out.push(Query::Number(v));
+    }
+    // Bare hex (`80008096`, `8007023e`): only worth trying when it is long enough to be an HRESULT
+    // or has hex letters; short digit strings are decimal exit codes or Win32 errors.
+    let is_hex = !s.is_empty() && s.len() <= 8 && s.chars().all(|c| c.is_ascii_hexdigit());
+    if is_hex && (s.len() == 8 || s.chars().any(|c| c.is_ascii_alphabetic())) {
+        if let Some(v) = parse_hex(s) {
+            out.push(Query::Hex(v));
+        }
+    }
+    out
+}
+
+fn hex_only(s: &str) -> Vec<Query> {
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    parse_hex(s).map(Query::Hex).into_iter().collect()
+}
+
+fn parse_hex(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 8 {
+        return None;
+    }
+    u32::from_str_radix(s, 16).ok()
+}
+
+/// `502`, `502.5`, `502.5.0`, `502 5`, `502 3 12029` (IIS log: sc-status sc-substatus
+/// sc-win32-status). The third number, when non-zero, is a Win32 error and is queried too.
+fn http(s: &str) -> Option<Query> {
+    let fields: Vec<&str> = s
+        .split(|c: char| c == '.' || c.is_whitespace())
+        .filter(|f| !f.is_empty())
+        .collect();
+    if fields.is_empty() || fields.len() > 3 || fields[0].len() != 3 {
+        return None;
+    }
+    let status: u16 = fields[0].parse().ok()?;
+    if !(400..=599).contains(&status) {
+        return None;
+    }
+    let sub = match fields.get(1) {
+        Some(f) => Some(f.parse::<u32>().ok()?),
+        None => None,
+    };
+    if let Some(f) = fields.get(2) {
+        f.parse::<u32>().ok()?;
+    }
+    Some(Query::Http { status, sub })
+}
+
+/// The Win32 error in the third IIS-log column, if any (`502 3 12029` → 12029).
+pub fn iis_log_win32(input: &str) -> Option<i64> {
+    let s = normalize(input);
+    let fields: Vec<&str> = s
+        .split(|c: char| c == '.' || c.is_whitespace())
+        .filter(|f| !f.is_empty())
+        .collect();
+    if fields.len() != 3 || http(&s).is_none() {
+        return None;
+    }
+    fields[2].parse::<i64>().ok().filter(|v| *v != 0)
+}
+
+fn signal(s: &str) -> Option<u8> {
+    if let Some(n) = s.strip_prefix("signal") {
+        return n.trim().parse::<u8>().ok().filter(|n| (1..=64).contains(n));
+    }
+    let name = s.strip_prefix("sig").unwrap_or(s);
+    super::exit::signal_number(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_forms() {
+        let want = vec![Query::Http {
+            status: 502,
+            sub: Some(5),
+        }];
+        for input in [
+            "502.5",
+            "HTTP 502.5",
+            "http 502.5",
+            "502.5.0",
+            "  502.5 ",
+            "502 5",
+        ] {
+            assert_eq!(parse(input), want, "{input}");
+        }
+        assert_eq!(
+            parse("502"),
+            vec![
+                Query::Http {
+                    status: 502,
+                    sub: None
+                },
+                Query::Number(502)
+            ]
+        );
+        assert_eq!(
+            parse("HTTP Error 500.19"),
+            vec![Query::Http {
+                status: 500,
+                sub: Some(19)
+            }]
+        );
+    }
+
+    #[test]
+    fn iis_log_columns_carry_a_win32_error() {
+        assert_eq!(iis_log_win32("502 3 12029"), Some(12029));
+        assert_eq!(iis_log_win32("502 5 0"), None);
+        assert_eq!(iis_log_win32("502.5"), None);
+        assert_eq!(
+            parse("502 3 12029"),
+            vec![
+                Query::Http {
+                    status: 502,
+                    sub: Some(3)
+                },
+                Query::Number(12029)
+            ]
+        );
+    }
+
+    #[test]
+    fn hex_forms_are_case_insensitive() {
+        for input in [
+            "0x80008096",
+            "0X80008096",
+            "80008096",
+            "0x80008096.",
+            "'0x80008096'",
+        ] {
+            assert!(
+                parse(input).contains(&Query::Hex(0x8000_8096)),
+                "{input}: {:?}",
+                parse(input)
+            );
+        }
+        assert!(parse("8007023E").contains(&Query::Hex(0x8007_023E)));
+        assert!(parse("0xe0434352").contains(&Query::Hex(0xE043_4352)));
+    }
+
+    #[test]
+    fn decimal_forms() {
+        assert_eq!(parse("-2147450730"), vec![Query::Number(-2_147_450_730)]);
+        assert_eq!(parse("2147516566"), vec![Query::Number(2_147_516_566)]);
+        assert_eq!(parse("150"), vec![Query::Number(150)]);
+        // Eight digits are an HRESULT in hex and (uselessly) a decimal: both are tried.
+        assert_eq!(
+            parse("80008096"),
+            vec![Query::Number(80_008_096), Query::Hex(0x8000_8096)]
+        );
+        assert_eq!(parse("exit code 134"), vec![Query::Number(134)]);
+    }
+
+    #[test]
+    fn ancm_v1_error_code_pairs() {
+        assert_eq!(
+            parse("ErrorCode = '0x80004005 : 80008081.'"),
+            vec![Query::Hex(0x8000_4005), Query::Hex(0x8000_8081)]
+        );
+        assert_eq!(
+            parse("0x80004005 : ff"),
+            vec![Query::Hex(0x8000_4005), Query::Hex(0xFF)]
+        );
+    }
+
+    #[test]
+    fn signals() {
+        assert_eq!(parse("SIGABRT"), vec![Query::Signal(6)]);
+        assert_eq!(parse("signal 9"), vec![Query::Signal(9)]);
+        assert_eq!(parse("sigsegv"), vec![Query::Signal(11)]);
+    }
+
+    #[test]
+    fn garbage_yields_nothing() {
+        for input in [
+            "",
+            "   ",
+            "hello",
+            "0x",
+            "0xZZ",
+            "1.2.3.4.5",
+            "0x123456789",
+            "--",
+        ] {
+            assert!(parse(input).is_empty(), "{input}: {:?}", parse(input));
+        }
+    }
+}
