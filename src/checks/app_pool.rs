@@ -3,6 +3,7 @@
 //! (two in-process apps → 500.35, mixed hosting models → 500.34). ancm-reference.md §5 rows 2, 22,
 //! 23, 50; §6.5.
 use super::{iis_app, Check, CheckRun, Context};
+use crate::deployment::binary::Machine;
 use crate::deployment::web_config::HostingModel;
 use crate::diagnostic::{Finding, Level};
 
@@ -63,6 +64,53 @@ impl Check for AppPool {
                 .fix("set Load User Profile = True on the pool (`processModel.loadUserProfile=\"true\"`, `setProfileEnvironment=\"true\"`), or persist data-protection keys to a folder or store"),
                 &m,
             ));
+        }
+
+        // In-process, the app's native host (self-contained `hostfxr.dll`, or the apphost) loads
+        // into w3wp, whose bitness the pool decides (ancm-reference.md §5 rows 20 and 35, §6.5).
+        let in_process = cx
+            .deployment
+            .web_config()
+            .and_then(|w| w.aspnetcore.as_ref())
+            .is_some_and(|s| matches!(s.hosting_model(), Ok(HostingModel::InProcess)));
+        let worker = if pool.enable_32bit_app_on_win64 {
+            Some(Machine::X86)
+        } else if cx.host.arch == "x86_64" {
+            Some(Machine::X64)
+        } else {
+            None
+        };
+        let layout = &cx.deployment.layout;
+        let native = layout
+            .hostfxr
+            .iter()
+            .chain(layout.process_target.iter())
+            .find_map(|f| {
+                f.info()
+                    .filter(|i| !i.is_managed())
+                    .and_then(|i| i.machine())
+                    .map(|m| (f, m))
+            });
+        if let (true, Some(worker), Some((file, machine))) = (in_process, worker, native) {
+            if matches!(machine, Machine::X86 | Machine::X64) && machine != worker {
+                out.push(iis_app::with_app(
+                    Finding::error(format!(
+                        "`{}` is {} but pool `{}` runs {} worker processes: an in-process app cannot load into a worker of another bitness",
+                        file.name,
+                        machine.name(),
+                        pool.name,
+                        worker.name()
+                    ))
+                    .symptom("500.32")
+                    .evidence("enable32BitAppOnWin64", pool.enable_32bit_app_on_win64.to_string())
+                    .fix(if machine == Machine::X86 {
+                        format!("set Enable 32-Bit Applications = True on pool `{}`, or publish for win-x64", pool.name)
+                    } else {
+                        format!("set Enable 32-Bit Applications = False on pool `{}`, or publish for win-x86", pool.name)
+                    }),
+                    &m,
+                ));
+            }
         }
 
         let own_model = cx
@@ -190,6 +238,34 @@ mod tests {
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f.iter().all(|f| f.level == Level::Warning));
         assert!(f[1].message.contains("LocalDB"));
+    }
+
+    #[test]
+    fn x64_self_contained_app_in_a_32_bit_pool_is_500_32() {
+        // LegacyPool runs 32-bit; the app carries an x64 hostfxr.dll (self-contained).
+        let mut d = deployment(r"D:\sites\legacy", Some(web_config()));
+        d.layout.hostfxr = Some(crate::deployment::layout::AppFile {
+            name: "hostfxr.dll".into(),
+            path: r"D:\sites\legacy\hostfxr.dll".into(),
+            binary: Ok(crate::deployment::binary::BinaryInfo {
+                format: crate::deployment::binary::BinaryFormat::Pe32Plus,
+                machines: vec![Machine::X64],
+                clr: None,
+                ready_to_run_os: None,
+            }),
+            bundle: None,
+        });
+        let f = problems(run(&AppPool, &d, &host()));
+        let bitness: Vec<_> = f
+            .iter()
+            .filter(|f| f.symptom.as_deref() == Some("500.32"))
+            .collect();
+        assert_eq!(bitness.len(), 1, "{f:?}");
+        assert!(
+            bitness[0].message.contains("`hostfxr.dll` is x64"),
+            "{}",
+            bitness[0].message
+        );
     }
 
     #[test]
