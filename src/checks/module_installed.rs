@@ -143,6 +143,35 @@ impl Check for ModuleInstalled {
             }
         }
 
+        // A 32-bit pool loads the 32-bit module: `SysWOW64\inetsrv\aspnetcore.dll` (V1) or
+        // `Program Files (x86)\…\aspnetcorev2.dll` (V2); an OS upgrade may remove the former
+        // (ancm-reference.md §5 row 9, §6.1).
+        let pool_32 = iis_app::locate(cx, cfg)
+            .ok()
+            .and_then(|m| cfg.pool(&m.application.application_pool))
+            .is_some_and(|p| p.enable_32bit_app_on_win64);
+        if let (true, Some(name)) = (pool_32, wanted.as_deref()) {
+            let kind = if name.eq_ignore_ascii_case(V2) {
+                ModuleFileKind::V2Shim
+            } else {
+                ModuleFileKind::V1Module
+            };
+            if let Some(f) = iis
+                .module_files
+                .iter()
+                .find(|f| f.kind == kind && f.bits == 32 && !f.file.exists)
+            {
+                out.push(
+                    Finding::error(format!(
+                        "the app's pool runs 32-bit but the 32-bit `{name}` DLL is missing, so its worker processes fail to start"
+                    ))
+                    .symptom("503")
+                    .evidence("looked for", f.file.path.clone())
+                    .fix("repair the .NET Hosting Bundle (installed without `OPT_NO_X86=1`), or set Enable 32-Bit Applications = False on the pool"),
+                );
+            }
+        }
+
         // V2 out-of-process needs a `<version>\aspnetcorev2_outofprocess.dll` (row 24).
         let is_v2_app = wanted
             .as_deref()
@@ -320,6 +349,39 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].level, Level::Warning);
         assert!(f[0].message.contains("`18.0."), "{}", f[0].message);
+    }
+
+    #[test]
+    fn missing_32_bit_module_for_a_32_bit_pool_is_an_error() {
+        let mut h = host();
+        h.iis
+            .as_mut()
+            .unwrap()
+            .module_files
+            .push(crate::host::facts::ModuleFile {
+                kind: ModuleFileKind::V2Shim,
+                bits: 32,
+                file: crate::host::facts::FileFact {
+                    path: r"C:\Program Files (x86)\IIS\Asp.Net Core Module\V2\aspnetcorev2.dll"
+                        .into(),
+                    exists: false,
+                    version: None,
+                },
+            });
+        // LegacyPool (D:\sites\legacy) runs 32-bit; ShopPool does not.
+        let f = problems(run(
+            &ModuleInstalled,
+            &deployment(r"D:\sites\legacy", Some(web_config())),
+            &h,
+        ));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("32-bit"));
+        assert!(problems(run(
+            &ModuleInstalled,
+            &deployment(SHOP, Some(web_config())),
+            &h
+        ))
+        .is_empty());
     }
 
     #[test]
