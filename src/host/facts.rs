@@ -280,6 +280,12 @@ pub fn expand_vars(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Strin
     out
 }
 
+/// A Windows FILETIME (100 ns ticks since 1601-01-01 UTC) as RFC 3339; `None` when out of range.
+pub fn filetime_to_rfc3339(ticks: u64) -> Option<String> {
+    let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
+    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.to_rfc3339())
+}
+
 /// A Windows path in a comparable form: `/` → `\`, lower case, no trailing separator.
 pub fn normalize_windows_path(p: &str) -> String {
     let mut s = p.trim().replace('/', "\\").to_lowercase();
@@ -312,6 +318,19 @@ mod tests {
         assert_eq!(f.expand(r"%NOPE%\x"), r"%NOPE%\x");
         assert_eq!(f.expand("50%"), "50%");
         assert_eq!(f.expand("%%"), "%%");
+    }
+
+    #[test]
+    fn converts_filetimes() {
+        // 2020-01-01T00:00:00Z = 132223104000000000 ticks.
+        assert_eq!(
+            filetime_to_rfc3339(132_223_104_000_000_000).as_deref(),
+            Some("2020-01-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            filetime_to_rfc3339(0).as_deref(),
+            Some("1601-01-01T00:00:00+00:00")
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! Read-only: opens registry keys for reading and reads files; never writes, never starts a
 //! process. Anything it cannot read is recorded as absent, never a panic.
 use super::facts::{
-    expand_vars, FileFact, HostFacts, IisFacts, ModuleFile, ModuleFileKind, ModuleGeneration,
-    ModuleRegistryKey, PathScope, ServiceProcess,
+    expand_vars, filetime_to_rfc3339, FileFact, HostFacts, IisFacts, ModuleFile, ModuleFileKind,
+    ModuleGeneration, ModuleRegistryKey, PathScope, ServiceProcess,
 };
 use super::path_scan::{dotnet_on, split_windows_path};
 use super::{iis_config, pe};
@@ -93,13 +93,6 @@ fn var(f: &HostFacts, name: &str) -> Option<String> {
 fn read_path_value(key: &RegKey) -> Option<String> {
     let raw: String = key.get_value("Path").ok()?;
     Some(expand_vars(&raw, |n| std::env::var(n).ok()))
-}
-
-/// A FILETIME (100 ns since 1601) as RFC 3339 UTC.
-fn filetime_to_rfc3339(high: u32, low: u32) -> Option<String> {
-    let ticks = ((high as u64) << 32) | low as u64;
-    let secs = (ticks / 10_000_000) as i64 - 11_644_473_600;
-    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.to_rfc3339())
 }
 
 fn file_fact(path: &Path) -> FileFact {
