@@ -183,3 +183,45 @@ fn snapshot_round_trips_through_json() {
     let back: HostFacts = serde_json::from_str(&json).unwrap();
     assert_eq!(back, facts);
 }
+
+#[test]
+fn human_rendering_shows_pools_sites_modules_and_auth() {
+    let mut facts = HostFacts::basic();
+    facts.os = "windows".into();
+    facts.machine_path = Some(vec![r"C:\Windows\system32".into()]);
+    facts.iis = Some(ancm_doctor::host::facts::IisFacts {
+        version: Some("10.0".into()),
+        config: Some(fixture()),
+        config_path: r"C:\Windows\System32\inetsrv\config\applicationHost.config".into(),
+        ..Default::default()
+    });
+    let text = ancm_doctor::host::render::render(&facts);
+    for expected in [
+        "IIS 10.0",
+        "aspNetCore section: registered",
+        r"global module AspNetCoreModuleV2 -> %ProgramFiles%\IIS\Asp.Net Core Module\V2\aspnetcorev2.dll (enabled)",
+        "ShopPool: CLR none, 64-bit, identity ApplicationPoolIdentity",
+        r"LegacyPool: CLR `v4.0`, 32-bit, identity SpecificUser (CONTOSO\svc-legacy), loadUserProfile=false",
+        "Default Web Site (id 1) [http *:80:, https *:443:shop.contoso.com]",
+        r"vdir /images -> \\fileserver\images",
+        "Default Web Site/shop: windows on, anonymous off",
+        "user PATH (not seen by app pools): (not set)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn azure_app_service_without_iis_config_skips_with_its_own_reason() {
+    let mut facts = HostFacts::basic();
+    facts.os = "windows".into();
+    facts.azure = Some(ancm_doctor::host::facts::AzureAppService {
+        site_name: "shop".into(),
+        instance_id: None,
+        home: Some(r"D:\home".into()),
+    });
+    assert!(facts
+        .iis_skip_reason()
+        .unwrap()
+        .contains("Azure App Service"));
+}

@@ -209,6 +209,9 @@ impl HostFacts {
     /// Why the IIS checks cannot run on these facts, or `None` when they can.
     pub fn iis_skip_reason(&self) -> Option<String> {
         match &self.iis {
+            None if self.azure.is_some() => Some(
+                "Azure App Service: the platform manages IIS and its applicationHost.config is not readable here".to_string(),
+            ),
             None if self.os != "windows" => Some(format!(
                 "no IIS on this machine ({}); run `ancm host --format json` on the server and pass it with `--host FILE`",
                 self.os

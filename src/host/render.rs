@@ -170,18 +170,26 @@ pub fn render(f: &HostFacts) -> String {
     o.push('\n');
     let _ = writeln!(o, "application pools:");
     for p in &cfg.app_pools {
+        let clr = if p.managed_runtime_version.is_empty() {
+            "none".to_string()
+        } else {
+            format!("`{}`", p.managed_runtime_version)
+        };
+        let bits = if p.enable_32bit_app_on_win64 { 32 } else { 64 };
+        let user = p
+            .user_name
+            .as_deref()
+            .map(|u| format!(" ({u})"))
+            .unwrap_or_default();
+        let env = if p.environment_variables.is_empty() {
+            String::new()
+        } else {
+            format!(", env: {}", p.environment_variables.join(", "))
+        };
         let _ = writeln!(
             o,
-            "  {}: CLR {}, {}-bit, identity {}{}, loadUserProfile={}, setProfileEnvironment={}, autoStart={}{}",
-            p.name,
-            if p.managed_runtime_version.is_empty() { "none".to_string() } else { format!("`{}`", p.managed_runtime_version) },
-            if p.enable_32bit_app_on_win64 { 32 } else { 64 },
-            p.identity_type,
-            p.user_name.as_deref().map(|u| format!(" ({u})")).unwrap_or_default(),
-            p.load_user_profile,
-            p.set_profile_environment,
-            p.auto_start,
-            if p.environment_variables.is_empty() { String::new() } else { format!(", env: {}", p.environment_variables.join(", ")) }
+            "  {}: CLR {clr}, {bits}-bit, identity {}{user}, loadUserProfile={}, setProfileEnvironment={}, autoStart={}{env}",
+            p.name, p.identity_type, p.load_user_profile, p.set_profile_environment, p.auto_start
         );
     }
     let _ = writeln!(o, "sites:");
