@@ -11,7 +11,9 @@ use super::facts::{
 use super::path_scan::{dotnet_on, split_windows_path};
 use super::{iis_config, pe};
 use std::path::{Path, PathBuf};
-use winreg::enums::{HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE};
+use winreg::enums::{
+    HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_32KEY, KEY_WOW64_64KEY,
+};
 use winreg::RegKey;
 
 const MACHINE_ENV: &str = r"SYSTEM\CurrentControlSet\Control\Session Manager\Environment";
@@ -49,10 +51,8 @@ pub fn probe() -> HostFacts {
     if let Ok(env) = hklm.open_subkey(MACHINE_ENV) {
         f.machine_path = read_path_value(&env).map(|p| split_windows_path(&p));
         f.machine_environment_changed = env.query_info().ok().and_then(|i| {
-            filetime_to_rfc3339(
-                i.last_write_time.dwHighDateTime,
-                i.last_write_time.dwLowDateTime,
-            )
+            let ft = &i.last_write_time;
+            filetime_to_rfc3339(((ft.dwHighDateTime as u64) << 32) | ft.dwLowDateTime as u64)
         });
     }
     if let Ok(env) = hkcu.open_subkey("Environment") {
@@ -188,14 +188,26 @@ fn probe_iis(
             ));
         }
     }
+    // Both registry views: the installer writes the 32-bit view too (ancm-reference.md §6.3).
     for (key, generation) in MODULE_KEYS {
-        if let Ok(k) = hklm.open_subkey(key) {
-            iis.module_registry.push(ModuleRegistryKey {
-                key: format!(r"HKLM\{key}"),
-                generation,
-                install: k.get_value::<u32, _>("Install").ok(),
-                version: k.get_value::<String, _>("Version").ok(),
-            });
+        for (flag, shown) in [
+            (KEY_WOW64_64KEY, format!(r"HKLM\{key}")),
+            (
+                KEY_WOW64_32KEY,
+                format!(
+                    r"HKLM\{}",
+                    key.replacen("SOFTWARE\\", "SOFTWARE\\WOW6432Node\\", 1)
+                ),
+            ),
+        ] {
+            if let Ok(k) = hklm.open_subkey_with_flags(key, KEY_READ | flag) {
+                iis.module_registry.push(ModuleRegistryKey {
+                    key: shown,
+                    generation,
+                    install: k.get_value::<u32, _>("Install").ok(),
+                    version: k.get_value::<String, _>("Version").ok(),
+                });
+            }
         }
     }
     iis.service_processes = service_processes();
