@@ -198,3 +198,42 @@ fn without_iis_the_iis_checks_skip_with_a_reason() {
         );
     }
 }
+
+/// `tests/fixtures/host/wine-snapshot.json` is what the real `ancm.exe host --format json` probed
+/// under Wine (scripts/test-windows, `ANCM_SAVE_WINE_SNAPSHOT`): real registry and file facts.
+#[test]
+fn a_snapshot_probed_by_the_windows_build_drives_the_checks_here() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("Shop");
+    std::fs::create_dir_all(&app).unwrap();
+    for f in ["web.config", "Shop.runtimeconfig.json"] {
+        std::fs::copy(
+            Path::new("tests/fixtures/host/wine/Shop").join(f),
+            app.join(f),
+        )
+        .unwrap();
+    }
+    let out = ancm()
+        .args(["doctor", "--static", "--format", "json", "--host"])
+        .arg("tests/fixtures/host/wine-snapshot.json")
+        .arg(&app)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    for (id, expected) in [
+        ("module-installed", "pass"),
+        ("dotnet-on-machine-path", "fail"),
+        ("path-changed-after-iis-start", "warn"),
+        ("app-pool", "warn"),
+        ("virtual-directories", "warn"),
+        ("vc-runtime", "pass"),
+    ] {
+        assert_eq!(
+            outcome(&report, id)["outcome"],
+            expected,
+            "{id}: {:#}",
+            outcome(&report, id)
+        );
+    }
+}
