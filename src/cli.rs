@@ -292,7 +292,20 @@ fn explain(code: &str) -> Result<ExitStatus> {
         let m = &entry.meta;
         let mut text = format!("{}: {}\n\nseverity: {}\n", m.id, m.title, m.severity);
         if !m.explains.is_empty() {
-            text.push_str(&format!("explains: {}\n", m.explains.join(", ")));
+            let symptoms: Vec<String> = m
+                .explains
+                .iter()
+                .map(|s| {
+                    match crate::knowledge::lookup(s)
+                        .into_iter()
+                        .find(|e| e.code == *s)
+                    {
+                        Some(e) => format!("{s} ({})", e.name),
+                        None => s.clone(),
+                    }
+                })
+                .collect();
+            text.push_str(&format!("explains: {}\n", symptoms.join("; ")));
         }
         text.push_str(&format!("since: {}\n", m.since));
         if let Some(r) = &m.removed {
@@ -305,8 +318,20 @@ fn explain(code: &str) -> Result<ExitStatus> {
     }
     let hits = crate::knowledge::lookup(code);
     if hits.is_empty() {
+        // `502.4`: name the substatuses ancm does know for that status.
+        let status = code.trim().split(['.', ' ']).next().unwrap_or_default();
+        let known: Vec<String> = crate::knowledge::symptoms()
+            .into_iter()
+            .filter(|s| s.split('.').next() == Some(status))
+            .map(str::to_string)
+            .collect();
+        let hint = if known.is_empty() {
+            String::new()
+        } else {
+            format!(" (known for {status}: {})", known.join(", "))
+        };
         anyhow::bail!(
-            "`{code}` is not a check id or a code ancm knows; `ancm checks` lists the check ids"
+            "`{code}` is not a check id or a code ancm knows{hint}; `ancm checks` lists the check ids"
         );
     }
     print_out(&render_explanations(code, &hits))?;

@@ -65,3 +65,69 @@ fn the_real_host_s_exit_codes_decode_to_their_names() {
     let r = decode_process_exit(run("Nope.dll"));
     assert_eq!(r[0].name, "LibHostSdkFindFailure", "{r:?}");
 }
+
+/// The real host's stderr, fed to `classify_host_message`, names the same failure as its exit
+/// code, and the missing framework.
+#[test]
+#[ignore = "needs scripts/setup (real dotnet 3.1.23 in .tools/)"]
+fn the_real_host_s_messages_are_classified() {
+    use ancm_doctor::knowledge::classify_host_message;
+    let dotnet = support::dotnet();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("App.dll"), b"MZ").unwrap();
+    let stderr_of = |dll: &str| {
+        let out = Command::new(&dotnet)
+            .arg(dir.path().join(dll))
+            .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+            .output()
+            .unwrap();
+        // The host writes to stderr, some muxer texts to stdout: classify both.
+        let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stdout));
+        (text, out.status)
+    };
+    let (text, status) = stderr_of("App.dll");
+    let m = classify_host_message(&text).unwrap_or_else(|| panic!("unrecognised: {text}"));
+    assert_eq!(m.code & 0xFF, status.code().unwrap() as u32, "{text}");
+    assert_eq!(m.code, 0x8000_8083);
+
+    std::fs::write(
+        dir.path().join("App.runtimeconfig.json"),
+        r#"{"runtimeOptions":{"framework":{"name":"Microsoft.AspNetCore.App","version":"3.1.0"}}}"#,
+    )
+    .unwrap();
+    let (text, status) = stderr_of("App.dll");
+    let m = classify_host_message(&text).unwrap_or_else(|| panic!("unrecognised: {text}"));
+    assert_eq!(m.code & 0xFF, status.code().unwrap() as u32);
+    assert_eq!(
+        m.framework,
+        Some(("Microsoft.AspNetCore.App".to_string(), "3.1.0".to_string()))
+    );
+
+    let (text, status) = stderr_of("Nope.dll");
+    let m = classify_host_message(&text).unwrap_or_else(|| panic!("unrecognised: {text}"));
+    assert_eq!(m.code & 0xFF, status.code().unwrap() as u32, "{text}");
+}
+
+/// A real .NET app that throws at start-up: its stderr names the exception and its exit
+/// decodes to a managed crash (SIGABRT on Linux).
+#[test]
+#[ignore = "needs scripts/setup (real dotnet 3.1.23 and mcs)"]
+fn a_real_unhandled_exception_is_found_and_decoded() {
+    use ancm_doctor::knowledge::unhandled_exception;
+    let dir = tempfile::tempdir().unwrap();
+    let dll = support::compile_csharp(
+        dir.path(),
+        "Crash",
+        r#"class P { static void Main() { throw new System.InvalidOperationException("no connection string 'Db'"); } }"#,
+        &support::netcore_runtimeconfig("3.1.0"),
+    );
+    let out = Command::new(support::dotnet()).arg(&dll).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let x = unhandled_exception(&stderr).unwrap_or_else(|| panic!("not found in: {stderr}"));
+    assert_eq!(x.type_name, "System.InvalidOperationException");
+    assert_eq!(x.message, "no connection string 'Db'");
+    assert!(x.hint.is_some());
+    let r = decode_process_exit(out.status);
+    assert_eq!(r[0].code, "SIGABRT", "{:?}", out.status);
+}

@@ -77,3 +77,61 @@ fn an_unknown_code_is_exit_2_with_one_line_pointing_at_ancm_checks() {
             s.trim_end().lines().count() == 1
         }));
 }
+
+#[test]
+fn an_unknown_substatus_names_the_known_ones() {
+    explain("502.4")
+        .code(2)
+        .stderr(predicate::str::contains("known for 502: 502.3, 502.5"));
+}
+
+#[test]
+fn a_check_id_names_its_symptoms() {
+    explain("web-config")
+        .success()
+        .stdout(predicate::str::contains(
+            "500.19 (Configuration data is invalid)",
+        ));
+}
+
+#[test]
+fn a_pasted_event_log_message_is_explained_by_its_error_code() {
+    explain("Application '/LM/W3SVC/2/ROOT' with physical root 'C:\\app\\' failed to start process with commandline '\"dotnet\" .\\App.dll' at stage 'PostStartCheck', ErrorCode = '0x8027025b', assigned port 23456, retryCounter '1'.")
+        .success()
+        .stdout(predicate::str::starts_with("0x8027025B E_APPLICATION_ACTIVATION_EXEC_FAILURE"));
+}
+
+#[test]
+fn a_pasted_host_message_names_the_status_and_the_framework() {
+    explain("It was not possible to find any compatible framework version\nThe framework 'Microsoft.AspNetCore.App', version '3.1.0' was not found.")
+        .success()
+        .stdout(predicate::str::starts_with("0x80008096 FrameworkMissingFailure"))
+        .stdout(predicate::str::contains("missing: Microsoft.AspNetCore.App 3.1.0"));
+}
+
+#[test]
+fn a_pasted_crash_names_the_exception() {
+    explain("Unhandled exception. System.BadImageFormatException: Could not load file or assembly 'App.dll'.")
+        .success()
+        .stdout(predicate::str::starts_with("0xE0434352"))
+        .stdout(predicate::str::contains("`System.BadImageFormatException`"));
+}
+
+/// The full `explain` layout, reviewed as a snapshot (`cargo insta review`).
+#[test]
+fn explain_output_layout() {
+    for (name, code) in [("explain_150", "150"), ("explain_502_5", "502.5")] {
+        let out = Command::cargo_bin("ancm")
+            .unwrap()
+            .args(["explain", code])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        // The checks behind a symptom grow as checks are added; the layout is what is pinned.
+        settings.add_filter(r"(?m)^   checks:  .*$", "   checks:  [catalog ids]");
+        settings.bind(|| insta::assert_snapshot!(name, String::from_utf8(out.stdout).unwrap()));
+    }
+}

@@ -95,7 +95,7 @@ fn a_missing_web_config_fails_with_403_14() {
 }
 
 #[test]
-fn a_present_web_config_is_found_and_the_host_snapshot_is_used() {
+fn a_routed_app_passes_web_config_and_uses_the_host_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("web.config"), WEB_CONFIG).unwrap();
     // A snapshot made by the real binary is what `--host` reads.
@@ -116,24 +116,25 @@ fn a_present_web_config_is_found_and_the_host_snapshot_is_used() {
         .iter()
         .find(|c| c["id"] == "web-config")
         .unwrap();
-    // The file is there: whatever else the check says, it is not "no web.config" (403.14).
-    let symptoms: Vec<&Value> = web_config["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| &f["symptom"])
-        .collect();
-    assert!(!symptoms.contains(&&Value::from("403.14")), "{web_config}");
-    // Exit code contract: 2 when web.config could not be read, else 1 iff something failed.
-    let unreadable = symptoms.contains(&&Value::from("500.19"));
-    let want = if unreadable {
-        2
-    } else if counts[2] > 0 {
-        1
-    } else {
-        0
-    };
-    assert_eq!(code, want);
+    assert_eq!(web_config["outcome"], "pass", "{web_config}");
+    // Exit code contract: 1 iff something failed.
+    assert_eq!(code, if counts[2] > 0 { 1 } else { 0 });
+}
+
+#[test]
+fn an_unreadable_web_config_is_exit_2_with_a_located_500_19() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("web.config"),
+        "<configuration>\n  <system.webServer>\n",
+    )
+    .unwrap();
+    let (v, code) = doctor_json(dir.path(), &[]);
+    assert_schema(&v);
+    assert_eq!(code, 2, "ancm could not read its main input");
+    let finding = &v["checks"][0]["findings"][0];
+    assert_eq!(finding["symptom"], "500.19");
+    assert!(finding["location"]["line"].is_u64(), "{finding}");
 }
 
 fn keys(v: &Value, out: &mut BTreeSet<String>) {

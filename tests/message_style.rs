@@ -2,10 +2,11 @@
 //! starts lowercase (an acronym such as `IIS` may lead) and has no trailing period. Runs every
 //! check in the registry over a set of app folders — the bundled `examples/` plus tempdir
 //! fixtures covering the common shapes — and two hosts; then scans the committed report
-//! snapshots too.
+//! snapshots too. Every finding's `symptom` must also be a code `ancm explain` knows.
 use ancm_doctor::checks::{self, Context};
 use ancm_doctor::deployment::Deployment;
 use ancm_doctor::host::HostFacts;
+use ancm_doctor::knowledge;
 use std::path::{Path, PathBuf};
 
 /// Why `message` breaks the style, if it does.
@@ -187,6 +188,8 @@ fn example_dirs() -> Vec<PathBuf> {
     dirs
 }
 
+static SYMPTOMS_SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn check_folder(dir: &Path, host: &HostFacts, bad: &mut Vec<String>) -> usize {
     let deployment = Deployment::load(dir).expect("fixture folder loads");
     let cx = Context {
@@ -204,6 +207,17 @@ fn check_folder(dir: &Path, host: &HostFacts, bad: &mut Vec<String>) -> usize {
                     dir.display(),
                     f.message
                 ));
+            }
+            // `symptom` is what `ancm explain` is pointed at: it must be a code it knows.
+            if let Some(sym) = &f.symptom {
+                SYMPTOMS_SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if !knowledge::knows_symptom(sym) {
+                    bad.push(format!(
+                        "{} on {}: symptom {sym:?} unknown to `ancm explain`",
+                        result.id,
+                        dir.display()
+                    ));
+                }
             }
         }
         if let Some(reason) = &result.skip_reason {
@@ -243,6 +257,10 @@ fn every_finding_message_follows_the_style() {
     }
     // The fixtures make the registry's checks speak; a run where nothing did tests nothing.
     assert!(seen > 0, "no check produced a finding over the fixtures");
+    assert!(
+        SYMPTOMS_SEEN.load(std::sync::atomic::Ordering::Relaxed) > 0,
+        "no finding carried a symptom"
+    );
     assert!(
         bad.is_empty(),
         "{} finding messages break STYLE.md (b) 6:\n{}",

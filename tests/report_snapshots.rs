@@ -207,3 +207,17 @@ fn json_show_secrets() {
     assert!(!text.contains("source_line"));
     assert!(!text.contains("<aspNetCore"));
 }
+
+#[test]
+fn human_names_a_host_snapshot_and_counts_in_the_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut report = sample(dir.path());
+    report.checks.truncate(1);
+    let report = Report::new(report.app_dir, "server-42.json".to_string(), report.checks);
+    let text = human::render(&report, &opts(false, false));
+    assert!(text.starts_with(&format!(
+        "ancm doctor {} (host facts from server-42.json)\n",
+        dir.path().display()
+    )));
+    assert!(text.contains("\n1 check: 1 passed,"), "{text}");
+}

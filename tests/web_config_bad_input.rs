@@ -291,3 +291,58 @@ fn hostile_but_real_paths_work() {
     let line = assert_unreadable(&doctor(&odd), r"new\nline");
     assert_positioned(&line);
 }
+
+#[test]
+fn human_report_shows_the_broken_line_with_a_caret() {
+    let dir = app_with_web_config(b"<configuration>\n  <system.webServer>\n</configuration>\n");
+    let out = Command::cargo_bin("ancm")
+        .unwrap()
+        .args(["doctor", "--static", "--color", "never"])
+        .arg(dir.path())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("web.config:3:1"), "{stdout}");
+    assert!(stdout.contains("3 | </configuration>"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_generated_web_config_at_the_size_limit_is_quick() {
+    // ~240 KB on one line: 23,000 unknown attributes on `aspNetCore`. Findings are summarised and
+    // snippets of such a line are dropped, so the run stays fast and the report small.
+    let attrs: String = (0..23_000).map(|i| format!(" a{i}=\"v\"")).collect();
+    let text = format!(
+        "<configuration><system.webServer><handlers><add name=\"aspNetCore\" path=\"*\" verb=\"*\" modules=\"AspNetCoreModuleV2\" /></handlers><aspNetCore processPath=\"dotnet\" arguments=\".\\App.dll\"{attrs} /></system.webServer></configuration>"
+    );
+    assert!(text.len() < 250 * 1024);
+    let dir = app_with_web_config(text.as_bytes());
+    let start = Instant::now();
+    let run = doctor(dir.path());
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.len() < 64 * 1024,
+        "report is {} bytes",
+        run.stdout.len()
+    );
+}
+
+#[test]
+fn web_config_name_is_case_insensitive_like_windows() {
+    // Publish keeps the project's casing (`Web.config`); IIS on Windows reads it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Web.config"), VALID).unwrap();
+    let run = doctor(dir.path());
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(web_config_check(&report)["outcome"], "pass");
+}

@@ -2,7 +2,7 @@
 //! defines, with a value of the right type and range, and the values ANCM itself validates when
 //! it loads its configuration are valid (ancm-reference.md §1.1, §1.2, failure catalog #7, #17).
 use super::{Check, CheckRun, Context};
-use crate::deployment::web_config::{AspNetCoreSection, InvalidValue, WebConfig};
+use crate::deployment::web_config::{AspNetCoreSection, InvalidValue, Located, WebConfig};
 use crate::diagnostic::{Finding, Level};
 
 pub struct AspNetCoreAttributes;
@@ -39,29 +39,80 @@ impl Check for AspNetCoreAttributes {
         };
         let mut f = Vec::new();
         unknown_attributes(wc, s, &mut f);
+        unknown_elements(wc, s, &mut f);
         schema_values(wc, s, &mut f);
         ancm_values(wc, s, &mut f);
         CheckRun::Findings(f)
     }
 }
 
+/// A generated or garbled file can hold thousands of unknown names: list the first few.
+const MAX_LISTED: usize = 10;
+
+fn more_of(what: &str, all: &[Located<String>], f: &mut Vec<Finding>) {
+    if all.len() > MAX_LISTED {
+        f.push(
+            Finding::error(format!(
+                "`aspNetCore` has {} {what}; the first {MAX_LISTED} follow",
+                all.len()
+            ))
+            .symptom("500.19")
+            .fix("compare the section with the one `dotnet publish` writes"),
+        );
+    }
+}
+
 /// IIS validates a section against its schema before ANCM sees it: an attribute the schema does
 /// not define is "Unrecognized attribute" (names are case-sensitive), a 500.19.
 fn unknown_attributes(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding>) {
-    for a in &s.unknown_attributes {
+    more_of("unknown attributes", &s.unknown_attributes, f);
+    for a in s.unknown_attributes.iter().take(MAX_LISTED) {
+        // `environmentVariable/Name`: an entry's attribute, whose schema has `name` and `value`.
+        let (element, known, written): (&str, &[&str], &str) = match a.value.split_once('/') {
+            Some((element, attr)) => (element, &["name", "value"], attr),
+            None => ("aspNetCore", &KNOWN, &a.value),
+        };
         let mut finding = Finding::error(format!(
-            "`aspNetCore` has no attribute `{}` (IIS: unrecognized attribute)",
-            a.value
+            "`{element}` has no attribute `{written}` (IIS: unrecognized attribute)"
         ))
         .at(wc.location(a.span))
         .symptom("500.19");
-        finding = match KNOWN.iter().find(|k| k.eq_ignore_ascii_case(&a.value)) {
+        finding = match known.iter().find(|k| k.eq_ignore_ascii_case(written)) {
             Some(k) => finding.fix(format!("write `{k}`: attribute names are case-sensitive")),
             None => {
                 finding.fix("remove it, or install the ASP.NET Core Module version that defines it")
             }
         };
         f.push(finding);
+    }
+}
+
+/// Elements the schema does not define below `aspNetCore`: "Unrecognized element", a 500.19.
+fn unknown_elements(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding>) {
+    more_of("unknown elements", &s.unknown_elements, f);
+    for e in s.unknown_elements.iter().take(MAX_LISTED) {
+        let fix = match e.value.as_str() {
+            "environmentVariables/add" => {
+                r#"write `<environmentVariable name="…" value="…" />`: `<add>` is not used in `environmentVariables`"#.to_string()
+            }
+            "handlerSettings/add" => {
+                r#"write `<handlerSetting name="…" value="…" />`: `<add>` is not used in `handlerSettings`"#.to_string()
+            }
+            "environmentVariable" | "handlerSetting" => format!(
+                "put `<{0}>` inside `<{0}s>`",
+                e.value
+            ),
+            _ => "remove it (element names are case-sensitive)".to_string(),
+        };
+        f.push(
+            Finding::error(format!(
+                "`aspNetCore` has no element `{}` (IIS: unrecognized element)",
+                e.value
+            ))
+            .at(wc.location(e.span))
+            .symptom("500.19")
+            .fix(fix),
+        );
     }
 }
 
@@ -263,6 +314,49 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].symptom.as_deref(), Some("500.19"));
         assert!(f[0].fix.as_deref().unwrap().contains("`hostingModel`"));
+    }
+
+    #[test]
+    fn thousands_of_unknown_attributes_are_summarised() {
+        let many: String = (0..5000).map(|i| format!(" a{i}=\"v\"")).collect();
+        let f = run(&healthy_with(
+            r#"hostingModel="inprocess""#,
+            &format!(r#"hostingModel="inprocess"{many}"#),
+        ));
+        assert_eq!(f.len(), MAX_LISTED + 1);
+        assert!(f[0].message.contains("5000 unknown attributes"));
+        // The line is far too long for a snippet.
+        assert!(f[1].location.as_ref().unwrap().source_line.is_none());
+    }
+
+    #[test]
+    fn wrongly_cased_entry_attribute_is_unrecognized() {
+        let f = run(&healthy_with(
+            r#"name="ASPNETCORE_ENVIRONMENT" value="Production""#,
+            r#"Name="ASPNETCORE_ENVIRONMENT" value="Production""#,
+        ));
+        // Unrecognized `Name`; the entry also has no `name` (reported by environment-variables).
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0]
+            .message
+            .starts_with("`environmentVariable` has no attribute `Name`"));
+        assert!(f[0].fix.as_deref().unwrap().contains("write `name`"));
+    }
+
+    #[test]
+    fn add_inside_environment_variables_is_unrecognized() {
+        let f = run(&healthy_with(
+            r#"<environmentVariable name="ASPNETCORE_ENVIRONMENT" value="Production" />"#,
+            r#"<add name="ASPNETCORE_ENVIRONMENT" value="Production" />"#,
+        ));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].symptom.as_deref(), Some("500.19"));
+        assert!(f[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("<environmentVariable"));
+        assert_eq!(f[0].location.as_ref().unwrap().line, 10);
     }
 
     #[test]

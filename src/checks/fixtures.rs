@@ -94,7 +94,6 @@ pub fn host(os: &str) -> HostFacts {
         schema: crate::host::facts::SCHEMA.to_string(),
         os: os.to_string(),
         arch: "x86_64".to_string(),
-        process_path: Vec::new(),
         ..HostFacts::default()
     }
 }

@@ -73,11 +73,16 @@ impl Check for HandlerModule {
         for h in ancm {
             let hname = h.name.as_ref().map(|n| n.value.as_str()).unwrap_or("");
             match &h.modules {
+                // IIS Settings Schema, `add` element for handlers: `modules` defaults to
+                // `ManagedPipelineHandler` (classic ASP.NET), which a "No Managed Code" pool
+                // reports as a bad module (500.21).
                 None => f.push(
-                    Finding::error(format!("handler `{hname}` names no module"))
-                        .at(wc.location(h.span))
-                        .symptom("500.21")
-                        .fix(format!("add `modules=\"{V2}\"` to the handler")),
+                    Finding::error(format!(
+                        "handler `{hname}` names no module, so IIS uses `ManagedPipelineHandler` (classic ASP.NET), not ANCM"
+                    ))
+                    .at(wc.location(h.span))
+                    .symptom("500.21")
+                    .fix(format!("add `modules=\"{V2}\"` to the handler")),
                 ),
                 Some(m) => {
                     let module = m.value.trim();
@@ -124,8 +129,17 @@ impl Check for HandlerModule {
                     }
                 }
             }
-            // `path` and `verb` are required by IIS's handlers schema; publish writes `*` for both
-            // so every request reaches ANCM (ancm-reference.md §1.3).
+            // `name`, `path` and `verb` are required attributes (IIS Settings Schema, `add`
+            // element for handlers); publish writes `*` for path and verb so every request
+            // reaches ANCM (ancm-reference.md §1.3).
+            if h.name.is_none() {
+                f.push(
+                    Finding::error("a handler for ANCM has no `name` attribute")
+                        .at(wc.location(h.span))
+                        .symptom("500.19")
+                        .fix("add `name=\"aspNetCore\"`"),
+                );
+            }
             for (attr, value) in [("path", &h.path), ("verb", &h.verb)] {
                 match value {
                     None => f.push(
@@ -213,7 +227,10 @@ mod tests {
         assert_eq!(f[0].symptom.as_deref(), Some("500.21"));
         let f = run(&healthy_with(r#" modules="AspNetCoreModuleV2""#, ""));
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("names no module"));
+        assert!(f[0].message.contains("`ManagedPipelineHandler`"));
+        let f = run(&healthy_with(r#"name="aspNetCore" "#, ""));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].symptom.as_deref(), Some("500.19"));
     }
 
     #[test]

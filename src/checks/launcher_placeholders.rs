@@ -69,7 +69,12 @@ fn publish_would_write(launch: Launch, app: &str, rest: &str) -> String {
         format!("{dll} {rest}")
     };
     let dotnet = format!(r#"`processPath="dotnet" arguments="{dotnet_args}"`"#);
-    let exe = format!(r#"`processPath=".\{app}.exe" arguments="{rest}"`"#);
+    // Publish keeps existing arguments for an exe; with none left there is nothing to write.
+    let exe = if rest.is_empty() {
+        format!(r#"`processPath=".\{app}.exe"` (no `arguments`)"#)
+    } else {
+        format!(r#"`processPath=".\{app}.exe" arguments="{rest}"`"#)
+    };
     match launch {
         Launch::Dotnet => dotnet,
         Launch::Exe => exe,
@@ -220,7 +225,7 @@ mod tests {
             .fix
             .as_deref()
             .unwrap()
-            .contains(r#"processPath=".\App.exe" arguments="""#));
+            .contains(r#"`processPath=".\App.exe"` (no `arguments`)"#));
     }
 
     #[test]

@@ -82,9 +82,15 @@ impl<'a> Situation<'a> {
             Some(name) => format!("`{name}`, {}", self.layout.kind.describe()),
             None => self.layout.kind.describe().to_string(),
         };
+        // In-process nothing is spawned; the command line is what hostfxr is given instead.
+        let label = if self.hosting.in_process() {
+            "equivalent command line"
+        } else {
+            "command line ANCM runs"
+        };
         Finding::new(level, message)
             .at(loc)
-            .evidence("command line ANCM runs", self.target.command_line())
+            .evidence(label, self.target.command_line().trim_end().to_string())
             .evidence("app in the folder", app)
             .evidence("hosting", self.hosting.describe())
     }
@@ -166,7 +172,7 @@ impl<'a> Situation<'a> {
             let detail = if self.hosting.in_process() {
                 "ANCM refuses to start (\"Application arguments are empty.\")"
             } else {
-                "`dotnet` alone prints its usage and exits"
+                "`dotnet` alone prints its usage and exits (0x80008081)"
             };
             out.push(
                 self.finding(
@@ -202,7 +208,7 @@ impl<'a> Situation<'a> {
                 self.finding(
                     Level::Error,
                     format!(
-                        "`dotnet` runs the app's `.dll`, but the first argument is `{}`: the muxer takes it for an SDK command (\"Did you mean to run dotnet SDK commands?\")",
+                        "`dotnet` runs the app's `.dll`, but the first argument is `{}`: the muxer takes it for an SDK command and exits (\"Did you mean to run .NET Core SDK commands?\", 0x80008091)",
                         arg.text
                     ),
                     true,
@@ -218,7 +224,7 @@ impl<'a> Situation<'a> {
                     .finding(
                         Level::Error,
                         format!(
-                            "`arguments` names `{}`, which is not in the app folder: the host stops with \"The application to execute does not exist\"",
+                            "`arguments` names `{}`, which is not in the app folder: `dotnet` then takes it for an SDK command and exits (\"Did you mean to run .NET Core SDK commands?\", 0x80008091)",
                             arg.text
                         ),
                         true,
@@ -432,7 +438,8 @@ impl<'a> Situation<'a> {
                 .symptom(self.hosting.symptom("500.38"))
                 .fix(format!("deploy `{dll}` with the apphost (copy the whole publish output)")),
             ),
-            Some(BundleMarker::Absent) => out.push(Finding::note(format!(
+            // .NET Core 2.x apphosts predate the marker: with the app's `.dll` beside it, fine.
+            Some(BundleMarker::Absent) if !has_dll => out.push(Finding::note(format!(
                 "`{shown}` is a native program without the .NET apphost marker: ancm cannot tell what it starts"
             ))),
             _ => {}
@@ -662,7 +669,7 @@ mod tests {
         d.layout.main_dll = Some(pe_file("App.dll", vec![]));
         let r = run(&d);
         let f = only_error(&r);
-        assert!(f.message.contains("does not exist"));
+        assert!(f.message.contains("not in the app folder"));
         assert_eq!(f.symptom.as_deref(), Some("502.5"));
         assert_eq!(f.location.as_ref().unwrap().line, 8, "located at arguments");
         assert!(f.fix.as_ref().unwrap().contains(r".\App.dll"));

@@ -35,7 +35,7 @@ impl Check for WebConfigPresent {
                     .fix("always deploy web.config, even when the app is not started by IIS"),
                 ]
             }
-            WebConfigState::Invalid(e) => vec![invalid(e, &file)],
+            WebConfigState::Invalid(e) => vec![invalid(e)],
             WebConfigState::Parsed(wc) => {
                 let mut f = Vec::new();
                 if wc.aspnetcore_handler().is_none() {
@@ -66,6 +66,24 @@ impl Check for WebConfigPresent {
                             .fix("keep one: merge the two sections (check `<location path=\".\">` and the top level)"),
                     );
                 }
+                // ancm-reference.md §1.4 [DOC D1, D3, D4]: publish (2.2+) wraps system.webServer
+                // so sub-applications do not inherit the handler.
+                let inherits = wc.location.as_ref().map_or(true, |l| {
+                    !l.inherit_in_child_applications
+                        .as_ref()
+                        .is_some_and(|v| v.value.trim().eq_ignore_ascii_case("false"))
+                });
+                if inherits {
+                    if let Some(h) = wc.aspnetcore_handler() {
+                        f.push(
+                            Finding::note(
+                                "sub-applications below this app inherit its `aspNetCore` handler; one that adds its own fails with 500.19",
+                            )
+                            .at(wc.location(h.span))
+                            .fix(r#"wrap `system.webServer` in `<location path="." inheritInChildApplications="false">` as publish does"#),
+                        );
+                    }
+                }
                 for l in &wc.other_locations {
                     let path = l.path.as_ref().map(|p| p.value.as_str()).unwrap_or("");
                     f.push(
@@ -82,7 +100,14 @@ impl Check for WebConfigPresent {
     }
 }
 
-fn invalid(e: &WebConfigError, file: &std::path::Path) -> Finding {
+fn invalid(e: &WebConfigError) -> Finding {
+    // The file as found (it may be `Web.config`).
+    let file = match e {
+        WebConfigError::NotFound { path }
+        | WebConfigError::Io { path, .. }
+        | WebConfigError::TooLarge { path, .. }
+        | WebConfigError::Malformed { path, .. } => path.as_path(),
+    };
     match e {
         WebConfigError::TooLarge { size, limit, .. } => Finding::error(format!(
             "`web.config` is {size} bytes; IIS refuses files over {limit} bytes ({} KB)",
@@ -183,6 +208,21 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("defined twice"));
         assert_eq!(f[0].location.as_ref().unwrap().line, 13);
+    }
+
+    #[test]
+    fn unwrapped_system_web_server_gets_a_note_about_sub_apps() {
+        assert!(findings(&WebConfigPresent, &app(Some(HEALTHY))).is_empty());
+        let bare = HEALTHY
+            .replace(
+                r#"<location path="." inheritInChildApplications="false">"#,
+                "",
+            )
+            .replace("</location>", "");
+        let f = findings(&WebConfigPresent, &app(Some(&bare)));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].level, Level::Note);
+        assert!(f[0].message.contains("sub-applications"));
     }
 
     #[test]

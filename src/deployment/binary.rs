@@ -674,6 +674,38 @@ mod tests {
         assert_eq!(scan_bundle_marker(&none[..]).unwrap(), BundleMarker::Absent);
     }
 
+    proptest::proptest! {
+        /// Arbitrary bytes, and valid images with bytes overwritten anywhere in their headers,
+        /// give a result or an error — never a panic (the same property as `fuzz/binary_header`).
+        #[test]
+        fn hostile_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let _ = info(&bytes);
+            let _ = scan_bundle_marker(&bytes[..]);
+        }
+
+        #[test]
+        fn damaged_images_never_panic(
+            which in 0usize..4,
+            edits in proptest::collection::vec((0usize..0x400, proptest::num::u8::ANY), 1..12),
+        ) {
+            let mut img = match which {
+                0 => pe(pe::IMAGE_FILE_MACHINE_AMD64, true, Some(1), &bundle_marker(9)),
+                1 => pe(pe::IMAGE_FILE_MACHINE_I386, false, Some(3), b""),
+                2 => elf64(object::elf::EM_AARCH64),
+                _ => macho64(object::macho::CPU_TYPE_X86_64),
+            };
+            for (at, byte) in edits {
+                if let Some(b) = img.get_mut(at) {
+                    *b = byte;
+                }
+            }
+            if let Ok(i) = info(&img) {
+                let _ = i.describe();
+                let _ = i.managed_arch();
+            }
+        }
+    }
+
     #[test]
     fn bundle_marker_across_chunk_boundaries() {
         // Put the marker at every offset around the 256 KiB chunk edge.

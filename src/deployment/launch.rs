@@ -293,6 +293,18 @@ impl LaunchTarget {
         format!("\"{path}\" {}", self.arguments.text)
     }
 
+    /// What ANCM hands to `CreateProcess` (ancm-protocol.md §2.2 step 2): the full path when the
+    /// file is in the app folder, else `processPath` as written (found by the OS search). Built
+    /// with native separators, so the live emulator can use it on any OS.
+    pub fn program_path(&self, app_dir: &std::path::Path) -> std::path::PathBuf {
+        match &self.program {
+            Program::AppFolder { rel, state } if state.exists() => {
+                rel.split('/').fold(app_dir.to_path_buf(), |p, c| p.join(c))
+            }
+            _ => std::path::PathBuf::from(self.process_path.text.trim()),
+        }
+    }
+
     /// The app this launch refers to: the muxer's `.dll` argument, or the executable's stem.
     pub fn app_stem(&self) -> Option<String> {
         match &self.program {
@@ -443,6 +455,16 @@ mod tests {
     }
 
     #[test]
+    fn program_path_is_native_and_full_when_in_the_app_folder() {
+        let dir = std::path::Path::new("/srv/app");
+        let t =
+            LaunchTarget::resolve_text(r".\bin\App.exe", "", &folder(&["bin/App.exe"]), &no_env);
+        assert_eq!(t.program_path(dir), dir.join("bin").join("App.exe"));
+        let t = LaunchTarget::resolve_text("dotnet", r".\App.dll", &folder(&[]), &no_env);
+        assert_eq!(t.program_path(dir), std::path::PathBuf::from("dotnet"));
+    }
+
+    #[test]
     fn seed_exe_for_portable_app() {
         let t = LaunchTarget::resolve_text(r".\App.exe", "", &folder(&["App.dll"]), &no_env);
         assert_eq!(
@@ -496,6 +518,33 @@ mod tests {
         );
         assert_eq!(t.arguments.unresolved, vec!["LAUNCHER_ARGS"]);
         assert_eq!(t.command_line(), r#""%LAUNCHER_PATH%" %LAUNCHER_ARGS%"#);
+    }
+
+    proptest::proptest! {
+        /// Hostile web.config text never panics the resolver, and expansion without an
+        /// environment changes nothing.
+        #[test]
+        fn any_text_resolves_without_panicking(pp in ".{0,40}", args in ".{0,60}") {
+            let t = LaunchTarget::resolve_text(&pp, &args, &folder(&["App.dll"]), &env);
+            let _ = t.command_line();
+            let _ = t.app_stem();
+            proptest::prop_assert_eq!(expand_env(&pp, &no_env).text, pp.clone());
+            let _ = app_relative(&pp);
+        }
+
+        /// Quoting an argument the way the Windows CRT expects (wrap in quotes, double the
+        /// backslashes that precede the closing quote) round-trips through the splitter.
+        #[test]
+        fn quoted_arguments_round_trip(
+            parts in proptest::collection::vec(r"[a-zA-Z0-9 ._\\-]{0,12}", 1..4)
+        ) {
+            let quote = |p: &String| {
+                let trailing = p.len() - p.trim_end_matches('\\').len();
+                format!("\"{p}{}\"", "\\".repeat(trailing))
+            };
+            let line = parts.iter().map(quote).collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(split_arguments(&line), parts);
+        }
     }
 
     #[test]

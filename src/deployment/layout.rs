@@ -353,7 +353,23 @@ impl AppLayout {
                 .cloned()
                 .unwrap_or_default();
             let path = app_dir.join(name);
-            match runtime_config::read(&path) {
+            let read = regular_file(&path)
+                .and_then(|size| {
+                    if size > MAX_RUNTIME_CONFIG {
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!("{size} bytes is more than a runtimeconfig.json ever holds"),
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                })
+                .map_err(|source| RuntimeConfigError::Io {
+                    path: path.clone(),
+                    source,
+                })
+                .and_then(|()| runtime_config::read(&path));
+            match read {
                 Ok(value) => Loaded::Parsed { path, value },
                 Err(error) => Loaded::Invalid { path, error },
             }
@@ -511,9 +527,28 @@ impl AppLayout {
     }
 }
 
+/// A runtimeconfig.json larger than this is not read (it is a few hundred bytes in practice).
+const MAX_RUNTIME_CONFIG: u64 = 16 * 1024 * 1024;
+
+/// The size of `path` when it is a regular file (following symlinks). Anything else — a folder,
+/// a FIFO or device that would block a reader — is an error, so nothing here ever hangs.
+fn regular_file(path: &Path) -> std::io::Result<u64> {
+    let m = std::fs::metadata(path)?;
+    if m.is_file() {
+        Ok(m.len())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ))
+    }
+}
+
 fn read_app_file(app_dir: &Path, name: &str, executable: bool) -> AppFile {
     let path = app_dir.join(name);
-    let binary = binary::read_header(&path).map_err(|e| e.to_string());
+    let binary = regular_file(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))
+        .and_then(|_| binary::read_header(&path).map_err(|e| e.to_string()));
     // Only a native image can be an apphost; don't scan managed or unreadable files.
     let bundle = (executable && binary.as_ref().is_ok_and(|b| !b.is_managed()))
         .then(|| binary::find_bundle_marker(&path).ok())
@@ -717,6 +752,23 @@ mod tests {
         let l = with_launch(d.path(), "dotnet", r".\bin\app.dll");
         assert_eq!(l.state("bin/app.dll"), PathState::File);
         assert_eq!(l.state("other/x"), PathState::Unknown);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_folders_named_like_app_files_never_block() {
+        let d = dir(&[("App.dll", b"x")]);
+        for name in ["App.runtimeconfig.json", "App.exe"] {
+            let p = std::ffi::CString::new(d.path().join(name).to_str().unwrap()).unwrap();
+            // SAFETY: a valid NUL-terminated path; mkfifo only creates a file system node.
+            assert_eq!(unsafe { libc::mkfifo(p.as_ptr(), 0o644) }, 0);
+        }
+        std::fs::create_dir(d.path().join("hostfxr.dll")).unwrap();
+        let l = with_launch(d.path(), r".\App.exe", "");
+        assert!(matches!(l.runtime_config, Some(Loaded::Invalid { .. })));
+        let exe = l.process_target.or(l.apphost).unwrap();
+        assert!(exe.binary.is_err());
+        assert_eq!(exe.bundle, None);
     }
 
     #[test]

@@ -85,12 +85,24 @@ impl Deployment {
             });
         }
         // Listing the folder up front surfaces permission problems as one clear error.
-        std::fs::read_dir(app_dir).map_err(|e| DeploymentError::Io {
+        let listing = std::fs::read_dir(app_dir).map_err(|e| DeploymentError::Io {
             path: app_dir.to_path_buf(),
             source: e,
         })?;
-
-        let web_config_path = app_dir.join("web.config");
+        // Windows file names are case-insensitive and publish keeps the project's casing
+        // (`Web.config`, publish-iis.md §3.2): on a case-sensitive file system (a Linux CI job
+        // checking a publish folder) find it the way IIS would. An exact `web.config` wins.
+        let web_config_name = if app_dir.join("web.config").exists() {
+            "web.config".to_string()
+        } else {
+            listing
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.eq_ignore_ascii_case("web.config"))
+                .min()
+                .unwrap_or_else(|| "web.config".to_string())
+        };
+        let web_config_path = app_dir.join(web_config_name);
         let web_config = match web_config::read(&web_config_path) {
             Ok(wc) => WebConfigState::Parsed(Box::new(wc)),
             Err(WebConfigError::NotFound { .. }) => WebConfigState::Missing,

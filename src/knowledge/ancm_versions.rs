@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn every_covered_channel_ships_a_newer_module_than_the_one_before() {
-        let mins: Vec<ModuleVersion> = ["6.0", "7.0", "8.0", "9.0", "10.0"]
+        let mins: Vec<ModuleVersion> = ["2.2", "3.1", "6.0", "7.0", "8.0", "9.0", "10.0"]
             .iter()
             .map(|c| min_ancm_for_aspnetcore(c).expect("covered"))
             .collect();

@@ -63,6 +63,14 @@ pub(crate) static CODES: &[Crash] = &[
         source: "ntstatus.h",
     },
     Crash {
+        value: 0xC000_013A,
+        name: "STATUS_CONTROL_C_EXIT",
+        meaning: "the console process was ended by Ctrl-C / Ctrl-Break or its console closing",
+        cause: "someone pressed Ctrl-C in the console running the app, or the console window was closed; under IIS it means a console event reached the process",
+        fix: "nothing to fix if it was intended; otherwise find what sent the console event",
+        source: "ntstatus.h",
+    },
+    Crash {
         value: 0x8013_1506,
         name: "COR_E_EXECUTIONENGINE",
         meaning: "ExecutionEngineException: an internal error in the .NET runtime (fatal, cannot be caught)",

@@ -225,6 +225,12 @@ fn plain_exit_code(code: i64, os: ExitOs) -> Explanation {
             "under ANCM out-of-process, exiting at all before listening on `ASPNETCORE_PORT` is a start failure (0x8027025B → 502.5), even with code 0 — e.g. a console app, or a launcher that starts the real server and exits".to_string(),
             "make the process itself keep running and listen on `ASPNETCORE_PORT`".to_string(),
         )
+    } else if code == 1 {
+        (
+            "the process exited with 1: a generic failure chosen by the app or its launcher".to_string(),
+            "`return 1` / `Environment.Exit(1)` in the app, a launcher script failing, or ANCM's own cleanup: after a failed start attempt it terminates the process with exit code 1".to_string(),
+            "read the app's output (stdout log, stderr) just before it exited; check whether an ANCM start attempt had already failed (event 1000)".to_string(),
+        )
     } else {
         (
             format!("the process chose exit code {code} itself (`return {code}` from `Main`, `Environment.Exit({code})`, or a script's `exit {code}`)"),
@@ -247,7 +253,7 @@ fn plain_exit_code(code: i64, os: ExitOs) -> Explanation {
         meaning,
         cause,
         fix,
-        source: "ancm-protocol.md §3.5 (any early exit fails the start); hostfxr.md §2 (which exit codes have fixed meanings)".to_string(),
+        source: "ancm-protocol.md §3.4 (cleanup terminates with exit code 1), §3.5 (any early exit fails the start); hostfxr.md §2 (which exit codes have fixed meanings)".to_string(),
     }
 }
 

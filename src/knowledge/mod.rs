@@ -10,15 +10,19 @@
 mod ancm_versions;
 mod crash;
 mod exit;
+mod host_message;
 mod host_status;
 mod hresult;
 mod http;
+mod managed_exception;
 mod parse;
 
 pub use ancm_versions::{
     ancm_releases, min_ancm_for_aspnetcore, AncmRelease, ModuleVersion, ModuleVersionError,
 };
 pub use exit::{decode_exit_code, decode_process_exit, decode_signal, ExitOs};
+pub use host_message::{classify_host_message, HostMessage};
+pub use managed_exception::{unhandled_exception, ManagedException};
 
 use serde::Serialize;
 
@@ -91,7 +95,8 @@ impl Explanation {
 ///
 /// Accepted forms: `502.5`, `502.5.0`, `HTTP 502.5`, `502 5 12029` (IIS log columns), `502`
 /// (every known substatus), `0x80008096`, `80008096`, `-2147450730`, `2147516566`, `150`
-/// (Unix exit byte), `12029` (Win32/WinHTTP error), `SIGABRT`; hex is case-insensitive.
+/// (Unix exit byte), `12029` (Win32/WinHTTP error), `SIGABRT`; hex is case-insensitive. A pasted
+/// event-log text is read for the codes in it; a pasted .NET host error message for its status.
 pub fn lookup(input: &str) -> Vec<Explanation> {
     let mut out: Vec<Explanation> = Vec::new();
     for query in parse::parse(input) {
@@ -103,6 +108,32 @@ pub fn lookup(input: &str) -> Vec<Explanation> {
         };
         for e in found {
             if !out.iter().any(|o| o.code == e.code && o.family == e.family) {
+                out.push(e);
+            }
+        }
+    }
+    if out.is_empty() {
+        // A pasted host error message (stderr, stdout log, event 1023) without a number in it.
+        if let Some(m) = classify_host_message(input) {
+            if let Some(mut e) = host_status::explain(m.code) {
+                let mut reading = format!("the .NET host prints \"{}\" with this status", m.quote);
+                if let Some((name, version)) = &m.framework {
+                    reading.push_str(&format!("; missing: {name} {version}"));
+                }
+                e.reading = Some(reading);
+                out.push(e);
+            }
+        } else if let Some(x) = unhandled_exception(input) {
+            // A pasted crash: the process died of this exception (0xE0434352 / SIGABRT).
+            if let Some(mut e) = crash::explain(0xE043_4352) {
+                let mut reading = format!("an unhandled `{}`", x.type_name);
+                if !x.message.is_empty() {
+                    reading.push_str(&format!(": {}", x.message));
+                }
+                if let Some(hint) = x.hint {
+                    reading.push_str(&format!(" — {hint}"));
+                }
+                e.reading = Some(reading);
                 out.push(e);
             }
         }
@@ -242,6 +273,29 @@ mod tests {
             "1e10",
         ] {
             assert!(lookup(input).is_empty(), "{input}: {:?}", codes(input));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lookup_never_panics(input in ".{0,40}") {
+            let _ = lookup(&input);
+        }
+
+        #[test]
+        fn any_32_bit_value_round_trips_through_its_forms(v in proptest::num::u32::ANY) {
+            // Whatever the hex form finds, the signed and unsigned decimal forms find too.
+            let hex: Vec<String> = lookup(&format!("0x{v:08x}")).into_iter().map(|e| e.code).collect();
+            let signed: Vec<String> = lookup(&(v as i32).to_string()).into_iter().map(|e| e.code).collect();
+            for code in hex.iter().filter(|c| c.starts_with("0x")) {
+                proptest::prop_assert!(signed.contains(code) || v < 0x8000_0000, "{code} via {}", v as i32);
+            }
+        }
+
+        #[test]
+        fn decode_exit_code_is_never_empty(code in proptest::num::i64::ANY) {
+            proptest::prop_assert!(!decode_exit_code(code, ExitOs::Unix).is_empty());
+            proptest::prop_assert!(!decode_exit_code(code, ExitOs::Windows).is_empty());
         }
     }
 }

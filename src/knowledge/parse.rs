@@ -25,7 +25,12 @@ pub fn parse(input: &str) -> Vec<Query> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
-    if parts.len() > 1 {
+    // Only that exact shape: two parts, the second one bare hex (a time `02:13:07` is not it).
+    let v1_pair = parts.len() == 2
+        && !parts[1].is_empty()
+        && parts[1].len() <= 8
+        && parts[1].chars().all(|c| c.is_ascii_hexdigit());
+    if v1_pair {
         for (i, part) in parts.iter().enumerate() {
             // After the colon ANCM prints the exit code in hex without `0x`.
             let queries = if i > 0 { hex_only(part) } else { one(part) };
@@ -37,7 +42,79 @@ pub fn parse(input: &str) -> Vec<Query> {
     if let Some(win32) = iis_log_win32(input) {
         push_all(&mut out, vec![Query::Number(win32)]);
     }
+    if out.is_empty() {
+        push_all(&mut out, scan_text(input));
+    }
     out
+}
+
+/// A pasted event-log or error-page text: the codes in it. `0x…` tokens (ErrorCode), numbers
+/// right after the word `code` (`exited with code -2147450730`, `exit code = '150'`) and
+/// `HTTP Error 502.5` substatus tokens.
+fn scan_text(input: &str) -> Vec<Query> {
+    let lower = input.to_ascii_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let found = if let Some(hex) = t.strip_prefix("0x") {
+            parse_hex(hex).map(Query::Hex)
+        } else if i > 0
+            && tokens[i - 1].starts_with("0x")
+            && t.len() <= 8
+            && t.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            // ANCM V1: `ErrorCode = '0x80004005 : 80008081.` — the process exit code in hex.
+            parse_hex(t).map(Query::Hex)
+        } else if i > 0 && tokens[i - 1] == "code" {
+            t.parse::<i64>().ok().map(Query::Number)
+        } else if i > 0 && tokens[i - 1] == "error" && t.contains('.') {
+            http(t)
+        } else {
+            None
+        };
+        if let Some(q) = found {
+            if !out.contains(&q) {
+                out.push(q);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.extend(iis_log_line(&tokens));
+    }
+    out
+}
+
+/// A W3C IIS log line: `… sc-status sc-substatus sc-win32-status time-taken`, e.g.
+/// `… GET / - 443 - 10.0.0.1 Mozilla/5.0 - 502 3 12029 120010`. The first run of three plain
+/// numbers whose first is a 4xx/5xx status is taken.
+fn iis_log_line(tokens: &[&str]) -> Vec<Query> {
+    let num = |t: &str| -> Option<u32> {
+        if t.chars().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    for w in tokens.windows(3) {
+        let (Some(status), Some(sub), Some(win32)) = (num(w[0]), num(w[1]), num(w[2])) else {
+            continue;
+        };
+        if (400..=599).contains(&status) && sub < 1000 {
+            let mut out = vec![Query::Http {
+                status: status as u16,
+                sub: Some(sub),
+            }];
+            if win32 != 0 {
+                out.push(Query::Number(i64::from(win32)));
+            }
+            return out;
+        }
+    }
+    Vec::new()
 }
 
 fn push_all(out: &mut Vec<Query>, qs: Vec<Query>) {
@@ -259,6 +336,44 @@ mod tests {
         assert_eq!(
             parse("0x80004005 : ff"),
             vec![Query::Hex(0x8000_4005), Query::Hex(0xFF)]
+        );
+    }
+
+    #[test]
+    fn pasted_event_texts_yield_their_codes() {
+        // Event 1000 (ancm-protocol.md §6).
+        let e1000 = "Application '/LM/W3SVC/2/ROOT' with physical root 'C:\\inetpub\\app\\' failed to start process with commandline '\"dotnet\" .\\App.dll' at stage 'PostStartCheck', ErrorCode = '0x8027025b', assigned port 23456, retryCounter '1'.";
+        assert_eq!(parse(e1000), vec![Query::Hex(0x8027_025B)]);
+        // Event 1011 (in-process exit) and a muxer message.
+        assert_eq!(
+            parse("Application '/LM/W3SVC/1/ROOT' has exited from Program.Main with exit code = '-2147450730'."),
+            vec![Query::Number(-2_147_450_730)]
+        );
+        assert_eq!(
+            parse("HTTP Error 500.30 - ASP.NET Core app failed to start"),
+            vec![Query::Http {
+                status: 500,
+                sub: Some(30)
+            }]
+        );
+        assert!(parse("nothing to see here at all, really").is_empty());
+        // ANCM V1 event text (ancm-reference.md §5 row 33): HRESULT, then the exit code in hex.
+        let v1 = "Application 'MACHINE/WEBROOT/APPHOST/MYAPP' with physical root 'C:\\inetpub\\myapp\\' failed to start process with commandline '\"dotnet\" .\\MyApp.dll', ErrorCode = '0x80004005 : 80008081.";
+        assert_eq!(
+            parse(v1),
+            vec![Query::Hex(0x8000_4005), Query::Hex(0x8000_8081)]
+        );
+        // A whole IIS log line (W3C fields).
+        let line = "2024-03-01 02:13:07 10.0.0.5 GET /api/orders - 443 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0) - 502 3 12029 120011";
+        assert_eq!(
+            parse(line),
+            vec![
+                Query::Http {
+                    status: 502,
+                    sub: Some(3)
+                },
+                Query::Number(12029)
+            ]
         );
     }
 

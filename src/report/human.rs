@@ -65,15 +65,21 @@ fn paint(s: &str, opts: &RenderOptions, f: fn(&str) -> ColoredString) -> String 
 pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let g = if opts.unicode { &UNICODE } else { &ASCII };
     let mut out = String::new();
-    let _ = writeln!(out, "ancm doctor {}", report.app_dir.display());
+    let _ = write!(out, "ancm doctor {}", report.app_dir.display());
+    if report.host != "probe" {
+        // A saved snapshot: say so, the machine facts are not this machine's.
+        let _ = write!(out, " (host facts from {})", report.host);
+    }
+    let _ = writeln!(out);
     let _ = writeln!(out);
     for check in &report.checks {
         render_check(&mut out, check, g, opts);
     }
     let s = report.summary;
     let line = format!(
-        "{} checks: {} passed, {} warned, {} failed, {} skipped",
+        "{} check{}: {} passed, {} warned, {} failed, {} skipped",
         report.checks.len(),
+        if report.checks.len() == 1 { "" } else { "s" },
         s.passed,
         s.warned,
         s.failed,
@@ -135,7 +141,7 @@ fn render_next_steps(out: &mut String, report: &Report, opts: &RenderOptions) {
             .iter()
             .map(|s| format!("`ancm explain {s}`"))
             .collect();
-        let _ = writeln!(out, "  what IIS shows meanwhile: {}", commands.join(", "));
+        let _ = writeln!(out, "  more on the IIS errors: {}", commands.join(", "));
     }
 }
 

@@ -9,6 +9,9 @@ mod parse;
 pub use expand::expand_env;
 pub use parse::{parse, read, MAX_WEB_CONFIG_BYTES};
 
+/// The longest source line a finding carries as its snippet.
+pub const MAX_SNIPPET_CHARS: usize = 240;
+
 use crate::diagnostic::Location;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -88,8 +91,13 @@ pub struct AspNetCoreSection {
     pub environment_variables: Vec<EnvironmentVariable>,
     pub handler_settings: Vec<HandlerSetting>,
     /// Attributes the schema does not define (names are case-sensitive: `ProcessPath` is one);
-    /// IIS answers 500.19 "Unrecognized attribute". Spans point at the name.
+    /// IIS answers 500.19 "Unrecognized attribute". Those of `environmentVariable` and
+    /// `handlerSetting` entries read `environmentVariable/Name`. Spans point at the name.
     pub unknown_attributes: Vec<Located<String>>,
+    /// Child elements the schema does not define, as `parent/name` below `aspNetCore`
+    /// (`environmentVariables/add`); IIS answers 500.19 "Unrecognized element". Spans point at
+    /// the element.
+    pub unknown_elements: Vec<Located<String>>,
 }
 
 /// The whole file.
@@ -115,16 +123,20 @@ pub struct WebConfig {
 
 impl WebConfig {
     /// A diagnostic location for a span in this file, with the source line for the snippet.
+    /// A line longer than [`MAX_SNIPPET_CHARS`] (minified or generated files) gets no snippet.
     pub fn location(&self, span: Span) -> Location {
         let line = self
             .text
-            .lines()
+            .split('\n')
             .nth(span.line.saturating_sub(1) as usize)
             .unwrap_or("")
             .trim_end_matches('\r');
-        Location::new(self.path.clone(), span.line, span.column)
-            .with_len(span.len)
-            .with_source_line(line)
+        let loc = Location::new(self.path.clone(), span.line, span.column).with_len(span.len);
+        if line.chars().count() <= MAX_SNIPPET_CHARS {
+            loc.with_source_line(line)
+        } else {
+            loc
+        }
     }
 
     /// The handler that routes requests to ANCM (`modules` names `AspNetCoreModule*`).

@@ -6,7 +6,7 @@
 //! reads what ANCM and IIS's handler mapping read; everything else in the file is skipped.
 use super::{
     AspNetCoreSection, EnvironmentVariable, Handler, HandlerSetting, Located, LocationElement,
-    Span, TextEncoding, WebConfig, WebConfigError,
+    Span, TextEncoding, WebConfig, WebConfigError, MAX_SNIPPET_CHARS,
 };
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -128,9 +128,6 @@ fn malformed(
         source_line,
     }
 }
-
-/// Longer lines (minified or binary files) are not worth a snippet.
-const MAX_SNIPPET_CHARS: usize = 240;
 
 /// IIS reads UTF-8 (with or without BOM) and UTF-16 with a BOM. Everything else is refused here
 /// with the position of the first byte that does not fit.
@@ -305,6 +302,9 @@ enum Frame {
     Handlers,
     /// `primary` is false for a second `aspNetCore` section (reported, not read).
     AspNetCore {
+        primary: bool,
+    },
+    RecycleOnFileChange {
         primary: bool,
     },
     EnvironmentVariables {
@@ -550,6 +550,8 @@ impl<'a> Parser<'a> {
                 let attrs = self.attributes(e, start)?;
                 let (name, value) = name_value(&attrs, span);
                 if let Some(s) = self.out.aspnetcore.as_mut() {
+                    s.unknown_attributes
+                        .extend(entry_extras("environmentVariable", &attrs));
                     s.environment_variables
                         .push(EnvironmentVariable { name, value });
                 }
@@ -559,6 +561,8 @@ impl<'a> Parser<'a> {
                 let attrs = self.attributes(e, start)?;
                 let (name, value) = name_value(&attrs, span);
                 if let Some(s) = self.out.aspnetcore.as_mut() {
+                    s.unknown_attributes
+                        .extend(entry_extras("handlerSetting", &attrs));
                     s.handler_settings.push(HandlerSetting { name, value });
                 }
                 Frame::Other
@@ -572,6 +576,40 @@ impl<'a> Parser<'a> {
             (Some(Frame::HandlerSettings { primary: true }), "clear") => {
                 if let Some(s) = self.out.aspnetcore.as_mut() {
                     s.handler_settings.clear();
+                }
+                Frame::Other
+            }
+            (Some(Frame::AspNetCore { primary }), "recycleOnFileChange") => {
+                Frame::RecycleOnFileChange { primary }
+            }
+            (Some(Frame::RecycleOnFileChange { .. }), "file" | "clear") => {
+                self.attributes(e, start)?;
+                Frame::Other
+            }
+            // Anything else inside `aspNetCore` is not in ANCM's schema [SRC S1]: IIS answers
+            // 500.19 "Unrecognized element" (e.g. `<add>` inside `environmentVariables`).
+            (
+                Some(
+                    Frame::AspNetCore { primary: true }
+                    | Frame::EnvironmentVariables { primary: true }
+                    | Frame::HandlerSettings { primary: true }
+                    | Frame::RecycleOnFileChange { primary: true },
+                ),
+                other,
+            ) => {
+                self.attributes(e, start)?;
+                let parent = match parent {
+                    Some(Frame::EnvironmentVariables { .. }) => "environmentVariables/",
+                    Some(Frame::HandlerSettings { .. }) => "handlerSettings/",
+                    Some(Frame::RecycleOnFileChange { .. }) => "recycleOnFileChange/",
+                    _ => "",
+                };
+                let element = Located {
+                    value: format!("{parent}{other}"),
+                    span,
+                };
+                if let Some(s) = self.out.aspnetcore.as_mut() {
+                    s.unknown_elements.push(element);
                 }
                 Frame::Other
             }
@@ -716,6 +754,21 @@ fn name_value(attrs: &[Attr], at: Span) -> (Located<String>, Located<String>) {
         })
     };
     (or_empty("name"), or_empty("value"))
+}
+
+/// Attributes of a collection entry other than `name` and `value` (the only two its schema
+/// defines [SRC S1]), as `element/attribute` at the attribute name.
+fn entry_extras<'x>(
+    element: &'x str,
+    attrs: &'x [Attr],
+) -> impl Iterator<Item = Located<String>> + 'x {
+    attrs
+        .iter()
+        .filter(|a| a.name != "name" && a.name != "value")
+        .map(move |a| Located {
+            value: format!("{element}/{}", a.name),
+            span: a.name_span,
+        })
 }
 
 fn tag_name_at(text: &str, at: usize) -> String {

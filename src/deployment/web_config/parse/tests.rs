@@ -284,6 +284,28 @@ fn case_matters_and_unknown_attributes_are_kept() {
 }
 
 #[test]
+fn unknown_elements_below_aspnetcore_are_kept() {
+    let wc = ok(r#"<configuration><system.webServer>
+<aspNetCore processPath="dotnet">
+  <environmentVariables>
+    <add name="A" value="1" />
+    <environmentVariable name="B" value="2" />
+  </environmentVariables>
+  <recycleOnFileChange><file path="x.json" /></recycleOnFileChange>
+  <handlerSettings><handlerSetting name="a" value="b" /></handlerSettings>
+  <stdout />
+</aspNetCore></system.webServer></configuration>"#);
+    let s = wc.aspnetcore.unwrap();
+    let unknown: Vec<_> = s
+        .unknown_elements
+        .iter()
+        .map(|l| (l.value.as_str(), l.span.line))
+        .collect();
+    assert_eq!(unknown, [("environmentVariables/add", 4), ("stdout", 9)]);
+    assert_eq!(s.environment_variables.len(), 1);
+}
+
+#[test]
 fn duplicate_sections_are_reported() {
     let wc = ok(r#"<configuration>
 <system.webServer><aspNetCore processPath="first"/></system.webServer>
