@@ -4,6 +4,7 @@
 //! (ancm-reference.md §7.3); in-process it runs `where.exe dotnet.exe` on that PATH and then falls
 //! back to the registry and `%ProgramFiles%\dotnet` (§7.2, hostfxr.md §4.5).
 use super::{Check, CheckRun, Context};
+use crate::deployment::layout::AppKind;
 use crate::deployment::web_config::HostingModel;
 use crate::diagnostic::{Finding, Level};
 use crate::host::facts::PathScope;
@@ -42,7 +43,11 @@ impl Check for DotnetOnMachinePath {
         let Some(pp) = &section.process_path else {
             return CheckRun::Skip("web.config has no `processPath`".into());
         };
-        if !is_bare_dotnet(&pp.value) {
+        // In-process, ANCM also looks for dotnet.exe (same search) to run a framework-dependent
+        // apphost app (ancm-reference.md §7.2 step 3).
+        let in_process_apphost = matches!(section.hosting_model(), Ok(HostingModel::InProcess))
+            && cx.deployment.layout.kind == AppKind::FrameworkDependentApphost;
+        if !is_bare_dotnet(&pp.value) && !in_process_apphost {
             return CheckRun::Findings(vec![Finding::note(format!(
                 "`processPath=\"{}\"` does not depend on PATH",
                 pp.value
@@ -198,6 +203,17 @@ mod tests {
         ));
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("32-bit"));
+    }
+
+    #[test]
+    fn in_process_framework_dependent_apphost_also_needs_dotnet_on_the_machine_path() {
+        let mut wc = web_config();
+        wc.aspnetcore.as_mut().unwrap().process_path = Some(loc(r".\Shop.exe", 8));
+        let mut d = deployment(SHOP, Some(wc));
+        d.layout.kind = AppKind::FrameworkDependentApphost;
+        let f = problems(run(&DotnetOnMachinePath, &d, &only_on_user_path()));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].level, Level::Warning);
     }
 
     #[test]
