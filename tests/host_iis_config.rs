@@ -225,3 +225,17 @@ fn azure_app_service_without_iis_config_skips_with_its_own_reason() {
         .unwrap()
         .contains("Azure App Service"));
 }
+
+proptest::proptest! {
+    /// Bad input never panics: arbitrary bytes, and the fixture cut at any point.
+    #[test]
+    fn parser_and_summary_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512), cut in 0usize..4000) {
+        let _ = iis_config::parse(&bytes);
+        let _ = iis_config::summarize_web_config(&bytes);
+        let _ = ancm_doctor::host::pe::file_version(&bytes);
+        let fixture = std::fs::read("tests/fixtures/host/applicationHost.config").unwrap();
+        let cut = cut.min(fixture.len());
+        let _ = iis_config::parse(&fixture[..cut]);
+        let _ = iis_config::summarize_web_config(&fixture[..cut]);
+    }
+}
