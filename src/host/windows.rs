@@ -245,7 +245,13 @@ fn service_processes() -> Vec<ServiceProcess> {
     sys.refresh_processes_specifics(ProcessesToUpdate::All, true, ProcessRefreshKind::nothing());
     let started = |pid: u32| -> Option<String> {
         let p = sys.process(Pid::from_u32(pid))?;
-        chrono::DateTime::from_timestamp(p.start_time() as i64, 0).map(|t| t.to_rfc3339())
+        // 0 means the start time could not be read (no access to a service process): unknown,
+        // not 1970 — which would make every PATH change look newer than IIS.
+        let secs = p.start_time();
+        (secs > 0)
+            .then(|| chrono::DateTime::from_timestamp(secs as i64, 0))
+            .flatten()
+            .map(|t| t.to_rfc3339())
     };
     let mut out = Vec::new();
     for svc in ["WAS", "W3SVC"] {
