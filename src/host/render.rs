@@ -6,7 +6,10 @@ use std::fmt::Write;
 fn file_line(out: &mut String, indent: &str, f: &FileFact) {
     let state = match (&f.exists, &f.version) {
         (true, Some(v)) => format!("present, version {v}"),
-        (true, None) => "present, version unknown".to_string(),
+        (true, None) if f.path.to_ascii_lowercase().ends_with(".dll") => {
+            "present, version unknown".to_string()
+        }
+        (true, None) => "present".to_string(),
         (false, _) => "missing".to_string(),
     };
     let _ = writeln!(out, "{indent}{}: {state}", f.path);
