@@ -68,7 +68,6 @@ impl Check for DotnetOnMachinePath {
                 "`dotnet` resolves through the machine PATH to `{}`",
                 first.path
             ))];
-            // The hosting bundle's x86 folder ahead of the x64 one (ancm-reference.md §7.1).
             let pool_32 = super::iis_app::config(cx)
                 .ok()
                 .and_then(|cfg| {
@@ -77,7 +76,28 @@ impl Check for DotnetOnMachinePath {
                         .and_then(|m| cfg.pool(&m.application.application_pool))
                 })
                 .is_some_and(|p| p.enable_32bit_app_on_win64);
-            if first.machine.as_deref() == Some("x86") && !pool_32 && cx.host.arch == "x86_64" {
+            let worker = if pool_32 { "x86" } else { "x64" };
+            if cx.host.arch != "x86_64" {
+                // ARM64 hosts (x64 emulation) are not modelled.
+            } else if in_process {
+                // In-process, ANCM takes the first `dotnet.exe` on PATH whose bitness is the
+                // worker's and skips the others (ancm-reference.md §7.2 c, hostfxr.md §4.5).
+                if !on(PathScope::Machine).any(|d| d.machine.as_deref() == Some(worker)) {
+                    out.push(
+                        Finding::warning(format!(
+                            "no {worker} `dotnet.exe` on the machine PATH for this {}-bit pool: ANCM skips `{}` and falls back to the registry and `%ProgramFiles%\\dotnet`",
+                            if pool_32 { 32 } else { 64 },
+                            first.path
+                        ))
+                        .at(loc)
+                        .symptom("500.0")
+                        .fix(format!(
+                            "install the {worker} .NET runtime (the Hosting Bundle installs both) and put its folder on the machine PATH, or change the pool's Enable 32-Bit Applications"
+                        )),
+                    );
+                }
+            } else if first.machine.as_deref() == Some("x86") && !pool_32 {
+                // The hosting bundle's x86 folder ahead of the x64 one (ancm-reference.md §7.1).
                 out.push(
                     Finding::warning(format!("the first `dotnet.exe` on the machine PATH is 32-bit (`{}`)", first.path))
                         .at(loc)
@@ -196,13 +216,31 @@ mod tests {
     fn x86_first_on_machine_path_warns_for_a_64_bit_pool() {
         let mut h = host();
         h.dotnet_on_path[0].machine = Some("x86".into());
-        let f = problems(run(
-            &DotnetOnMachinePath,
-            &deployment(SHOP, Some(web_config())),
-            &h,
-        ));
+        let mut wc = web_config();
+        wc.aspnetcore.as_mut().unwrap().hosting_model = Some(loc("outofprocess", 8));
+        let f = problems(run(&DotnetOnMachinePath, &deployment(SHOP, Some(wc)), &h));
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("32-bit"));
+        assert!(f[0].message.contains("32-bit"), "{f:?}");
+    }
+
+    #[test]
+    fn in_process_needs_a_dotnet_of_the_pools_bitness_on_the_machine_path() {
+        // LegacyPool is 32-bit; the only machine-PATH dotnet is x64.
+        let legacy = deployment(r"D:\sites\legacy", Some(web_config()));
+        let f = problems(run(&DotnetOnMachinePath, &legacy, &host()));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("no x86 `dotnet.exe`"),
+            "{}",
+            f[0].message
+        );
+        // The 64-bit ShopPool with an x64 dotnet is fine; with only an x86 one it is not.
+        let shop = deployment(SHOP, Some(web_config()));
+        assert!(problems(run(&DotnetOnMachinePath, &shop, &host())).is_empty());
+        let mut h = host();
+        h.dotnet_on_path[0].machine = Some("x86".into());
+        let f = problems(run(&DotnetOnMachinePath, &shop, &h));
+        assert!(f[0].message.contains("no x64 `dotnet.exe`"), "{f:?}");
     }
 
     #[test]
