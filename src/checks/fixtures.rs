@@ -78,6 +78,8 @@ pub fn deployment(
         web_config: WebConfigState::Parsed(Box::new(wc)),
         layout,
         app_offline: None,
+        deps_json: None,
+        runtime_files: Default::default(),
     }
 }
 

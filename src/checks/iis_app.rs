@@ -161,6 +161,8 @@ pub(crate) mod fixtures {
                 ..AppLayout::default()
             },
             app_offline: None,
+            deps_json: None,
+            runtime_files: Default::default(),
         }
     }
 

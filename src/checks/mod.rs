@@ -12,17 +12,27 @@ mod app_offline;
 mod app_pool;
 mod aspnetcore_attributes;
 mod child_app_inherits_handler;
+mod deps_assets;
+mod dotnet_architecture;
 mod dotnet_on_machine_path;
 mod environment_variables;
 #[cfg(test)]
 mod fixtures;
+mod framework_resolution;
+#[cfg(test)]
+mod fx_fixtures;
+mod globalization_icu;
 mod handler_module;
 pub mod hosting;
 mod iis_app;
+pub mod launch_model;
 mod launcher_placeholders;
 mod module_installed;
 mod path_changed_after_iis_start;
 mod process_path;
+mod runtime_config;
+mod runtime_support;
+mod self_contained;
 mod stdout_log;
 #[cfg(test)]
 mod test_support;
@@ -64,6 +74,13 @@ pub static REGISTRY: &[&dyn Check] = &[
     &stdout_log::StdoutLog,
     &environment_variables::EnvironmentVariables,
     &app_offline::AppOffline,
+    &runtime_config::RuntimeConfigValid,
+    &self_contained::SelfContained,
+    &dotnet_architecture::DotnetArchitecture,
+    &framework_resolution::FrameworkResolution,
+    &deps_assets::DepsAssets,
+    &globalization_icu::GlobalizationIcu,
+    &runtime_support::RuntimeSupport,
     &module_installed::ModuleInstalled,
     &vc_runtime::VcRuntime,
     &dotnet_on_machine_path::DotnetOnMachinePath,

@@ -1,9 +1,11 @@
 //! What is on disk for one published app: `web.config`, the app's files and what kind of app they
 //! make. Reads files; knows nothing about checks. Errors are typed and keep the input that failed.
 pub mod binary;
+pub mod deps_json;
 pub mod launch;
 pub mod layout;
 pub mod runtime_config;
+pub mod runtime_files;
 pub mod web_config;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +22,10 @@ pub struct Deployment {
     pub layout: AppLayout,
     /// `app_offline.htm` in the app root, if present.
     pub app_offline: Option<AppOffline>,
+    /// `<App>.deps.json`, when the app has one (`deps_json::read`).
+    pub deps_json: Option<deps_json::DepsJsonFacts>,
+    /// The host/runtime files in the app folder (self-contained deployments carry them).
+    pub runtime_files: runtime_files::RuntimeFiles,
 }
 
 #[derive(Debug)]
@@ -123,7 +129,13 @@ impl Deployment {
                         size: m.len(),
                     })
             });
+        let deps_json = layout
+            .app_name
+            .as_deref()
+            .and_then(|name| deps_json::read(app_dir, name));
         Ok(Deployment {
+            deps_json,
+            runtime_files: runtime_files::RuntimeFiles::read(app_dir),
             app_dir: app_dir.to_path_buf(),
             web_config,
             layout,

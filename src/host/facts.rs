@@ -46,6 +46,10 @@ pub struct HostFacts {
     /// `SystemRoot`, `windir`, `ProgramFiles`, …), so a snapshot can be interpreted elsewhere.
     #[serde(default)]
     pub path_variables: std::collections::BTreeMap<String, String>,
+    /// .NET installs: candidate dotnet roots, what each holds, the host-relevant environment,
+    /// registered locations, ICU libraries (`host::dotnet_install`).
+    #[serde(default)]
+    pub dotnet: super::dotnet_install::DotnetFacts,
 }
 
 /// Where a PATH entry came from.
@@ -167,16 +171,15 @@ impl HostFacts {
     /// Facts about this machine, probed now.
     pub fn probe() -> HostFacts {
         #[cfg(windows)]
-        {
-            super::windows::probe()
-        }
+        let mut facts = super::windows::probe();
         #[cfg(not(windows))]
-        {
-            super::unix::probe()
-        }
+        let mut facts = super::unix::probe();
+        facts.dotnet = super::dotnet_install::probe(&facts.process_path);
+        facts
     }
 
     /// The facts every probe starts from: schema, OS, architecture, process PATH, Azure markers.
+    /// Reads only this process's environment.
     pub fn basic() -> HostFacts {
         HostFacts {
             schema: SCHEMA.to_string(),

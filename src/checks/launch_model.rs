@@ -1,0 +1,341 @@
+//! Shared by the .NET host checks (not a check itself): from the facts, how ANCM will start the
+//! app (`processPath`), the environment the app will see (machine + web.config, web.config wins,
+//! ancm-reference.md §1.1), the dotnet root the launch uses, and the framework resolution the
+//! host will do there. Pure: everything comes from [`Context`].
+use super::Context;
+use crate::deployment::layout::Loaded;
+use crate::fx::message::MessageContext;
+use crate::fx::{self, FxConfig, FxVersion, Hive, RollForwardEnv};
+use crate::host::dotnet_install::{choose_root, host_arch_name, DotnetInstall, Launch, RootChoice};
+use std::collections::BTreeMap;
+
+/// How `processPath` starts the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Starter {
+    /// The muxer, on PATH or at a path.
+    Muxer(Launch),
+    /// An executable in the app folder (`.\App.exe`).
+    Executable { path: String },
+    /// No usable `processPath` (no web.config section, or a variable ANCM cannot expand here).
+    Unknown,
+}
+
+/// The host's OS name in the runtime identifier spelling (`win`, `linux`, `osx`).
+pub fn rid_os(os: &str) -> &str {
+    match os {
+        "windows" => "win",
+        "macos" => "osx",
+        other => other,
+    }
+}
+
+/// Where and how the app starts, as far as the .NET host is concerned.
+pub struct LaunchModel<'a> {
+    pub starter: Starter,
+    /// The environment the app's process sees: host facts, overridden by web.config's
+    /// `<environmentVariables>`.
+    pub env: BTreeMap<String, String>,
+    pub in_process: bool,
+    /// The app's runtimeconfig, when present and parsed.
+    pub app_config: Option<FxConfig>,
+    pub runtime_config_path: Option<String>,
+    /// The chosen dotnet root (framework-dependent launches).
+    pub root: Option<RootChoice<'a>>,
+}
+
+impl<'a> LaunchModel<'a> {
+    pub fn of(cx: &Context<'a>) -> LaunchModel<'a> {
+        let d = cx.deployment;
+        let host = cx.host;
+        let windows = host.os == "windows";
+        let mut env = host.dotnet.env.clone();
+        let section = d.web_config().and_then(|w| w.aspnetcore.as_ref());
+        if let Some(s) = section {
+            for v in &s.environment_variables {
+                // Windows names are case-insensitive: a web.config entry replaces any spelling.
+                if windows {
+                    env.retain(|k, _| !k.eq_ignore_ascii_case(&v.name.value));
+                }
+                env.insert(v.name.value.clone(), v.value.value.clone());
+            }
+        }
+        // V1 always runs out-of-process, whatever `hostingModel` says (`checks::hosting`).
+        let in_process = d
+            .web_config()
+            .zip(section)
+            .is_some_and(|(wc, s)| super::hosting::Hosting::of(wc, s).in_process());
+        let mut starter = match section.and_then(|s| s.process_path.as_ref()) {
+            None => Starter::Unknown,
+            Some(p) => classify(&p.value, &d.app_dir.display().to_string(), windows),
+        };
+        let (app_config, runtime_config_path) = match &d.layout.runtime_config {
+            Some(Loaded::Parsed { path, value }) => (
+                Some(FxConfig::from(value)),
+                Some(path.display().to_string()),
+            ),
+            Some(Loaded::Invalid { path, .. }) => (None, Some(path.display().to_string())),
+            None => (None, None),
+        };
+        // In-process on Windows, ANCM itself looks for a muxer of the worker's bitness (taken
+        // as the machine's: a 32-bit pool is not in the facts yet).
+        if in_process && windows {
+            if let Starter::Muxer(Launch::MuxerOnPath) = starter {
+                starter = Starter::Muxer(Launch::MuxerOnPathInProcess {
+                    arch: host_arch_name(&host.arch).to_string(),
+                });
+            }
+        }
+        let root = match &starter {
+            Starter::Muxer(launch) => Some(choose_root(&host.dotnet, &host.os, launch, &env)),
+            // In-process, ANCM starts a framework-dependent apphost's app through its own
+            // dotnet lookup, like `dotnet` (ancm-reference.md §7.2 step 3).
+            Starter::Executable { .. } if in_process && windows => Some(choose_root(
+                &host.dotnet,
+                &host.os,
+                &Launch::MuxerOnPathInProcess {
+                    arch: host_arch_name(&host.arch).to_string(),
+                },
+                &env,
+            )),
+            Starter::Executable { .. } => {
+                // The apphost looks for `DOTNET_ROOT_<ARCH>` and the registered location of
+                // its own architecture.
+                let arch =
+                    apphost_arch(d).unwrap_or_else(|| host_arch_name(&host.arch).to_string());
+                Some(choose_root(
+                    &host.dotnet,
+                    &host.os,
+                    &Launch::AppHost { arch },
+                    &env,
+                ))
+            }
+            Starter::Unknown => None,
+        };
+        LaunchModel {
+            starter,
+            env,
+            in_process,
+            app_config,
+            runtime_config_path,
+            root,
+        }
+    }
+
+    /// The IIS symptom a host failure before `Main` causes for this hosting model.
+    pub fn start_failure_symptom(&self) -> &'static str {
+        if self.in_process {
+            "500.31"
+        } else {
+            "502.5"
+        }
+    }
+
+    /// The same with another in-process status (e.g. 500.30 when the runtime starts but the
+    /// app cannot load).
+    pub fn start_failure_symptom_in(&self, in_process: &'static str) -> &'static str {
+        if self.in_process {
+            in_process
+        } else {
+            "502.5"
+        }
+    }
+
+    pub fn roll_forward_env(&self, windows: bool) -> RollForwardEnv {
+        RollForwardEnv::from_vars(
+            self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            windows,
+        )
+    }
+
+    /// The app is framework-dependent: its runtimeconfig names at least one framework.
+    pub fn framework_dependent(&self) -> bool {
+        self.app_config
+            .as_ref()
+            .is_some_and(|c| !c.frameworks.is_empty())
+    }
+
+    pub fn install(&self) -> Option<&'a DotnetInstall> {
+        self.root.as_ref().and_then(|r| r.install)
+    }
+}
+
+/// The machine of the executable `processPath` names (or the app's apphost), from its header.
+pub fn apphost_arch(d: &crate::deployment::Deployment) -> Option<String> {
+    let file = d
+        .layout
+        .process_target
+        .as_ref()
+        .or(d.layout.apphost.as_ref())?;
+    let info = file.info()?;
+    if info.is_managed() {
+        return None;
+    }
+    info.machine().map(|m| m.name())
+}
+
+/// Classifies `processPath` the way ANCM does (ancm-reference.md §7.2): a file named
+/// `dotnet`/`dotnet.exe` is the muxer (found on PATH when it has no folder), anything else an
+/// executable resolved against the app folder.
+pub fn classify(process_path: &str, app_dir: &str, windows: bool) -> Starter {
+    let p = process_path.trim().trim_matches('"');
+    if p.is_empty() || p.contains('%') {
+        return Starter::Unknown;
+    }
+    let (dir, file) = match p.rfind(['/', '\\']) {
+        Some(i) => (Some(&p[..i]), &p[i + 1..]),
+        None => (None, p),
+    };
+    let file_lower = file.to_ascii_lowercase();
+    let sep = if windows { '\\' } else { '/' };
+    let absolute =
+        |d: &str| d.starts_with('/') || d.starts_with('\\') || d.as_bytes().get(1) == Some(&b':');
+    if file_lower == "dotnet" || file_lower == "dotnet.exe" {
+        return Starter::Muxer(match dir {
+            None => Launch::MuxerOnPath,
+            Some(d) if absolute(d) => Launch::MuxerAt {
+                root: d.to_string(),
+            },
+            Some(d) => Launch::MuxerAt {
+                root: format!("{app_dir}{sep}{}", d.trim_start_matches(['.', '/', '\\'])),
+            },
+        });
+    }
+    let path = match dir {
+        Some(d) if absolute(d) => p.to_string(),
+        _ => format!("{app_dir}{sep}{}", p.trim_start_matches(['.', '/', '\\'])),
+    };
+    Starter::Executable { path }
+}
+
+/// The frameworks the host will search: the chosen root, plus on Windows the global locations
+/// when multi-level lookup applies (hostfxr.md §4.3: hostfxr ≤ 6.0, or an app TFM before
+/// net7.0 on 7.0+ hosts, unless `DOTNET_MULTILEVEL_LOOKUP=0`).
+pub fn hives(cx: &Context<'_>, model: &LaunchModel<'_>, install: &DotnetInstall) -> Vec<Hive> {
+    let skip_invalid = install
+        .hostfxr_version()
+        .is_some_and(|v| skips_folders_without_deps_json(&v));
+    let hive_of = |i: &DotnetInstall| {
+        if skip_invalid {
+            i.hive_of_valid_frameworks()
+        } else {
+            i.hive()
+        }
+    };
+    let mut hives = vec![hive_of(install)];
+    if cx.host.os != "windows" {
+        return hives;
+    }
+    let disabled = model
+        .env
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("DOTNET_MULTILEVEL_LOOKUP") && v.trim() == "0");
+    let hostfxr_major = install.hostfxr_version().map(|v| v.major()).unwrap_or(0);
+    let app_tfm_before_7 = match cx.deployment.layout.runtime_config.as_ref() {
+        Some(Loaded::Parsed { value, .. }) => value
+            .tfm
+            .as_deref()
+            .and_then(tfm_major)
+            .is_some_and(|m| m < 7),
+        _ => false,
+    };
+    if disabled || (hostfxr_major >= 7 && !app_tfm_before_7) {
+        return hives;
+    }
+    for other in &cx.host.dotnet.installs {
+        let global = other.sources.iter().any(|s| {
+            matches!(
+                s,
+                crate::host::dotnet_install::RootSource::Registered { .. }
+                    | crate::host::dotnet_install::RootSource::Default
+            )
+        });
+        if global && other.root != install.root && other.exists {
+            hives.push(hive_of(other));
+        }
+    }
+    hives
+}
+
+/// Whether this hostfxr ignores framework folders without `<name>.deps.json`: dotnet/runtime#90035
+/// (.NET 8.0), backported by #92032/#92033 to 6.0 and 7.0 servicing in September 2023 — first
+/// shipped, we infer, in 6.0.23 and 7.0.12 (October 2023) [INFER]. Older hosts (3.1 verified by
+/// the differential tier) pick such a folder and fail.
+pub fn skips_folders_without_deps_json(hostfxr: &FxVersion) -> bool {
+    match (hostfxr.major(), hostfxr.minor()) {
+        (6, 0) => hostfxr.patch() >= 23,
+        (7, 0) => hostfxr.patch() >= 12,
+        (m, _) => m >= 8,
+    }
+}
+
+/// `net8.0` → 8, `netcoreapp3.1` → 3.
+pub fn tfm_major(tfm: &str) -> Option<i64> {
+    let rest = tfm
+        .strip_prefix("netcoreapp")
+        .or_else(|| tfm.strip_prefix("net"))?;
+    rest.split('.').next()?.parse().ok()
+}
+
+/// The message context for this machine and root.
+pub fn message_context<'b>(
+    cx: &'b Context<'_>,
+    model: &'b LaunchModel<'_>,
+    install: &'b DotnetInstall,
+    arch: &'b str,
+    rid: &'b str,
+) -> MessageContext<'b> {
+    let style = fx::message::MessageStyle::for_hostfxr(
+        &install
+            .hostfxr_version()
+            .unwrap_or_else(|| FxVersion::new(8, 0, 0)),
+    );
+    MessageContext {
+        style,
+        arch,
+        rid,
+        os: rid_os(&cx.host.os),
+        app_path: model.runtime_config_path.as_deref().unwrap_or_default(),
+        dotnet_root: &install.root,
+        runtime_config_path: model.runtime_config_path.as_deref().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_process_paths() {
+        assert_eq!(
+            classify("dotnet", "C:\\app", true),
+            Starter::Muxer(Launch::MuxerOnPath)
+        );
+        assert_eq!(
+            classify("DOTNET.EXE", "C:\\app", true),
+            Starter::Muxer(Launch::MuxerOnPath)
+        );
+        assert_eq!(
+            classify(r"C:\dn\dotnet.exe", "C:\\app", true),
+            Starter::Muxer(Launch::MuxerAt {
+                root: r"C:\dn".into()
+            })
+        );
+        assert_eq!(
+            classify(r".\App.exe", "C:\\app", true),
+            Starter::Executable {
+                path: r"C:\app\App.exe".into()
+            }
+        );
+        assert_eq!(
+            classify("%LAUNCHER_PATH%", "C:\\app", true),
+            Starter::Unknown
+        );
+    }
+
+    #[test]
+    fn tfm_majors() {
+        assert_eq!(tfm_major("net8.0"), Some(8));
+        assert_eq!(tfm_major("netcoreapp3.1"), Some(3));
+        assert_eq!(tfm_major("netstandard2.0"), None);
+    }
+}

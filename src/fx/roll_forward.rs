@@ -1,0 +1,603 @@
+//! Roll-forward settings, as the .NET host reads them (hostfxr.md §3.1–§3.3): the `rollForward`
+//! values, the legacy `rollForwardOnNoCandidateFx` / `applyPatches`, the `DOTNET_ROLL_FORWARD*`
+//! environment variables, and their precedence. Turns one runtimeconfig's framework section into
+//! the host's framework references (name, version, range, roll-to-highest, applyPatches,
+//! prefer-release). Pure: the environment comes in as data.
+use super::version::FxVersion;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A `rollForward` value (ordered from most to least restrictive, as the host orders them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RollForward {
+    Disable,
+    LatestPatch,
+    Minor,
+    LatestMinor,
+    Major,
+    LatestMajor,
+}
+
+impl RollForward {
+    pub const ALL: [RollForward; 6] = [
+        RollForward::Disable,
+        RollForward::LatestPatch,
+        RollForward::Minor,
+        RollForward::LatestMinor,
+        RollForward::Major,
+        RollForward::LatestMajor,
+    ];
+
+    /// Parses a `rollForward` value; the host compares case-insensitively.
+    pub fn parse(text: &str) -> Option<RollForward> {
+        RollForward::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(text))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RollForward::Disable => "Disable",
+            RollForward::LatestPatch => "LatestPatch",
+            RollForward::Minor => "Minor",
+            RollForward::LatestMinor => "LatestMinor",
+            RollForward::Major => "Major",
+            RollForward::LatestMajor => "LatestMajor",
+        }
+    }
+
+    /// Legacy `rollForwardOnNoCandidateFx`: 0 → LatestPatch, 1 → Minor, 2 → Major. The host casts
+    /// any other number to its enum and, in release builds, ends up at `Disable`
+    /// (roll_fwd_on_no_candidate_fx_option.cpp, `default:` branch).
+    pub fn from_legacy(value: i64) -> RollForward {
+        match value {
+            0 => RollForward::LatestPatch,
+            1 => RollForward::Minor,
+            2 => RollForward::Major,
+            _ => RollForward::Disable,
+        }
+    }
+
+    /// The version compatibility range and the roll-to-highest flag this value stands for.
+    pub fn range_and_highest(self) -> (Range, bool) {
+        match self {
+            RollForward::Disable => (Range::Exact, false),
+            RollForward::LatestPatch => (Range::Patch, false),
+            RollForward::Minor => (Range::Minor, false),
+            RollForward::LatestMinor => (Range::Minor, true),
+            RollForward::Major => (Range::Major, false),
+            RollForward::LatestMajor => (Range::Major, true),
+        }
+    }
+}
+
+impl fmt::Display for RollForward {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The host's version compatibility range (ordered: `Exact` is the most restrictive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Range {
+    Exact,
+    Patch,
+    Minor,
+    Major,
+}
+
+impl Range {
+    /// The spelling the host uses in its messages (`version_compatibility_range=minor`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Range::Exact => "exact",
+            Range::Patch => "patch",
+            Range::Minor => "minor",
+            Range::Major => "major",
+        }
+    }
+}
+
+/// What a runtimeconfig says about frameworks: the `runtimeOptions` level settings and the
+/// framework references. The same shape serves the app's file and a framework folder's own
+/// `<name>.runtimeconfig.json` (kept in host facts), so it is serde.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_forward: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_patches: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_forward_on_no_candidate_fx: Option<i64>,
+    /// `framework` then `frameworks`, concatenated as the host does.
+    #[serde(default)]
+    pub frameworks: Vec<FxRefSpec>,
+    /// `includedFrameworks` (self-contained apps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub included_frameworks: Vec<FxRefSpec>,
+}
+
+/// One framework reference as written in a runtimeconfig.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxRefSpec {
+    pub name: String,
+    /// `None` when the reference has no `version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_forward: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_patches: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_forward_on_no_candidate_fx: Option<i64>,
+}
+
+impl From<&crate::deployment::runtime_config::RuntimeConfig> for FxConfig {
+    fn from(rc: &crate::deployment::runtime_config::RuntimeConfig) -> FxConfig {
+        let spec = |r: &crate::deployment::runtime_config::FrameworkReference| FxRefSpec {
+            name: r.name.clone(),
+            // The deployment parser keeps a missing version as "".
+            version: (!r.version.is_empty()).then(|| r.version.clone()),
+            roll_forward: r.roll_forward.clone(),
+            apply_patches: r.apply_patches,
+            roll_forward_on_no_candidate_fx: r.roll_forward_on_no_candidate_fx,
+        };
+        FxConfig {
+            roll_forward: rc.roll_forward.clone(),
+            apply_patches: rc.apply_patches,
+            roll_forward_on_no_candidate_fx: rc.roll_forward_on_no_candidate_fx,
+            frameworks: rc.frameworks.iter().map(spec).collect(),
+            included_frameworks: rc.included_frameworks.iter().map(spec).collect(),
+        }
+    }
+}
+
+/// The environment variables that steer roll-forward, as the app's process will see them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollForwardEnv {
+    /// `DOTNET_ROLL_FORWARD`: a `rollForward` value that overrides every reference.
+    pub roll_forward: Option<String>,
+    /// `DOTNET_ROLL_FORWARD_ON_NO_CANDIDATE_FX`: legacy default (0/1/2).
+    pub roll_forward_on_no_candidate_fx: Option<String>,
+    /// `DOTNET_ROLL_FORWARD_TO_PRERELEASE`: `1` lets release references roll to prereleases.
+    pub roll_forward_to_prerelease: Option<String>,
+}
+
+impl RollForwardEnv {
+    /// Picks the roll-forward variables out of an environment, in order (a later definition of
+    /// the same name wins). `case_insensitive` names are compared as on Windows.
+    pub fn from_vars<'a, I>(vars: I, case_insensitive: bool) -> RollForwardEnv
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let same = |a: &str, b: &str| {
+            if case_insensitive {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
+        let mut env = RollForwardEnv::default();
+        for (name, value) in vars {
+            let slot = if same(name, "DOTNET_ROLL_FORWARD") {
+                &mut env.roll_forward
+            } else if same(name, "DOTNET_ROLL_FORWARD_ON_NO_CANDIDATE_FX") {
+                &mut env.roll_forward_on_no_candidate_fx
+            } else if same(name, "DOTNET_ROLL_FORWARD_TO_PRERELEASE") {
+                &mut env.roll_forward_to_prerelease
+            } else {
+                continue;
+            };
+            *slot = Some(value.to_string());
+        }
+        env
+    }
+
+    /// The host reads this one with `xtoi(...) == 1`: only a value that starts with the number 1
+    /// counts ("true" does not).
+    pub fn to_prerelease(&self) -> bool {
+        self.roll_forward_to_prerelease
+            .as_deref()
+            .is_some_and(|v| c_atoi(v) == 1)
+    }
+}
+
+/// C `atoi`-like: optional leading whitespace and sign, then digits; anything else gives 0.
+/// The host parses its numeric environment variables this way (`pal::xtoi`).
+pub fn c_atoi(text: &str) -> i64 {
+    let t = text.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+/// One framework reference with the settings the host resolves it with (`fx_reference_t`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FxReference {
+    pub name: String,
+    /// The version text as written; the exact-match folder name.
+    pub version_text: String,
+    /// The reference has a `version` at all (the "not found" message differs without one).
+    pub has_version: bool,
+    pub version: FxVersion,
+    pub range: Range,
+    pub roll_to_highest: bool,
+    pub apply_patches: bool,
+    pub prefer_release: bool,
+}
+
+impl FxReference {
+    /// The `rollForward` value these settings correspond to.
+    pub fn roll_forward(&self) -> RollForward {
+        match (self.range, self.roll_to_highest) {
+            (Range::Exact, _) => RollForward::Disable,
+            (Range::Patch, _) => RollForward::LatestPatch,
+            (Range::Minor, false) => RollForward::Minor,
+            (Range::Minor, true) => RollForward::LatestMinor,
+            (Range::Major, false) => RollForward::Major,
+            (Range::Major, true) => RollForward::LatestMajor,
+        }
+    }
+
+    /// Whether this reference accepts `higher` (≥ its own version) — the "soft roll forward"
+    /// test used when reconciling two references (fx_reference.cpp, 3.x).
+    pub fn is_compatible_with_higher_version(&self, higher: &FxVersion) -> bool {
+        if self.version == *higher {
+            return true;
+        }
+        if self.version.major() != higher.major() && self.range < Range::Major {
+            return false;
+        }
+        if self.version.minor() != higher.minor() && self.range < Range::Minor {
+            return false;
+        }
+        if self.version.patch() != higher.patch()
+            && self.range == Range::Patch
+            && !self.apply_patches
+        {
+            return false;
+        }
+        // Only the prerelease part (or an allowed patch) differs: fine unless exact.
+        self.range != Range::Exact
+    }
+
+    /// Merges the settings of `from` into `self`: the most restrictive range, roll-to-highest if
+    /// either has it, applyPatches false if either is false, prefer-release if either has it.
+    pub fn merge_roll_forward_settings_from(&mut self, from: &FxReference) {
+        if from.range < self.range {
+            self.range = from.range;
+        }
+        self.roll_to_highest |= from.roll_to_highest;
+        if !from.apply_patches {
+            self.apply_patches = false;
+        }
+        self.prefer_release |= from.prefer_release;
+    }
+}
+
+/// Why a runtimeconfig is rejected by the host (0x80008093 InvalidConfigFile).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("unrecognized roll forward setting value `{value}`")]
+    UnrecognizedRollForward { value: String },
+    #[error("invalid value `{value}` for environment variable `DOTNET_ROLL_FORWARD`")]
+    UnrecognizedEnvRollForward { value: String },
+    #[error("`rollForward` is used together with `rollForwardOnNoCandidateFx` or `applyPatches` in the same runtime config")]
+    MixedRollForwardSettings,
+    #[error("both `framework`/`frameworks` and `includedFrameworks` are specified")]
+    FrameworksAndIncludedFrameworks,
+    #[error("framework `{name}` is referenced more than once")]
+    DuplicateFramework { name: String },
+    #[error("a framework reference has no name")]
+    MissingName,
+}
+
+impl ConfigError {
+    /// The lines the host prints for this error before its closing "Invalid runtimeconfig.json"
+    /// line (observed with the real 3.1.23 host; hostfxr.md §3.1).
+    pub fn host_lines(&self) -> Vec<String> {
+        match self {
+            ConfigError::UnrecognizedRollForward { value } => vec![
+                format!("Unrecognized roll forward setting value '{value}'."),
+                "Invalid value for property 'rollForward'.".into(),
+            ],
+            ConfigError::UnrecognizedEnvRollForward { value } => vec![
+                format!("Unrecognized roll forward setting value '{value}'."),
+                "Invalid value for environment variable 'DOTNET_ROLL_FORWARD'.".into(),
+            ],
+            ConfigError::MixedRollForwardSettings => vec!["It's invalid to use both `rollForward` and one of `rollForwardOnNoCandidateFx` or `applyPatches` in the same runtime config.".into()],
+            ConfigError::FrameworksAndIncludedFrameworks => vec!["It's invalid to specify both `framework`/`frameworks` and `includedFrameworks` properties.".into()],
+            // Only traced (verbose) by the host; the closing line is all the user sees.
+            ConfigError::DuplicateFramework { .. } | ConfigError::MissingName => Vec::new(),
+        }
+    }
+}
+
+/// The references one runtimeconfig makes, with every setting applied in the host's order:
+/// defaults (Minor, applyPatches) ← `DOTNET_ROLL_FORWARD_ON_NO_CANDIDATE_FX` ← `runtimeOptions`
+/// level ← the reference's own settings ← `DOTNET_ROLL_FORWARD` (runtime_config.cpp, 3.x).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigReferences {
+    pub references: Vec<FxReference>,
+}
+
+pub fn references(
+    config: &FxConfig,
+    env: &RollForwardEnv,
+) -> Result<ConfigReferences, ConfigError> {
+    // The host validates while it reads, in this order, and stops at the first problem
+    // (runtime_config.cpp `parse_opts` / `parse_framework` / `mark_specified_setting`): the
+    // `runtimeOptions` settings, then each reference's own settings and `DOTNET_ROLL_FORWARD`,
+    // then the duplicate-name check, and `includedFrameworks` last.
+    let mut uses_new = false;
+    let mut uses_legacy = false;
+    let mut mark = |new: bool| {
+        if new {
+            uses_new = true;
+        } else {
+            uses_legacy = true;
+        }
+        if uses_new && uses_legacy {
+            Err(ConfigError::MixedRollForwardSettings)
+        } else {
+            Ok(())
+        }
+    };
+
+    let mut default_rf = RollForward::Minor;
+    if let Some(v) = &env.roll_forward_on_no_candidate_fx {
+        default_rf = RollForward::from_legacy(c_atoi(v));
+    }
+    let mut default_apply_patches = true;
+    if let Some(v) = &config.roll_forward {
+        default_rf = RollForward::parse(v)
+            .ok_or_else(|| ConfigError::UnrecognizedRollForward { value: v.clone() })?;
+        mark(true)?;
+    }
+    if let Some(v) = config.apply_patches {
+        default_apply_patches = v;
+        mark(false)?;
+    }
+    if let Some(v) = config.roll_forward_on_no_candidate_fx {
+        default_rf = RollForward::from_legacy(v);
+        mark(false)?;
+    }
+    let to_prerelease = env.to_prerelease();
+
+    let mut out = ConfigReferences::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for spec in &config.frameworks {
+        let mut rf = default_rf;
+        let mut apply_patches = default_apply_patches;
+        if let Some(v) = &spec.roll_forward {
+            rf = RollForward::parse(v)
+                .ok_or_else(|| ConfigError::UnrecognizedRollForward { value: v.clone() })?;
+            mark(true)?;
+        }
+        if let Some(v) = spec.apply_patches {
+            apply_patches = v;
+            mark(false)?;
+        }
+        if let Some(v) = spec.roll_forward_on_no_candidate_fx {
+            rf = RollForward::from_legacy(v);
+            mark(false)?;
+        }
+        if let Some(v) = &env.roll_forward {
+            rf = RollForward::parse(v)
+                .ok_or_else(|| ConfigError::UnrecognizedEnvRollForward { value: v.clone() })?;
+        }
+        if spec.name.is_empty() {
+            return Err(ConfigError::MissingName);
+        }
+        if seen.contains(&spec.name.as_str()) {
+            return Err(ConfigError::DuplicateFramework {
+                name: spec.name.clone(),
+            });
+        }
+        seen.push(&spec.name);
+        // A missing or unparsable version is not rejected by the host: it resolves as -1.-1.-1.
+        let version = spec
+            .version
+            .as_deref()
+            .and_then(|v| FxVersion::parse(v).ok())
+            .unwrap_or_else(FxVersion::unspecified);
+        let (range, roll_to_highest) = rf.range_and_highest();
+        out.references.push(FxReference {
+            name: spec.name.clone(),
+            version_text: spec.version.clone().unwrap_or_default(),
+            has_version: spec.version.is_some(),
+            // Set only while reading a `version` (runtime_config.cpp): a reference without one
+            // does not prefer releases (observed with the real 3.1 host).
+            prefer_release: spec.version.is_some() && !version.is_prerelease() && !to_prerelease,
+            version,
+            range,
+            roll_to_highest,
+            apply_patches,
+        });
+    }
+    if !config.frameworks.is_empty() && !config.included_frameworks.is_empty() {
+        return Err(ConfigError::FrameworksAndIncludedFrameworks);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, version: &str) -> FxRefSpec {
+        FxRefSpec {
+            name: name.into(),
+            version: Some(version.into()),
+            ..FxRefSpec::default()
+        }
+    }
+
+    fn one(config: FxConfig, env: RollForwardEnv) -> FxReference {
+        references(&config, &env).unwrap().references.remove(0)
+    }
+
+    #[test]
+    fn every_value_case_insensitive() {
+        for v in RollForward::ALL {
+            assert_eq!(RollForward::parse(&v.as_str().to_uppercase()), Some(v));
+            assert_eq!(RollForward::parse(&v.as_str().to_lowercase()), Some(v));
+        }
+        assert_eq!(RollForward::parse("Latest"), None);
+        assert_eq!(RollForward::parse(""), None);
+    }
+
+    #[test]
+    fn legacy_values_map() {
+        assert_eq!(RollForward::from_legacy(0), RollForward::LatestPatch);
+        assert_eq!(RollForward::from_legacy(1), RollForward::Minor);
+        assert_eq!(RollForward::from_legacy(2), RollForward::Major);
+        assert_eq!(RollForward::from_legacy(7), RollForward::Disable);
+    }
+
+    #[test]
+    fn precedence_env_wins_over_reference_over_top_level() {
+        let mut cfg = FxConfig {
+            roll_forward: Some("major".into()),
+            frameworks: vec![spec("Microsoft.NETCore.App", "3.1.0")],
+            ..FxConfig::default()
+        };
+        let r = one(cfg.clone(), RollForwardEnv::default());
+        assert_eq!(r.roll_forward(), RollForward::Major);
+        cfg.frameworks[0].roll_forward = Some("LatestPatch".into());
+        assert_eq!(
+            one(cfg.clone(), RollForwardEnv::default()).roll_forward(),
+            RollForward::LatestPatch
+        );
+        let env = RollForwardEnv {
+            roll_forward: Some("LATESTMAJOR".into()),
+            ..RollForwardEnv::default()
+        };
+        assert_eq!(one(cfg, env).roll_forward(), RollForward::LatestMajor);
+    }
+
+    #[test]
+    fn legacy_env_is_only_a_default() {
+        let env = RollForwardEnv {
+            roll_forward_on_no_candidate_fx: Some("2".into()),
+            ..RollForwardEnv::default()
+        };
+        let cfg = FxConfig {
+            frameworks: vec![spec("A", "1.0.0")],
+            ..FxConfig::default()
+        };
+        assert_eq!(
+            one(cfg.clone(), env.clone()).roll_forward(),
+            RollForward::Major
+        );
+        let mut cfg2 = cfg;
+        cfg2.roll_forward_on_no_candidate_fx = Some(0);
+        assert_eq!(one(cfg2, env).roll_forward(), RollForward::LatestPatch);
+    }
+
+    #[test]
+    fn mixing_new_and_legacy_is_invalid() {
+        let cfg = FxConfig {
+            roll_forward: Some("Minor".into()),
+            frameworks: vec![FxRefSpec {
+                apply_patches: Some(false),
+                ..spec("A", "1.0.0")
+            }],
+            ..FxConfig::default()
+        };
+        assert_eq!(
+            references(&cfg, &RollForwardEnv::default()),
+            Err(ConfigError::MixedRollForwardSettings)
+        );
+    }
+
+    #[test]
+    fn invalid_values_and_duplicates() {
+        let cfg = FxConfig {
+            frameworks: vec![FxRefSpec {
+                roll_forward: Some("Sometimes".into()),
+                ..spec("A", "1.0.0")
+            }],
+            ..FxConfig::default()
+        };
+        assert!(matches!(
+            references(&cfg, &RollForwardEnv::default()),
+            Err(ConfigError::UnrecognizedRollForward { .. })
+        ));
+        let dup = FxConfig {
+            frameworks: vec![spec("A", "1.0.0"), spec("A", "2.0.0")],
+            ..FxConfig::default()
+        };
+        assert!(matches!(
+            references(&dup, &RollForwardEnv::default()),
+            Err(ConfigError::DuplicateFramework { .. })
+        ));
+        let env = RollForwardEnv {
+            roll_forward: Some("nope".into()),
+            ..RollForwardEnv::default()
+        };
+        assert!(matches!(
+            references(
+                &FxConfig {
+                    frameworks: vec![spec("A", "1.0.0")],
+                    ..FxConfig::default()
+                },
+                &env
+            ),
+            Err(ConfigError::UnrecognizedEnvRollForward { .. })
+        ));
+    }
+
+    #[test]
+    fn prefer_release_unless_to_prerelease_is_1() {
+        let cfg = FxConfig {
+            frameworks: vec![spec("A", "1.0.0"), spec("B", "1.0.0-preview.1")],
+            ..FxConfig::default()
+        };
+        let r = references(&cfg, &RollForwardEnv::default())
+            .unwrap()
+            .references;
+        assert!(r[0].prefer_release && !r[1].prefer_release);
+        for (value, prefer) in [
+            ("1", false),
+            (" 1", false),
+            ("true", true),
+            ("0", true),
+            ("2", true),
+        ] {
+            let env = RollForwardEnv {
+                roll_forward_to_prerelease: Some(value.into()),
+                ..RollForwardEnv::default()
+            };
+            assert_eq!(
+                references(&cfg, &env).unwrap().references[0].prefer_release,
+                prefer,
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn env_from_vars_respects_name_case_rules() {
+        let vars = [
+            ("dotnet_roll_forward", "Major"),
+            ("DOTNET_ROLL_FORWARD_TO_PRERELEASE", "1"),
+        ];
+        let unix = RollForwardEnv::from_vars(vars, false);
+        assert_eq!(unix.roll_forward, None);
+        assert!(unix.to_prerelease());
+        let win = RollForwardEnv::from_vars(vars, true);
+        assert_eq!(win.roll_forward.as_deref(), Some("Major"));
+    }
+}
