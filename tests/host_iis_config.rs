@@ -239,3 +239,26 @@ proptest::proptest! {
         let _ = iis_config::summarize_web_config(&fixture[..cut]);
     }
 }
+
+#[test]
+fn location_module_overrides_are_recorded_and_applied() {
+    let text = std::fs::read_to_string("tests/fixtures/host/applicationHost.config").unwrap();
+    let text = text.replace(
+        "</configuration>",
+        r#"<location path="Legacy"><system.webServer><modules><remove name="AspNetCoreModuleV2" /></modules></system.webServer></location>
+</configuration>"#,
+    );
+    let c = iis_config::parse(text.as_bytes()).unwrap();
+    assert_eq!(c.module_overrides.len(), 1);
+    assert!(
+        c.module_enabled("AspNetCoreModuleV2"),
+        "server level untouched"
+    );
+    assert!(!c.module_enabled_for("Legacy", "AspNetCoreModuleV2"));
+    assert!(!c.module_enabled_for("Legacy/sub", "AspNetCoreModuleV2"));
+    assert!(c.module_enabled_for("Default Web Site/shop", "AspNetCoreModuleV2"));
+    assert!(
+        c.module_enabled_for("LegacyX", "AspNetCoreModuleV2"),
+        "segment boundary"
+    );
+}

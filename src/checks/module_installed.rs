@@ -98,6 +98,19 @@ impl Check for ModuleInstalled {
                         f.fix("install the .NET Hosting Bundle for the app's ASP.NET Core version, then `iisreset`")
                     };
                     out.push(f);
+                } else if let Some(site_path) = iis_app::locate(cx, cfg)
+                    .ok()
+                    .map(|m| m.location_path())
+                    .filter(|p| cfg.module_enabled(name) && !cfg.module_enabled_for(p, name))
+                {
+                    out.push(
+                        Finding::error(format!(
+                            "module `{name}` is enabled for the server but removed for `{site_path}` by a `<location>` in applicationHost.config"
+                        ))
+                        .at_opt(loc.clone())
+                        .symptom("500.21")
+                        .fix(format!("delete the `<remove name=\"{name}\" />` (or `<clear />`) under `<location path=\"{site_path}\">` in applicationHost.config")),
+                    );
                 } else if !cfg.module_enabled(name) {
                     out.push(
                         Finding::error(format!("module `{name}` is registered but not enabled in `<modules>`"))
@@ -315,6 +328,43 @@ mod tests {
             f.iter().any(|f| f.symptom.as_deref() == Some("503")),
             "{f:?}"
         );
+    }
+
+    #[test]
+    fn module_removed_for_the_site_by_a_location_is_500_21() {
+        let mut h = host();
+        cfg_mut(&mut h)
+            .module_overrides
+            .push(crate::host::iis_config::ModuleOverride {
+                location: "Default Web Site".into(),
+                op: "remove".into(),
+                name: Some("AspNetCoreModuleV2".into()),
+            });
+        let f = problems(run(
+            &ModuleInstalled,
+            &deployment(SHOP, Some(web_config())),
+            &h,
+        ));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("removed for `Default Web Site/shop`"),
+            "{}",
+            f[0].message
+        );
+        // Re-added further down for this app: enabled again.
+        cfg_mut(&mut h)
+            .module_overrides
+            .push(crate::host::iis_config::ModuleOverride {
+                location: "Default Web Site/shop".into(),
+                op: "add".into(),
+                name: Some("AspNetCoreModuleV2".into()),
+            });
+        assert!(problems(run(
+            &ModuleInstalled,
+            &deployment(SHOP, Some(web_config())),
+            &h
+        ))
+        .is_empty());
     }
 
     #[test]

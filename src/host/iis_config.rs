@@ -32,6 +32,20 @@ pub struct IisConfig {
     /// Authentication settings at the server level (`location: ""`) and per `<location path>`.
     #[serde(default)]
     pub authentication: Vec<AuthenticationRule>,
+    /// `<modules>` changes under a `<location path>` below the server level, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub module_overrides: Vec<ModuleOverride>,
+}
+
+/// One `<add>`, `<remove>` or `<clear/>` in `system.webServer/modules` under `<location path>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleOverride {
+    /// `Default Web Site/app`.
+    pub location: String,
+    /// `add`, `remove` or `clear`.
+    pub op: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +224,36 @@ impl IisConfig {
 
     pub fn module_enabled(&self, name: &str) -> bool {
         self.modules.iter().any(|m| m.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a module is enabled for a `<location>`-style path (`Default Web Site/app`): the
+    /// server-level list, then every `<location>` at or above the path, least specific first.
+    pub fn module_enabled_for(&self, location_path: &str, name: &str) -> bool {
+        let target = location_path.trim_matches('/').to_ascii_lowercase();
+        let mut enabled = self.module_enabled(name);
+        let mut applicable: Vec<(usize, usize, &ModuleOverride)> = self
+            .module_overrides
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| {
+                let p = o.location.trim_matches('/').to_ascii_lowercase();
+                (p == target || target.starts_with(&format!("{p}/"))).then_some((p.len(), i, o))
+            })
+            .collect();
+        applicable.sort_by_key(|(len, i, _)| (*len, *i));
+        for (_, _, o) in applicable {
+            let named = o
+                .name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name));
+            match o.op.as_str() {
+                "clear" => enabled = false,
+                "remove" if named => enabled = false,
+                "add" if named => enabled = true,
+                _ => {}
+            }
+        }
+        enabled
     }
 
     /// The application (and virtual directory) whose physical path is `app_dir`. `expand` turns
@@ -550,6 +594,13 @@ pub fn parse(bytes: &[u8]) -> Result<IisConfig, IisConfigError> {
                             pre_condition: a.get("preCondition").cloned(),
                         });
                     }
+                }
+                (["modules"], op @ ("add" | "remove" | "clear")) if !server_level => {
+                    cfg.module_overrides.push(ModuleOverride {
+                        location: location.clone().unwrap_or_default(),
+                        op: op.to_string(),
+                        name: a.get("name").cloned(),
+                    });
                 }
                 (["modules"], op) if server_level => match op {
                     "add" => {
