@@ -222,18 +222,28 @@ fn render_finding(out: &mut String, f: &Finding, g: &Glyphs, opts: &RenderOption
         }
     }
     for e in &f.evidence {
-        let value = evidence_value(e, opts);
+        let value = shorten(evidence_value(e, opts));
+        let mut lines = value.lines();
+        let first = if value.contains('\n') {
+            ""
+        } else {
+            lines.next().unwrap_or("")
+        };
         let _ = write!(
             out,
             "      {} {}: {}",
             paint("=", opts, |x| x.blue()),
             e.label,
-            value
+            first
         );
         if let Some(loc) = &e.location {
             let _ = write!(out, " ({}:{}:{})", loc.file.display(), loc.line, loc.column);
         }
         let _ = writeln!(out);
+        // Multi-line evidence (the host's own output) stays under its label, indented.
+        for line in lines {
+            let _ = writeln!(out, "          {}", line.trim_end());
+        }
     }
     if let Some(fix) = &f.fix {
         let _ = writeln!(
@@ -241,5 +251,56 @@ fn render_finding(out: &mut String, f: &Finding, g: &Glyphs, opts: &RenderOption
             "      {} {fix}",
             paint("help:", opts, |x| x.green().bold())
         );
+    }
+}
+
+/// Evidence longer than a screenful is cut in the human report (JSON keeps it whole): a 200 KB
+/// `arguments` value must not bury the rest of the report.
+const MAX_EVIDENCE_CHARS: usize = 2_000;
+
+fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(MAX_EVIDENCE_CHARS) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((cut, _)) => {
+            let rest = value[cut..].chars().count();
+            std::borrow::Cow::Owned(format!(
+                "{}… ({rest} more characters; `--format json` has all)",
+                &value[..cut]
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+    use crate::diagnostic::{CheckResult, Finding};
+
+    fn render_one(f: Finding) -> String {
+        let r = Report::new(
+            "app".into(),
+            "probe".into(),
+            vec![CheckResult::from_findings("x", "x", vec![f])],
+        );
+        render(&r, &RenderOptions::default())
+    }
+
+    #[test]
+    fn multi_line_evidence_is_indented_under_its_label() {
+        let out = render_one(Finding::error("boom").evidence("host output", "line one\nline two"));
+        assert!(
+            out.contains("      = host output: \n          line one\n          line two\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn huge_evidence_is_cut_in_the_human_report() {
+        let out = render_one(Finding::error("boom").evidence("arguments", "x".repeat(10_000)));
+        assert!(
+            out.contains("… (8000 more characters; `--format json` has all)"),
+            "{out}"
+        );
+        assert!(out.len() < 4_000);
     }
 }
