@@ -137,6 +137,12 @@ fn probe_iis(
             }
             Err(e) => iis.config_error = Some(e.to_string()),
         },
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            // Only administrators may read applicationHost.config.
+            iis.config_error = Some(format!(
+                "{e}: run `ancm` from an elevated (Administrator) prompt"
+            ))
+        }
         Err(e) => iis.config_error = Some(e.to_string()),
     }
     for schema in ["aspnetcore_schema.xml", "aspnetcore_schema_v2.xml"] {
