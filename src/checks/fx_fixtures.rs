@@ -97,6 +97,7 @@ pub fn healthy_host() -> HostFacts {
             }],
             ..DotnetFacts::default()
         },
+        ..HostFacts::default()
     }
 }
 

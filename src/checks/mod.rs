@@ -9,9 +9,12 @@ use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
 
 mod app_offline;
+mod app_pool;
 mod aspnetcore_attributes;
+mod child_app_inherits_handler;
 mod deps_assets;
 mod dotnet_architecture;
+mod dotnet_on_machine_path;
 mod environment_variables;
 #[cfg(test)]
 mod fixtures;
@@ -21,9 +24,12 @@ mod fx_fixtures;
 mod globalization_icu;
 mod handler_module;
 pub mod hosting;
+mod iis_app;
 pub mod launch_model;
 mod launcher_placeholders;
 mod live_probe;
+mod module_installed;
+mod path_changed_after_iis_start;
 mod process_path;
 mod runtime_config;
 mod runtime_support;
@@ -31,7 +37,10 @@ mod self_contained;
 mod stdout_log;
 #[cfg(test)]
 mod test_support;
+mod vc_runtime;
+mod virtual_directories;
 mod web_config;
+mod windows_auth_token;
 
 /// Everything a check may look at.
 pub struct Context<'a> {
@@ -73,6 +82,14 @@ pub static REGISTRY: &[&dyn Check] = &[
     &deps_assets::DepsAssets,
     &globalization_icu::GlobalizationIcu,
     &runtime_support::RuntimeSupport,
+    &module_installed::ModuleInstalled,
+    &vc_runtime::VcRuntime,
+    &dotnet_on_machine_path::DotnetOnMachinePath,
+    &path_changed_after_iis_start::PathChangedAfterIisStart,
+    &app_pool::AppPool,
+    &virtual_directories::VirtualDirectories,
+    &child_app_inherits_handler::ChildAppInheritsHandler,
+    &windows_auth_token::WindowsAuthToken,
     &live_probe::LiveProbe,
 ];
 

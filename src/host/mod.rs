@@ -2,5 +2,13 @@
 //! probe (`windows.rs` / `unix.rs`) or loaded from a saved snapshot; knows nothing about checks.
 pub mod dotnet_install;
 pub mod facts;
+pub mod iis_config;
+pub mod path_scan;
+pub mod pe;
+pub mod render;
+#[cfg(not(windows))]
+mod unix;
+#[cfg(windows)]
+mod windows;
 
 pub use facts::HostFacts;
