@@ -8,15 +8,17 @@
 //! a listening address; `events` is the one stream everything reports to; `explain` turns it into
 //! words; `probe` is `doctor`'s bounded run and `trace` renders `run --trace`.
 //!
-//! Platform notes: readiness ownership (which process listens where) reads `/proc` on Linux; on
-//! Windows and macOS it falls back to a connect probe, so "listens on another port" is Linux-only.
-//! Process trees die with `ancm` through process groups + PDEATHSIG (Unix) or job objects
-//! (Windows).
+//! Platform notes: readiness ownership (which process listens where) reads `/proc` on Linux and
+//! the owner-PID TCP table + Toolhelp32 snapshot on Windows (`ports_windows`); macOS falls back to
+//! a connect probe, so "listens on another port" needs Linux or Windows. Process trees die with
+//! `ancm` through process groups + PDEATHSIG (Unix) or job objects (Windows).
 pub mod app_offline;
 pub mod events;
 pub mod explain;
 pub mod launch;
 pub mod ports;
+#[cfg(windows)]
+mod ports_windows;
 pub mod probe;
 pub mod process;
 pub mod proxy;

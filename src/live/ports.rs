@@ -3,9 +3,11 @@
 //! ANCM asks the OS's IPv4 TCP listener table and checks that the owning process is the one it
 //! started or a process in its job (ancm-protocol.md §3.2–§3.3). On Linux we read the same facts
 //! from `/proc/net/tcp{,6}` and `/proc/<pid>/fd` (socket inodes) and build the process tree from
-//! `/proc/<pid>/stat`. Elsewhere (Windows, macOS) the fallback is a connect probe on 127.0.0.1:
-//! it sees that *something* listens on the assigned port but cannot name the owner, so the
-//! "listens on another port" diagnosis is Linux-only. Read-only: never binds or kills.
+//! `/proc/<pid>/stat`; on Windows from `GetExtendedTcpTable` (owner PIDs) and a Toolhelp32
+//! snapshot plus the job's members (`ports_windows`). The supervisor sees one API either way.
+//! Elsewhere (macOS) the fallback is a connect probe on 127.0.0.1: it sees that *something*
+//! listens on the assigned port but cannot name the owner, so the "listens on another port"
+//! diagnosis needs Linux or Windows. Read-only: never binds or kills.
 use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
@@ -60,6 +62,10 @@ pub struct Listener {
 
 /// Whether anything listens on `port` over IPv4 (any local address).
 pub fn ipv4_listening(port: u16) -> bool {
+    #[cfg(windows)]
+    if let Some(all) = super::ports_windows::listeners() {
+        return all.iter().any(|l| l.port == port && !l.ipv6);
+    }
     if cfg!(target_os = "linux") {
         return tcp_listeners().iter().any(|l| l.port == port && !l.ipv6);
     }
@@ -102,17 +108,43 @@ pub fn parse_proc_net_tcp(text: &str, ipv6: bool) -> Vec<Listener> {
         .collect()
 }
 
-/// `pid` and all its descendants (Linux; just `pid` elsewhere).
+/// `pid` and all its descendants (Linux, Windows; just `pid` elsewhere). On Windows the members
+/// of the root's job object are added: ANCM asks the job, which keeps orphaned grandchildren.
 pub fn process_tree(root: u32) -> Vec<u32> {
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    if let Ok(dir) = std::fs::read_dir("/proc") {
-        for e in dir.flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-                continue;
-            };
-            if let Some(ppid) = parent_of(pid) {
-                children.entry(ppid).or_default().push(pid);
+    #[cfg(windows)]
+    {
+        let mut tree = descendants(root, &super::ports_windows::parent_pairs());
+        for pid in super::process::job_pids(root) {
+            if !tree.contains(&pid) {
+                tree.push(pid);
             }
+        }
+        tree
+    }
+    #[cfg(not(windows))]
+    {
+        let mut pairs = Vec::new();
+        if let Ok(dir) = std::fs::read_dir("/proc") {
+            for e in dir.flatten() {
+                let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                    continue;
+                };
+                if let Some(ppid) = parent_of(pid) {
+                    pairs.push((pid, ppid));
+                }
+            }
+        }
+        descendants(root, &pairs)
+    }
+}
+
+/// `root` and every process below it in `(pid, parent pid)` pairs, parents before children.
+/// A pid shows up once even when reused pids make the pairs cyclic.
+pub fn descendants(root: u32, pairs: &[(u32, u32)]) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    for &(pid, ppid) in pairs {
+        if pid != ppid {
+            children.entry(ppid).or_default().push(pid);
         }
     }
     let mut out = vec![root];
@@ -169,8 +201,33 @@ pub struct OwnedListener {
     pub ipv6: bool,
 }
 
-/// Every listening socket owned by `root` or a descendant (Linux; empty elsewhere).
+/// Every listening socket owned by `root` or a descendant (Linux, Windows; empty elsewhere).
 pub fn tree_listeners(root: u32) -> Vec<OwnedListener> {
+    #[cfg(windows)]
+    {
+        let Some(all) = super::ports_windows::listeners() else {
+            return Vec::new();
+        };
+        let tree = process_tree(root);
+        let mut out: Vec<OwnedListener> = Vec::new();
+        // Unknown owners (pid 0, see `owner_state`) cannot be placed in the tree.
+        for l in all
+            .into_iter()
+            .filter(|l| l.pid != 0 && tree.contains(&l.pid))
+        {
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        }
+        out.sort_by_key(|o| (o.port, o.pid));
+        out
+    }
+    #[cfg(not(windows))]
+    tree_listeners_proc(root)
+}
+
+#[cfg_attr(windows, allow(dead_code))]
+fn tree_listeners_proc(root: u32) -> Vec<OwnedListener> {
     let listeners = tcp_listeners();
     if listeners.is_empty() {
         return Vec::new();
@@ -208,6 +265,15 @@ pub enum PortState {
 
 /// Checks `port` against `root`'s process tree.
 pub fn port_state(port: u16, root: u32) -> PortState {
+    #[cfg(windows)]
+    if let Some(all) = super::ports_windows::listeners() {
+        let on_port: Vec<u32> = all
+            .iter()
+            .filter(|l| l.port == port && !l.ipv6)
+            .map(|l| l.pid)
+            .collect();
+        return owner_state(&on_port, &process_tree(root));
+    }
     if !cfg!(target_os = "linux") {
         return if connect_probe(port) {
             PortState::Ours { pid: None }
@@ -229,6 +295,22 @@ pub fn port_state(port: u16, root: u32) -> PortState {
         }
     }
     PortState::Foreign
+}
+
+/// ANCM's ownership rule (§3.3 [SRC]): the port's IPv4 owners against the root's tree.
+/// Owner pid 0 means "unknown" (the idle process owns no socket on Windows; Wine 8 reports 0 for
+/// every listener because the Linux socket lives in wineserver): like the connect probe, an
+/// unknown owner is taken as ours, since it cannot be shown to be foreign.
+pub fn owner_state(owners_on_port: &[u32], tree: &[u32]) -> PortState {
+    if owners_on_port.is_empty() {
+        return PortState::Free;
+    }
+    // Tree order: the root first, then its children, as ANCM checks the root before the job.
+    match tree.iter().find(|p| owners_on_port.contains(p)) {
+        Some(pid) => PortState::Ours { pid: Some(*pid) },
+        None if owners_on_port.contains(&0) => PortState::Ours { pid: None },
+        None => PortState::Foreign,
+    }
 }
 
 #[cfg(test)]
@@ -258,6 +340,39 @@ mod tests {
     fn ppid_survives_odd_command_names() {
         assert_eq!(parse_ppid("42 (a) b (c) S 7 42 42 0"), Some(7));
         assert_eq!(parse_ppid("nonsense"), None);
+    }
+
+    #[test]
+    fn descendants_follow_parent_pids_and_survive_cycles() {
+        let pairs = [
+            (10, 1),
+            (11, 10),
+            (12, 11),
+            (20, 1),
+            (30, 30),
+            (40, 41),
+            (41, 40),
+        ];
+        assert_eq!(descendants(10, &pairs), vec![10, 11, 12]);
+        assert_eq!(descendants(30, &pairs), vec![30]);
+        let mut c = descendants(40, &pairs);
+        c.sort();
+        assert_eq!(c, vec![40, 41]);
+    }
+
+    #[test]
+    fn ownership_rule_matches_ancm() {
+        assert_eq!(owner_state(&[], &[10, 11]), PortState::Free);
+        assert_eq!(
+            owner_state(&[11], &[10, 11]),
+            PortState::Ours { pid: Some(11) }
+        );
+        assert_eq!(owner_state(&[99], &[10, 11]), PortState::Foreign);
+        assert_eq!(owner_state(&[0], &[10, 11]), PortState::Ours { pid: None });
+        assert_eq!(
+            owner_state(&[0, 10], &[10, 11]),
+            PortState::Ours { pid: Some(10) }
+        );
     }
 
     #[test]

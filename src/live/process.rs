@@ -4,9 +4,11 @@
 //! The Unix equivalent here: the child leads its own process group (`process_group(0)`), every
 //! group is registered in [`LIVE_GROUPS`] so a signal handler, a panic hook or a [`GroupGuard`]
 //! drop can kill it, and on Linux the child also gets `PR_SET_PDEATHSIG(SIGKILL)` in case `ancm`
-//! itself is killed outright. On Windows each process goes into a job object with
-//! KILL_ON_JOB_CLOSE right after it is created (ANCM creates it suspended first; std cannot, so a
-//! grandchild started in the first instant could escape), and `taskkill /T` is the stop signal.
+//! itself is killed outright. On Windows, as ANCM does (§2.3 [SRC]), the process is created
+//! suspended, put into a job object with KILL_ON_JOB_CLOSE, and only then resumed, so no
+//! descendant can start outside the job; if the job cannot be set up the app still runs (ANCM
+//! tolerates that too) and an event says its descendants may outlive `ancm`. `taskkill /T` is the
+//! stop signal.
 //! stdout and stderr share one pipe so their lines keep their order, as in ANCM's capture.
 use super::events::{lock, Event, EventBus};
 use super::launch::{pump_lines, tail_file, Captured, LaunchPlan, SharedCapture};
@@ -82,6 +84,9 @@ pub fn spawn(
             });
         }
     }
+    #[cfg(windows)]
+    // ancm-protocol.md §2.3 [SRC]: CREATE_SUSPENDED, so the job holds the process before it runs.
+    cmd.creation_flags(windows_sys::Win32::System::Threading::CREATE_SUSPENDED);
     #[cfg_attr(not(unix), allow(unused_mut))]
     let mut pipe_reader: Option<std::fs::File> = None;
     match output {
@@ -115,9 +120,24 @@ pub fn spawn(
     let pid = child.id().unwrap_or(0);
     register(pid);
     #[cfg(windows)]
-    if let Some(h) = child.raw_handle() {
-        if let Some(j) = job::Job::for_process(h) {
-            lock(&JOBS).push((pid, j));
+    {
+        let assigned = match child.raw_handle() {
+            Some(h) => job::Job::for_process(h),
+            None => Err(std::io::Error::other("the process handle is gone")),
+        };
+        match assigned {
+            Ok(j) => lock(&JOBS).push((pid, j)),
+            Err(e) => bus.emit(Event::Note {
+                message: format!("the process could not be put into a job object ({e}): processes it starts may outlive ancm (ANCM runs the app without a job in that case too)"),
+            }),
+        }
+        if let Err(e) = job::resume(pid) {
+            // A process that never runs would look like a startup timeout; say what happened.
+            kill_group(pid);
+            return Err(std::io::Error::new(
+                e.kind(),
+                format!("created suspended but its main thread could not be resumed: {e}"),
+            ));
         }
     }
     if let Some(r) = pipe_reader {
@@ -226,12 +246,17 @@ static JOBS: Mutex<Vec<(u32, job::Job)>> = Mutex::new(Vec::new());
 
 #[cfg(windows)]
 mod job {
-    use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+    use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, INVALID_HANDLE_VALUE};
+    use windows_sys::Win32::System::Diagnostics::ToolHelp::{
+        CreateToolhelp32Snapshot, Thread32First, Thread32Next, TH32CS_SNAPTHREAD, THREADENTRY32,
+    };
     use windows_sys::Win32::System::JobObjects::{
-        AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation,
-        SetInformationJobObject, TerminateJobObject, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+        AssignProcessToJobObject, CreateJobObjectW, JobObjectBasicProcessIdList,
+        JobObjectExtendedLimitInformation, QueryInformationJobObject, SetInformationJobObject,
+        TerminateJobObject, JOBOBJECT_BASIC_PROCESS_ID_LIST, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
         JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
     };
+    use windows_sys::Win32::System::Threading::{OpenThread, ResumeThread, THREAD_SUSPEND_RESUME};
 
     /// A job object with KILL_ON_JOB_CLOSE (ancm-protocol.md §2.3, §5.3).
     pub struct Job(HANDLE);
@@ -240,14 +265,14 @@ mod job {
     unsafe impl Send for Job {}
 
     impl Job {
-        /// A new job holding `process`; `None` if Windows refuses (ANCM tolerates that too).
-        pub fn for_process(process: std::os::windows::io::RawHandle) -> Option<Job> {
+        /// A new job holding `process`; the OS error if Windows refuses (ANCM tolerates that).
+        pub fn for_process(process: std::os::windows::io::RawHandle) -> std::io::Result<Job> {
             // SAFETY: plain Win32 calls on handles we own; `info` is a zeroed POD struct of the
             // size passed.
             unsafe {
                 let h = CreateJobObjectW(std::ptr::null(), std::ptr::null());
                 if h.is_null() {
-                    return None;
+                    return Err(std::io::Error::last_os_error());
                 }
                 let job = Job(h);
                 let mut info: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
@@ -260,9 +285,38 @@ mod job {
                     std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
                 );
                 if ok == 0 || AssignProcessToJobObject(h, process as HANDLE) == 0 {
-                    return None;
+                    return Err(std::io::Error::last_os_error());
                 }
-                Some(job)
+                Ok(job)
+            }
+        }
+
+        /// The pids of the processes in the job (ANCM finds a child listener's owner this way,
+        /// §3.3, §5.3 [SRC]); empty if the query fails.
+        pub fn pids(&self) -> Vec<u32> {
+            // Header (two u32) + room for 255 ids, in usize units so the ids are aligned.
+            let mut buf = vec![0usize; 256];
+            let header = std::mem::offset_of!(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList);
+            // SAFETY: `buf` is writable for the byte length passed; the list fields are plain
+            // integers and the count read back is bounded by the buffer.
+            unsafe {
+                let len = (buf.len() * std::mem::size_of::<usize>()) as u32;
+                let ok = QueryInformationJobObject(
+                    self.0,
+                    JobObjectBasicProcessIdList,
+                    buf.as_mut_ptr().cast(),
+                    len,
+                    std::ptr::null_mut(),
+                );
+                if ok == 0 {
+                    return Vec::new();
+                }
+                let list = buf.as_ptr().cast::<JOBOBJECT_BASIC_PROCESS_ID_LIST>();
+                let n = (*list).NumberOfProcessIdsInList as usize;
+                let room = (buf.len() * std::mem::size_of::<usize>() - header)
+                    / std::mem::size_of::<usize>();
+                let ids = buf.as_ptr().cast::<u8>().add(header).cast::<usize>();
+                (0..n.min(room)).map(|i| *ids.add(i) as u32).collect()
             }
         }
 
@@ -272,12 +326,58 @@ mod job {
         }
     }
 
+    /// Resumes every thread of the suspended process `pid` (a new process has exactly one).
+    pub fn resume(pid: u32) -> std::io::Result<()> {
+        let mut resumed = 0;
+        // SAFETY: plain Win32 calls; `entry` is a zeroed POD struct with dwSize set as required;
+        // every handle opened here is closed here.
+        unsafe {
+            let snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+            if snap == INVALID_HANDLE_VALUE || snap.is_null() {
+                return Err(std::io::Error::last_os_error());
+            }
+            let mut entry: THREADENTRY32 = std::mem::zeroed();
+            entry.dwSize = std::mem::size_of::<THREADENTRY32>() as u32;
+            let mut more = Thread32First(snap, &mut entry) != 0;
+            while more {
+                if entry.th32OwnerProcessID == pid {
+                    let t = OpenThread(THREAD_SUSPEND_RESUME, 0, entry.th32ThreadID);
+                    if !t.is_null() {
+                        if ResumeThread(t) != u32::MAX {
+                            resumed += 1;
+                        }
+                        CloseHandle(t);
+                    }
+                }
+                more = Thread32Next(snap, &mut entry) != 0;
+            }
+            CloseHandle(snap);
+        }
+        if resumed == 0 {
+            return Err(std::io::Error::other(format!(
+                "no thread of process {pid} could be resumed"
+            )));
+        }
+        Ok(())
+    }
+
     impl Drop for Job {
         fn drop(&mut self) {
             // SAFETY: closing our own handle once; KILL_ON_JOB_CLOSE ends the tree.
             unsafe { CloseHandle(self.0) };
         }
     }
+}
+
+/// The processes in the job object of the tree rooted at `root` (Windows; empty elsewhere or
+/// when the tree has no job).
+pub fn job_pids(root: u32) -> Vec<u32> {
+    #[cfg(windows)]
+    if let Some((_, j)) = lock(&JOBS).iter().find(|(p, _)| *p == root) {
+        return j.pids();
+    }
+    let _ = root;
+    Vec::new()
 }
 
 /// Which signal to send to a process group.
