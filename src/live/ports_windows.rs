@@ -144,16 +144,54 @@ mod tests {
         assert!(parse_rows::<u32>(&buf, 2, 4).is_empty());
     }
 
+    /// Wine keeps its own key in the registry; it reports owner pid 0 for every listener.
+    fn under_wine() -> bool {
+        winreg::RegKey::predef(winreg::enums::HKEY_CURRENT_USER)
+            .open_subkey("Software\\Wine")
+            .is_ok()
+    }
+
     #[test]
     fn our_own_listener_is_in_the_table_with_our_pid() {
+        let me = std::process::id();
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
+        let l6 = std::net::TcpListener::bind("[::1]:0").ok();
         let all = listeners().expect("GetExtendedTcpTable");
-        assert!(all
-            .iter()
-            .any(|o| o.port == port && !o.ipv6 && o.pid == std::process::id()));
-        assert!(parent_pairs()
-            .iter()
-            .any(|(pid, _)| *pid == std::process::id()));
+        let owner = if under_wine() { 0 } else { me };
+        assert!(
+            all.iter()
+                .any(|o| o.port == port && !o.ipv6 && o.pid == owner),
+            "port {port} owned by {owner} not in {all:?}"
+        );
+        if let Some(l6) = l6 {
+            let p6 = l6.local_addr().unwrap().port();
+            assert!(all.iter().any(|o| o.port == p6 && o.ipv6), "{all:?}");
+        }
+        assert_eq!(
+            super::super::ports::port_state(port, me),
+            super::super::ports::PortState::Ours {
+                pid: (owner != 0).then_some(me)
+            }
+        );
+    }
+
+    #[test]
+    fn a_child_process_is_in_our_tree() {
+        let me = std::process::id();
+        // `pause` waits for stdin, which stays open until the child is killed.
+        let mut child = std::process::Command::new("cmd")
+            .args(["/c", "pause"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pairs = parent_pairs();
+        assert!(pairs.iter().any(|(pid, _)| *pid == me), "{pairs:?}");
+        let tree = super::super::ports::process_tree(me);
+        let found = tree.contains(&child.id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(found, "child {} not in {tree:?}", child.id());
     }
 }

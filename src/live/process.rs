@@ -380,6 +380,57 @@ pub fn job_pids(root: u32) -> Vec<u32> {
     Vec::new()
 }
 
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::job;
+    use std::os::windows::io::AsRawHandle;
+    use std::os::windows::process::CommandExt;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn suspended_child_joins_the_job_runs_and_dies_with_it() {
+        // `pause` waits on stdin, which stays open: the process lives until the job ends it.
+        let mut child = std::process::Command::new("cmd")
+            .args(["/c", "pause"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .creation_flags(windows_sys::Win32::System::Threading::CREATE_SUSPENDED)
+            .spawn()
+            .unwrap();
+        let j = job::Job::for_process(child.as_raw_handle()).unwrap();
+        job::resume(child.id()).unwrap();
+        assert!(j.pids().contains(&child.id()), "{:?}", j.pids());
+        assert!(child.try_wait().unwrap().is_none());
+        drop(j);
+        let t = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            assert!(t.elapsed() < Duration::from_secs(10), "KILL_ON_JOB_CLOSE");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(job::resume(u32::MAX - 1).is_err());
+
+        // Resumed for real: a suspended `cmd /c exit 7` only exits once its thread runs.
+        let mut quick = std::process::Command::new("cmd")
+            .args(["/c", "exit 7"])
+            .creation_flags(windows_sys::Win32::System::Threading::CREATE_SUSPENDED)
+            .spawn()
+            .unwrap();
+        let _j = job::Job::for_process(quick.as_raw_handle()).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(quick.try_wait().unwrap().is_none(), "ran while suspended");
+        job::resume(quick.id()).unwrap();
+        let t = Instant::now();
+        let status = loop {
+            if let Some(s) = quick.try_wait().unwrap() {
+                break s;
+            }
+            assert!(t.elapsed() < Duration::from_secs(10), "never resumed");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(status.code(), Some(7));
+    }
+}
+
 /// Which signal to send to a process group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopSignal {
