@@ -393,11 +393,8 @@ struct FolderListing {
 type Entries = std::collections::HashMap<String, (String, bool)>;
 
 impl FolderListing {
-    /// Entries of `dir`: lowercase name → (name on disk, is a file).
-    fn entries(
-        &mut self,
-        dir: &Path,
-    ) -> Option<&std::collections::HashMap<String, (String, bool)>> {
+    /// Entries of `dir`, listed once.
+    fn entries(&mut self, dir: &Path) -> Option<&Entries> {
         self.folders
             .entry(dir.to_path_buf())
             .or_insert_with(|| {
