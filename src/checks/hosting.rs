@@ -63,20 +63,61 @@ impl Hosting {
     }
 }
 
-/// The worker process's environment for `%VAR%` expansion, as far as the host facts know it.
-/// `HostFacts` does not record environment variables yet, so nothing expands; the host layer can
-/// fill this in without touching the checks.
-pub fn worker_env(_host: &HostFacts) -> impl Fn(&str) -> Option<String> + '_ {
-    |_name: &str| None
+/// The worker process's environment for `%VAR%` expansion, as far as the host facts know it:
+/// the path variables the probe recorded (`SystemDrive`, `ProgramFiles` …) and, on Azure App
+/// Service, `HOME`. Names match case-insensitively, as on Windows.
+pub fn worker_env(host: &HostFacts) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name: &str| {
+        host.path_variables
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .or_else(|| {
+                name.eq_ignore_ascii_case("HOME")
+                    .then(|| host.azure.as_ref().and_then(|a| a.home.clone()))
+                    .flatten()
+            })
+    }
 }
 
-/// Whether the facts describe an Azure App Service worker. `Some(false)` when the host is not
-/// Windows (App Service for Windows is where ANCM runs); `None` when it can't be told from the
-/// facts gathered today.
+/// Whether the facts describe an Azure App Service worker: the probe records `WEBSITE_SITE_NAME`
+/// when it runs there. `None` when the facts carry no OS (hand-built or truncated facts).
 pub fn on_azure(host: &HostFacts) -> Option<bool> {
-    if !host.os.is_empty() && host.os != "windows" {
-        Some(false)
-    } else {
+    if host.azure.is_some() {
+        Some(true)
+    } else if host.os.is_empty() {
         None
+    } else {
+        Some(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::facts::AzureAppService;
+
+    #[test]
+    fn worker_env_uses_path_variables_and_azure_home() {
+        let mut h = HostFacts {
+            os: "windows".into(),
+            ..HostFacts::default()
+        };
+        h.path_variables
+            .insert("ProgramFiles".into(), r"C:\Program Files".into());
+        assert_eq!(
+            worker_env(&h)("programfiles").as_deref(),
+            Some(r"C:\Program Files")
+        );
+        assert_eq!(worker_env(&h)("HOME"), None);
+        assert_eq!(on_azure(&h), Some(false));
+        h.azure = Some(AzureAppService {
+            site_name: "contoso".into(),
+            instance_id: None,
+            home: Some(r"D:\home".into()),
+        });
+        assert_eq!(worker_env(&h)("home").as_deref(), Some(r"D:\home"));
+        assert_eq!(on_azure(&h), Some(true));
+        assert_eq!(on_azure(&HostFacts::default()), None);
     }
 }

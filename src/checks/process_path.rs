@@ -185,16 +185,7 @@ impl<'a> Situation<'a> {
             );
             return;
         };
-        if self.layout.kind == AppKind::SelfContained {
-            out.push(
-                self.finding(
-                    Level::Warning,
-                    "a self-contained app is started with `dotnet`: the server must have a `dotnet` on the worker's PATH although the app carries its own runtime".into(),
-                    false,
-                )
-                .fix(self.fix_or("start the app's `.exe` instead")),
-            );
-        }
+        // A self-contained app started with `dotnet` is `self-contained`'s finding.
         let name = file_name(&arg.text);
         if arg.text.starts_with('-') || arg.text.eq_ignore_ascii_case("exec") {
             out.push(Finding::note(format!(
@@ -733,15 +724,13 @@ mod tests {
     }
 
     #[test]
-    fn self_contained_started_with_dotnet_warns() {
+    fn self_contained_started_with_dotnet_is_left_to_its_own_check() {
         let d = dep(
             &attrs("dotnet", Some(r".\App.dll"), None),
             &["App.dll", "App.exe", "App.runtimeconfig.json"],
             Some(SCD),
         );
-        let r = run(&d);
-        assert_eq!(r.outcome, Outcome::Warn, "{:#?}", r.findings);
-        assert!(r.findings[0].message.contains("self-contained"));
+        assert_eq!(run(&d).outcome, Outcome::Pass);
     }
 
     fn bundle_dep(model: Option<&str>) -> Deployment {

@@ -5,7 +5,7 @@
 //! the app as self-contained, which fails unless the runtime is in the app folder.
 use super::launch_model::{LaunchModel, Starter};
 use super::{Check, CheckRun, Context};
-use crate::deployment::layout::Loaded;
+use crate::deployment::layout::{AppKind, Loaded};
 use crate::deployment::runtime_config::RuntimeConfigError;
 use crate::diagnostic::{Finding, Level, Location};
 use crate::fx::message::exit_code_forms;
@@ -40,6 +40,15 @@ impl Check for RuntimeConfigValid {
         };
         let findings = match &cx.deployment.layout.runtime_config {
             None if self_contained_files => Vec::new(),
+            // A .NET Framework exe has no runtimeconfig (no .NET host starts it), and a
+            // single-file bundle carries its own inside the bundle (hostfxr.md §7).
+            None if matches!(
+                cx.deployment.layout.kind,
+                AppKind::NetFramework | AppKind::SingleFileBundle
+            ) =>
+            {
+                Vec::new()
+            }
             None => vec![Finding::error("no `*.runtimeconfig.json` in the app folder: the host runs the app as self-contained and finds no runtime there")
                 .evidence("exit code", exit_code_forms(CORE_HOST_LIB_MISSING_FAILURE))
                 .symptom(symptom)

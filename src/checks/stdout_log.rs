@@ -50,26 +50,20 @@ impl Check for StdoutLog {
         .at(enabled_loc)
         .fix(r#"set `stdoutLogEnabled="false"` once the start-up problem is found; log with a real logging provider"#)];
 
-        let env = worker_env(cx.host);
-        let expanded = expand_env(written, &env);
-        let layout = &cx.deployment.layout;
-        if expanded
-            .unresolved
-            .iter()
-            .any(|v| v.eq_ignore_ascii_case("home"))
-        {
-            // Azure publish profiles write `\\?\%home%\LogFiles\stdout`; `LogFiles` always exists
-            // there (ancm-reference.md §3.1, publish-iis.md §4).
+        // Azure publish profiles write `\\?\%home%\LogFiles\stdout`; `LogFiles` always exists
+        // there (ancm-reference.md §3.1, publish-iis.md §4).
+        if written.to_ascii_lowercase().contains("%home%") {
             match on_azure(cx.host) {
+                Some(true) => {}
                 Some(false) => out.push(
                     Finding::warning(format!(
                         "`stdoutLogFile` is `{written}`, the Azure App Service location: outside App Service `%home%` is not defined, the path does not exist and no log is written"
                     ))
                     .at(file_loc)
-                    .evidence("host", cx.host.os.clone())
+                    .evidence("host", format!("{} (not Azure App Service)", cx.host.os))
                     .fix(r#"for IIS use `stdoutLogFile=".\logs\stdout"` and create `logs`, writable by the app pool identity"#),
                 ),
-                _ => out.push(
+                None => out.push(
                     Finding::note(format!(
                         "`stdoutLogFile` `{written}` exists only on Azure App Service (`D:\\home\\LogFiles`)"
                     ))
@@ -78,6 +72,9 @@ impl Check for StdoutLog {
             }
             return CheckRun::Findings(out);
         }
+        let env = worker_env(cx.host);
+        let expanded = expand_env(written, &env);
+        let layout = &cx.deployment.layout;
         if !expanded.unresolved.is_empty() {
             out.push(Finding::note(format!(
                 "`stdoutLogFile` `{written}` uses variables the host facts do not define: not checked"
@@ -254,19 +251,32 @@ mod tests {
     }
 
     #[test]
-    fn azure_home_path_off_azure() {
+    fn azure_home_path_off_and_on_azure() {
         let d = dep(
             "AspNetCoreModuleV2",
             r"\\?\%home%\LogFiles\stdout",
             &["App.dll"],
             &[],
         );
-        let r = run_on(&d, "linux");
-        assert_eq!(r.findings.len(), 2);
-        assert!(r.findings[1].message.contains("outside App Service"));
-        // On a Windows host the facts cannot tell Azure from IIS: only a note.
-        let r = run_on(&d, "windows");
-        assert_eq!(r.findings[1].level, Level::Note);
+        for os in ["linux", "windows"] {
+            let r = run_on(&d, os);
+            assert_eq!(r.findings.len(), 2, "{os}");
+            assert!(r.findings[1].message.contains("outside App Service"));
+        }
+        // On App Service `LogFiles` always exists: only the logging-left-on warning remains.
+        let mut h = host("windows");
+        h.azure = Some(crate::host::facts::AzureAppService {
+            site_name: "contoso".into(),
+            instance_id: None,
+            home: Some(r"D:\home".into()),
+        });
+        let cx = Context {
+            deployment: &d,
+            host: &h,
+        };
+        assert_eq!(run_one(&StdoutLog, &cx).findings.len(), 1);
+        // Facts without an OS cannot tell: a note.
+        assert_eq!(run_on(&d, "").findings[1].level, Level::Note);
     }
 
     #[test]

@@ -359,15 +359,16 @@ pub fn read(app_dir: &Path, app_name: &str) -> Option<DepsJsonFacts> {
     let parsed = parse(&path, &bytes);
     let mut present = std::collections::BTreeSet::new();
     if let Ok(deps) = &parsed {
+        let mut listing = FolderListing::default();
         for lib in &deps.libraries {
             for a in &lib.runtime_targets {
-                if app_dir.join(&a.path).is_file() {
+                if listing.has_file(app_dir, &a.path) {
                     present.insert(a.path.clone());
                 }
             }
             for p in lib.runtime.iter().chain(&lib.native) {
                 let name = file_name(p);
-                if app_dir.join(name).is_file() {
+                if listing.has_file(app_dir, name) {
                     present.insert(name.to_string());
                 }
             }
@@ -378,6 +379,64 @@ pub fn read(app_dir: &Path, app_name: &str) -> Option<DepsJsonFacts> {
         parsed,
         present,
     })
+}
+
+/// Which files exist, judged as IIS's file system judges them: names compare case-insensitively
+/// (NTFS), so a Windows publish folder checked on Linux is not failed for `Foo.dll` vs `foo.dll`.
+/// Each folder is listed once, so thousands of assets cost a few `readdir`s, not a `stat` each.
+#[derive(Default)]
+struct FolderListing {
+    folders: std::collections::HashMap<std::path::PathBuf, Option<Entries>>,
+}
+
+/// A folder's entries: lowercase name → (name on disk, is a file).
+type Entries = std::collections::HashMap<String, (String, bool)>;
+
+impl FolderListing {
+    /// Entries of `dir`, listed once.
+    fn entries(&mut self, dir: &Path) -> Option<&Entries> {
+        self.folders
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| {
+                let rd = std::fs::read_dir(dir).ok()?;
+                Some(
+                    rd.filter_map(Result::ok)
+                        .map(|e| {
+                            let name = e.file_name().to_string_lossy().into_owned();
+                            // `file_type` does not follow links; a link to a file still counts.
+                            let is_file = std::fs::metadata(e.path()).is_ok_and(|m| m.is_file());
+                            (name.to_lowercase(), (name, is_file))
+                        })
+                        .collect(),
+                )
+            })
+            .as_ref()
+    }
+
+    /// Whether `relative` (`/` or `\` separated) names a file under `root`, case-insensitively.
+    fn has_file(&mut self, root: &Path, relative: &str) -> bool {
+        let parts: Vec<&str> = relative
+            .split(['/', '\\'])
+            .filter(|p| !p.is_empty())
+            .collect();
+        let Some((last, dirs)) = parts.split_last() else {
+            return false;
+        };
+        let mut dir = root.to_path_buf();
+        for part in dirs {
+            if *part == "." || *part == ".." {
+                return false;
+            }
+            match self.entries(&dir).and_then(|e| e.get(&part.to_lowercase())) {
+                Some((on_disk, false)) => dir = dir.join(on_disk),
+                _ => return false,
+            }
+        }
+        matches!(
+            self.entries(&dir).and_then(|e| e.get(&last.to_lowercase())),
+            Some((_, true))
+        )
+    }
 }
 
 /// The lines hostpolicy prints for a missing asset (hostfxr.md §6), exit 0x8000808C.
@@ -465,6 +524,27 @@ mod tests {
         assert!(!linux
             .iter()
             .any(|a| a.app_relative_path.contains("sni.dll")));
+    }
+
+    #[test]
+    fn files_are_found_case_insensitively_as_iis_would() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("App.deps.json"), SAMPLE).unwrap();
+        std::fs::write(tmp.path().join("app.dll"), b"").unwrap();
+        std::fs::write(tmp.path().join("newtonsoft.json.DLL"), b"").unwrap();
+        std::fs::write(tmp.path().join("System.Data.SqlClient.dll"), b"").unwrap();
+        let nested = tmp.path().join("Runtimes/UNIX/lib/netcoreapp2.1");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::write(nested.join("system.data.sqlclient.dll"), b"").unwrap();
+        let facts = read(tmp.path(), "App").unwrap();
+        let (missing, _) = facts.missing("linux", "x64");
+        assert!(missing.is_empty(), "{missing:?}");
+        // A folder where a file is expected is not the file.
+        std::fs::remove_file(tmp.path().join("newtonsoft.json.DLL")).unwrap();
+        std::fs::create_dir(tmp.path().join("Newtonsoft.Json.dll")).unwrap();
+        let facts = read(tmp.path(), "App").unwrap();
+        let (missing, _) = facts.missing("linux", "x64");
+        assert_eq!(missing.len(), 1, "{missing:?}");
     }
 
     #[test]

@@ -40,47 +40,16 @@ pub struct Expanded {
     pub unresolved: Vec<String>,
 }
 
-/// Expands `%NAME%` references (names case-insensitive, as on Windows). An unknown name is kept
-/// verbatim and scanning goes on after it; a lone `%` stays. IIS expands `processPath`,
+/// Expands `%NAME%` references (names case-insensitive, as on Windows) with
+/// [`web_config::expand_env_tracking`](crate::deployment::web_config::expand_env_tracking). IIS expands `processPath`,
 /// `arguments` and `stdoutLogFile` this way before ANCM sees them (schema `expanded="true"`,
 /// ancm-protocol.md §1; the exact handling of unknown names follows `ExpandEnvironmentStringsW`
 /// as we understand it [INFER]).
 pub fn expand_env(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Expanded {
-    let mut out = String::with_capacity(text.len());
-    let mut unresolved = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find('%') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('%') {
-            Some(end) if end > 0 => {
-                let name = &after[..end];
-                match lookup(name) {
-                    Some(value) => out.push_str(&value),
-                    None => {
-                        out.push('%');
-                        out.push_str(name);
-                        out.push('%');
-                        if !unresolved
-                            .iter()
-                            .any(|u: &String| u.eq_ignore_ascii_case(name))
-                        {
-                            unresolved.push(name.to_string());
-                        }
-                    }
-                }
-                rest = &after[end + 1..];
-            }
-            _ => {
-                out.push('%');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
+    let (expanded, unresolved) = crate::deployment::web_config::expand_env_tracking(text, lookup);
     Expanded {
         written: text.to_string(),
-        text: out,
+        text: expanded,
         unresolved,
     }
 }

@@ -291,34 +291,10 @@ impl HostFacts {
     }
 }
 
-/// `%NAME%` expansion with a lookup; `%%` and unknown names are kept verbatim.
+/// `%NAME%` expansion with a lookup (Windows semantics, see
+/// [`crate::deployment::web_config::expand_env`]).
 pub fn expand_vars(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('%') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('%') {
-            Some(end) if end > 0 => {
-                let name = &after[..end];
-                match lookup(name) {
-                    Some(v) => out.push_str(&v),
-                    None => {
-                        out.push('%');
-                        out.push_str(name);
-                        out.push('%');
-                    }
-                }
-                rest = &after[end + 1..];
-            }
-            _ => {
-                out.push('%');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::deployment::web_config::expand_env(text, lookup)
 }
 
 /// A Windows FILETIME (100 ns ticks since 1601-01-01 UTC) as RFC 3339; `None` when out of range.

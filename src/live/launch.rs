@@ -51,36 +51,11 @@ pub struct LaunchPlan {
 /// `%NAME%` expansion against `env` (case-insensitive names, as `ExpandEnvironmentStringsW`);
 /// unknown names stay as written.
 pub fn expand_env(text: &str, env: &[(String, String)]) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find('%') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('%') {
-            Some(end) => {
-                let name = &after[..end];
-                match env
-                    .iter()
-                    .find(|(k, _)| !name.is_empty() && k.eq_ignore_ascii_case(name))
-                {
-                    Some((_, v)) => {
-                        out.push_str(v);
-                        rest = &after[end + 1..];
-                    }
-                    None => {
-                        out.push('%');
-                        rest = after;
-                    }
-                }
-            }
-            None => {
-                out.push('%');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::deployment::web_config::expand_env(text, |name| {
+        env.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    })
 }
 
 /// Splits a command line the way the Microsoft C runtime (`CommandLineToArgvW`) does: whitespace

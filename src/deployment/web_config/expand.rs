@@ -7,14 +7,24 @@
 /// which may open the next name. An unterminated `%` is copied as is. Windows names are
 /// case-insensitive: `lookup` should be too.
 pub fn expand_env(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    expand_env_tracking(text, lookup).0
+}
+
+/// [`expand_env`], also returning the names nothing defined (each once, first spelling kept).
+/// The one `%VAR%` expander in ancm: every layer that expands calls this.
+pub fn expand_env_tracking(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> (String, Vec<String>) {
     let mut out = String::with_capacity(text.len());
+    let mut unresolved: Vec<String> = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find('%') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         let Some(close) = after.find('%') else {
             out.push_str(&rest[open..]);
-            return out;
+            return (out, unresolved);
         };
         let name = &after[..close];
         match (!name.is_empty()).then(|| lookup(name)).flatten() {
@@ -25,13 +35,16 @@ pub fn expand_env(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String
             None => {
                 out.push('%');
                 out.push_str(name);
+                if !name.is_empty() && !unresolved.iter().any(|u| u.eq_ignore_ascii_case(name)) {
+                    unresolved.push(name.to_string());
+                }
                 // The closing `%` may start the next variable.
                 rest = &after[close..];
             }
         }
     }
     out.push_str(rest);
-    out
+    (out, unresolved)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 mod expand;
 mod parse;
 
-pub use expand::expand_env;
+pub use expand::{expand_env, expand_env_tracking};
 pub use parse::{parse, read, MAX_WEB_CONFIG_BYTES};
 
 /// The longest source line a finding carries as its snippet.
