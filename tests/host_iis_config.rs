@@ -193,8 +193,14 @@ fn human_rendering_shows_pools_sites_modules_and_auth() {
         version: Some("10.0".into()),
         config: Some(fixture()),
         config_path: r"C:\Windows\System32\inetsrv\config\applicationHost.config".into(),
+        app_pool_states: Some(vec![ancm_doctor::host::appcmd::AppPoolState {
+            name: "LegacyPool".into(),
+            state: "Stopped".into(),
+        }]),
         ..Default::default()
     });
+    facts.dotnet.worker_path = Some(ancm_doctor::host::facts::PathScope::Machine);
+    facts.dotnet.registered = [("x64".to_string(), r"C:\Program Files\dotnet".to_string())].into();
     let text = ancm_doctor::host::render::render(&facts);
     for expected in [
         "IIS 10.0",
@@ -206,6 +212,10 @@ fn human_rendering_shows_pools_sites_modules_and_auth() {
         r"vdir /images -> \\fileserver\images",
         "Default Web Site/shop: windows on, anonymous off",
         "user PATH (not seen by app pools): (not set)",
+        "env: ASPNETCORE_ENVIRONMENT; state Stopped",
+        "ShopPool: CLR none, 64-bit, identity ApplicationPoolIdentity, loadUserProfile=true",
+        "IIS workers search the machine PATH for `dotnet`",
+        r"registered dotnet location (x64): C:\Program Files\dotnet",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

@@ -1,6 +1,7 @@
 //! `app-pool`: the app's IIS application pool suits an ASP.NET Core app — it exists, runs no
 //! managed CLR, loads the user profile, and hosts no other app that would clash with this one
-//! (two in-process apps → 500.35, mixed hosting models → 500.34). ancm-reference.md §5 rows 2, 22,
+//! (two in-process apps → 500.35, mixed hosting models → 500.34), and is not stopped (503, from
+//! the live pool state when the probe could read it). ancm-reference.md §5 rows 2, 22,
 //! 23, 50; §6.5.
 use super::{iis_app, Check, CheckRun, Context};
 use crate::deployment::binary::Machine;
@@ -35,6 +36,35 @@ impl Check for AppPool {
             )]);
         };
         let mut out = Vec::new();
+        // The run-time state is not in applicationHost.config; the live probe asks appcmd
+        // (ancm-reference.md §5 row 2: a stopped pool answers 503 with no ANCM page).
+        let iis = cx.host.iis.as_ref();
+        match iis.and_then(|i| i.pool_state(&pool.name)) {
+            Some(state) if state.is_stopped() => out.push(iis_app::with_app(
+                Finding::error(format!(
+                    "pool `{}` is {}: IIS answers every request with 503 Service Unavailable and never starts the app",
+                    pool.name,
+                    state.state.to_lowercase()
+                ))
+                .symptom("503")
+                .evidence("pool state (appcmd list apppool /xml)", &state.state)
+                .evidence("autoStart", pool.auto_start.to_string())
+                .fix(format!(
+                    "start the pool (`%windir%\\system32\\inetsrv\\appcmd.exe start apppool /apppool.name:\"{}\"`); if it stops again, rapid-fail protection stopped it after repeated worker crashes: find the crash in the Application event log",
+                    pool.name
+                )),
+                &m,
+            )),
+            Some(_) => {}
+            None => {
+                if let Some(why) = iis.and_then(|i| i.app_pool_states_error.as_deref()) {
+                    out.push(Finding::note(format!(
+                        "the run-time state of pool `{}` is unknown ({why}); a stopped pool answers 503",
+                        pool.name
+                    )));
+                }
+            }
+        }
         if !pool.managed_runtime_version.is_empty() {
             out.push(iis_app::with_app(
                 Finding::warning(format!(
@@ -153,7 +183,7 @@ impl Check for AppPool {
                 }
             }
         }
-        if out.is_empty() {
+        if out.iter().all(|f| f.level == Level::Note) {
             out.push(Finding::note(format!(
                 "pool `{}`: no managed CLR, {}-bit, identity {}",
                 pool.name,
@@ -266,6 +296,39 @@ mod tests {
             "{}",
             bitness[0].message
         );
+    }
+
+    #[test]
+    fn stopped_pool_is_503_and_unknown_state_is_a_note() {
+        use crate::host::appcmd::AppPoolState;
+        let mut h = healthy();
+        let iis = h.iis.as_mut().unwrap();
+        iis.app_pool_states = Some(vec![AppPoolState {
+            name: "shoppool".into(),
+            state: "Stopped".into(),
+        }]);
+        let f = problems(run(&AppPool, &deployment(SHOP, Some(web_config())), &h));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].level, Level::Error);
+        assert_eq!(f[0].symptom.as_deref(), Some("503"));
+        assert!(
+            f[0].message.contains("`ShopPool` is stopped"),
+            "{}",
+            f[0].message
+        );
+        // Started: healthy again.
+        h.iis.as_mut().unwrap().app_pool_states = Some(vec![AppPoolState {
+            name: "ShopPool".into(),
+            state: "Started".into(),
+        }]);
+        assert!(problems(run(&AppPool, &deployment(SHOP, Some(web_config())), &h)).is_empty());
+        // appcmd failed: unknown, said as a note, never a problem.
+        let iis = h.iis.as_mut().unwrap();
+        iis.app_pool_states = None;
+        iis.app_pool_states_error = Some("`appcmd.exe` not found".into());
+        let all = findings(run(&AppPool, &deployment(SHOP, Some(web_config())), &h));
+        assert!(all.iter().all(|f| f.level == Level::Note), "{all:?}");
+        assert!(all.iter().any(|f| f.message.contains("unknown")), "{all:?}");
     }
 
     #[test]

@@ -327,6 +327,7 @@ mod tests {
         private.sources = vec![crate::host::dotnet_install::RootSource::PathEntry {
             index: 0,
             entry: r"C:\tools\dotnet".into(),
+            scope: crate::host::facts::PathScope::Process,
         }];
         fx.host.dotnet.installs[0].frameworks =
             vec![framework("Microsoft.NETCore.App", "3.1.32", None)];

@@ -78,6 +78,7 @@ pub fn healthy_host() -> HostFacts {
                     RootSource::PathEntry {
                         index: 1,
                         entry: format!(r"{ROOT}\"),
+                        scope: crate::host::facts::PathScope::Process,
                     },
                     RootSource::Default,
                 ],

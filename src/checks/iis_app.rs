@@ -134,6 +134,7 @@ pub(crate) mod fixtures {
                 pid: 1234,
                 started: "2026-02-01T08:00:00+00:00".into(),
             }],
+            ..IisFacts::default()
         });
         f
     }

@@ -76,12 +76,22 @@ impl<'a> LaunchModel<'a> {
             Some(Loaded::Invalid { path, .. }) => (None, Some(path.display().to_string())),
             None => (None, None),
         };
-        // In-process on Windows, ANCM itself looks for a muxer of the worker's bitness (taken
-        // as the machine's: a 32-bit pool is not in the facts yet).
+        // In-process on Windows, ANCM itself looks for a muxer of the worker's bitness: x86
+        // when the app's pool has `enable32BitAppOnWin64` (found in the IIS facts), else the
+        // machine's (ancm-reference.md §6.5, hostfxr.md §4.5).
+        let worker_arch = super::iis_app::config(cx)
+            .ok()
+            .and_then(|cfg| {
+                let m = super::iis_app::locate(cx, cfg).ok()?;
+                cfg.pool(&m.application.application_pool)
+            })
+            .filter(|pool| pool.enable_32bit_app_on_win64)
+            .map(|_| "x86".to_string())
+            .unwrap_or_else(|| host_arch_name(&host.arch).to_string());
         if in_process && windows {
             if let Starter::Muxer(Launch::MuxerOnPath) = starter {
                 starter = Starter::Muxer(Launch::MuxerOnPathInProcess {
-                    arch: host_arch_name(&host.arch).to_string(),
+                    arch: worker_arch.clone(),
                 });
             }
         }
@@ -93,7 +103,7 @@ impl<'a> LaunchModel<'a> {
                 &host.dotnet,
                 &host.os,
                 &Launch::MuxerOnPathInProcess {
-                    arch: host_arch_name(&host.arch).to_string(),
+                    arch: worker_arch.clone(),
                 },
                 &env,
             )),
@@ -303,6 +313,31 @@ pub fn message_context<'b>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_process_worker_bitness_follows_the_pools_32_bit_setting() {
+        use super::super::iis_app::fixtures::{deployment, host, web_config};
+        // LegacyPool (D:\sites\legacy) runs 32-bit workers; ShopPool (C:\apps\Shop) 64-bit.
+        let h = host();
+        let legacy = deployment(r"D:\sites\legacy", Some(web_config()));
+        let cx = Context {
+            deployment: &legacy,
+            host: &h,
+        };
+        assert_eq!(
+            LaunchModel::of(&cx).starter,
+            Starter::Muxer(Launch::MuxerOnPathInProcess { arch: "x86".into() })
+        );
+        let shop = deployment(r"C:\apps\Shop", Some(web_config()));
+        let cx = Context {
+            deployment: &shop,
+            host: &h,
+        };
+        assert_eq!(
+            LaunchModel::of(&cx).starter,
+            Starter::Muxer(Launch::MuxerOnPathInProcess { arch: "x64".into() })
+        );
+    }
 
     #[test]
     fn classifies_process_paths() {

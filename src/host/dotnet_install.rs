@@ -6,6 +6,7 @@
 //!
 //! Probing (`probe*`) reads the disk; choosing a root (`choose_root`) is pure over the facts.
 //! Framework resolution itself lives in `fx`, which gets a [`Hive`] from here.
+use super::facts::{HostFacts, PathScope};
 use crate::fx::{FxConfig, FxVersion, Hive, InstalledVersion};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -28,6 +29,16 @@ pub struct DotnetFacts {
     /// `libicuuc.so.*` files found in the usual library folders (Linux); `None` when not probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icu_libraries: Option<Vec<String>>,
+    /// The PATH an IIS worker process searches for `dotnet`: the machine PATH on Windows when it
+    /// was read (an app pool never sees the PATH of the user who ran the probe). `None`: the
+    /// probing process's own PATH is the best guess (off Windows, or older snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_path: Option<PathScope>,
+    /// The default install folder per architecture as this machine spells it
+    /// (`%ProgramFiles%\dotnet`, `%ProgramFiles(x86)%\dotnet`; hostfxr.md §4.1 step 5).
+    /// Empty: the usual spellings are assumed.
+    #[serde(default)]
+    pub defaults: BTreeMap<String, String>,
 }
 
 /// Why a root was considered.
@@ -36,7 +47,13 @@ pub struct DotnetFacts {
 pub enum RootSource {
     /// A `dotnet` muxer on PATH (entry `index`, 0-based); the root is the folder of the muxer
     /// with symlinks resolved, as the muxer finds its own root.
-    PathEntry { index: usize, entry: String },
+    PathEntry {
+        index: usize,
+        entry: String,
+        /// Which PATH the entry belongs to (machine, user, or the probing process's).
+        #[serde(default)]
+        scope: PathScope,
+    },
     /// `DOTNET_ROOT` or `DOTNET_ROOT_<ARCH>`.
     Environment { variable: String },
     /// A registered install location for `arch` (`""` = the legacy file).
@@ -268,9 +285,15 @@ pub fn host_arch_name(rust_arch: &str) -> &str {
 }
 
 /// Probes this machine: every candidate root, the host-relevant environment, registered
-/// locations and ICU libraries. `path` is the PATH the app's launcher will search.
-pub fn probe(path: &[String]) -> DotnetFacts {
-    let mut facts = DotnetFacts::default();
+/// locations and ICU libraries. `host` supplies the PATHs already read (machine and user PATH on
+/// Windows, the process PATH everywhere) and the folder variables; `registered` the registered
+/// install locations (registry on Windows, [`read_etc_install_locations`] elsewhere).
+pub fn probe(host: &HostFacts, registered: BTreeMap<String, String>) -> DotnetFacts {
+    let mut facts = DotnetFacts {
+        registered,
+        defaults: default_locations(host),
+        ..DotnetFacts::default()
+    };
     for (k, v) in std::env::vars_os() {
         let (Some(k), Some(v)) = (k.to_str(), v.to_str()) else {
             continue;
@@ -281,21 +304,47 @@ pub fn probe(path: &[String]) -> DotnetFacts {
             facts.env.insert(k.to_string(), v.to_string());
         }
     }
+    let windows = host.os == "windows";
+    // An IIS worker searches the machine PATH (ancm-reference.md §7.3); the user PATH and this
+    // process's PATH are scanned too, so a report can say "only on the user PATH".
+    if windows && host.machine_path.is_some() {
+        facts.worker_path = Some(PathScope::Machine);
+    }
+    let mut paths: Vec<(PathScope, &[String])> = Vec::new();
+    if let Some(p) = &host.machine_path {
+        paths.push((PathScope::Machine, p));
+    }
+    if let Some(p) = &host.user_path {
+        paths.push((PathScope::User, p));
+    }
+    paths.push((PathScope::Process, &host.process_path));
     let mut candidates: Vec<(PathBuf, RootSource)> = Vec::new();
-    for (index, entry) in path.iter().enumerate() {
-        let muxer = Path::new(entry).join(muxer_name());
-        if muxer.is_file() {
-            // The muxer finds its root from its own resolved path (a /usr/bin/dotnet symlink
-            // means /usr/share/dotnet).
-            let real = std::fs::canonicalize(&muxer).unwrap_or(muxer);
-            if let Some(root) = real.parent() {
-                candidates.push((
-                    root.to_path_buf(),
-                    RootSource::PathEntry {
-                        index,
-                        entry: entry.clone(),
-                    },
-                ));
+    for (scope, path) in paths {
+        for (index, entry) in path.iter().enumerate() {
+            let dir = entry.trim().trim_matches('"');
+            if dir.is_empty() {
+                continue;
+            }
+            let muxer = Path::new(dir).join(muxer_name());
+            if muxer.is_file() {
+                // The muxer finds its root from its own resolved path (a /usr/bin/dotnet symlink
+                // means /usr/share/dotnet). On Windows keep the folder as written: canonical
+                // paths there are `\\?\` paths that compare badly with PATH and registry text.
+                let real = if windows {
+                    muxer
+                } else {
+                    std::fs::canonicalize(&muxer).unwrap_or(muxer)
+                };
+                if let Some(root) = real.parent() {
+                    candidates.push((
+                        root.to_path_buf(),
+                        RootSource::PathEntry {
+                            index,
+                            entry: entry.clone(),
+                            scope,
+                        },
+                    ));
+                }
             }
         }
     }
@@ -313,57 +362,35 @@ pub fn probe(path: &[String]) -> DotnetFacts {
             ));
         }
     }
-    if cfg!(windows) {
-        // Registered locations come from the registry probe (host::windows); the defaults are
-        // the Program Files folders of both architectures.
-        for var in ["ProgramFiles", "ProgramFiles(x86)", "ProgramW6432"] {
-            if let Some(pf) = std::env::var_os(var) {
-                let d = PathBuf::from(pf).join("dotnet");
-                if d.is_dir() {
-                    candidates.push((d, RootSource::Default));
-                }
-            }
+    for (arch, root) in &facts.registered {
+        candidates.push((
+            PathBuf::from(root),
+            RootSource::Registered { arch: arch.clone() },
+        ));
+    }
+    let mut defaults: Vec<String> = facts.defaults.values().cloned().collect();
+    if !windows {
+        // Not built-in defaults, but where distro packages and installers put .NET.
+        defaults.extend([
+            "/usr/lib/dotnet".to_string(),
+            "/usr/local/share/dotnet".into(),
+        ]);
+    }
+    for d in defaults {
+        if Path::new(&d).is_dir() {
+            candidates.push((PathBuf::from(d), RootSource::Default));
         }
     }
-    if cfg!(unix) {
-        if let Ok(rd) = std::fs::read_dir("/etc/dotnet") {
-            for e in rd.filter_map(Result::ok) {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let arch = if name == "install_location" {
-                    String::new()
-                } else if let Some(a) = name.strip_prefix("install_location_") {
-                    a.to_string()
-                } else {
-                    continue;
-                };
-                // The host reads the first line only.
-                let Ok(text) = std::fs::read_to_string(e.path()) else {
-                    continue;
-                };
-                let Some(first) = text.lines().next().map(str::trim).filter(|l| !l.is_empty())
-                else {
-                    continue;
-                };
-                facts.registered.insert(arch.clone(), first.to_string());
-                candidates.push((PathBuf::from(first), RootSource::Registered { arch }));
-            }
-        }
-        for d in [
-            "/usr/share/dotnet",
-            "/usr/lib/dotnet",
-            "/usr/local/share/dotnet",
-        ] {
-            if Path::new(d).is_dir() {
-                candidates.push((PathBuf::from(d), RootSource::Default));
-            }
-        }
-        if cfg!(target_os = "linux") {
-            facts.icu_libraries = Some(probe_icu());
-        }
+    if cfg!(target_os = "linux") {
+        facts.icu_libraries = Some(probe_icu());
     }
     for (root, source) in candidates {
         let key = root.display().to_string();
-        if let Some(existing) = facts.installs.iter_mut().find(|i| i.root == key) {
+        if let Some(existing) = facts
+            .installs
+            .iter_mut()
+            .find(|i| same_path(&i.root, &key, &host.os))
+        {
             if !existing.sources.contains(&source) {
                 existing.sources.push(source);
             }
@@ -374,6 +401,74 @@ pub fn probe(path: &[String]) -> DotnetFacts {
         facts.installs.push(install);
     }
     facts
+}
+
+/// The default install folder of each architecture (hostfxr.md §4.1 step 5), from the folder
+/// variables the probe recorded (Windows) or the fixed Unix defaults.
+pub fn default_locations(host: &HostFacts) -> BTreeMap<String, String> {
+    let native = host_arch_name(&host.arch).to_string();
+    let mut out = BTreeMap::new();
+    match host.os.as_str() {
+        "windows" => {
+            let var = |name: &str| {
+                host.path_variables
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim_end_matches('\\').to_string())
+                    .filter(|v| !v.is_empty())
+            };
+            // A 64-bit process sees `ProgramFiles` = `ProgramW6432`; a 32-bit one sees the
+            // (x86) folder there, so prefer `ProgramW6432` for the native root.
+            let native_pf = var("ProgramW6432").or_else(|| var("ProgramFiles"));
+            let x86_pf = var("ProgramFiles(x86)");
+            if let Some(pf) = &native_pf {
+                out.insert(native.clone(), format!(r"{pf}\dotnet"));
+                if native == "arm64" {
+                    // x64 emulated on Arm64 Windows has its own folder (hostfxr.md §4.1).
+                    out.insert("x64".into(), format!(r"{pf}\dotnet\x64"));
+                }
+            }
+            if let (Some(pf), "x64" | "arm64") = (&x86_pf, native.as_str()) {
+                out.insert("x86".into(), format!(r"{pf}\dotnet"));
+            }
+        }
+        "macos" => {
+            out.insert(native, "/usr/local/share/dotnet".into());
+            out.insert("x64".into(), "/usr/local/share/dotnet/x64".into());
+        }
+        _ => {
+            out.insert(native, "/usr/share/dotnet".into());
+        }
+    }
+    out
+}
+
+/// The registered install locations on Linux/macOS: the first line of
+/// `/etc/dotnet/install_location_<arch>`, and of the legacy `/etc/dotnet/install_location`
+/// under `""` (hostfxr.md §4.1 step 4).
+pub fn read_etc_install_locations() -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(rd) = std::fs::read_dir("/etc/dotnet") else {
+        return out;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let arch = if name == "install_location" {
+            String::new()
+        } else if let Some(a) = name.strip_prefix("install_location_") {
+            a.to_string()
+        } else {
+            continue;
+        };
+        // The host reads the first line only.
+        let Ok(text) = std::fs::read_to_string(e.path()) else {
+            continue;
+        };
+        if let Some(first) = text.lines().next().map(str::trim).filter(|l| !l.is_empty()) {
+            out.insert(arch, first.to_string());
+        }
+    }
+    out
 }
 
 /// The folders a Linux loader usually finds libicu in.
@@ -436,8 +531,12 @@ pub struct RootChoice<'a> {
     pub why: String,
 }
 
-/// Chooses the root as the launcher does (hostfxr.md §4.1, ancm-reference.md §7): one root, no
-/// fallback. `env` is the environment the app will see (machine + web.config).
+/// Chooses the root as the launcher does (hostfxr.md §4.1, §4.5, ancm-reference.md §7): one
+/// root, no fallback. `env` is the environment the app will see (machine + web.config).
+///
+/// A `dotnet` on PATH means the worker's PATH ([`DotnetFacts::worker_path`]): on Windows the
+/// machine PATH. A pool that loads a user profile also sees its identity's user PATH, which no
+/// probe can read; the reasons given say so when it matters.
 pub fn choose_root<'a>(
     facts: &'a DotnetFacts,
     os: &str,
@@ -445,52 +544,92 @@ pub fn choose_root<'a>(
     env: &BTreeMap<String, String>,
 ) -> RootChoice<'a> {
     let find = |root: &str| facts.installs.iter().find(|i| same_path(&i.root, root, os));
-    match launch {
-        Launch::MuxerOnPath => {
-            let best = facts
-                .installs
-                .iter()
-                .filter_map(|i| {
-                    i.sources.iter().find_map(|s| match s {
-                        RootSource::PathEntry { index, entry } => Some((*index, entry, i)),
-                        _ => None,
-                    })
+    let scope = facts.worker_path.unwrap_or_default();
+    let path_name = scope.describe();
+    // The first muxer on the worker's PATH, optionally of one architecture only.
+    let on_worker_path = |arch: Option<&str>| {
+        facts
+            .installs
+            .iter()
+            .filter(|i| match (arch, i.muxer_arch.as_deref()) {
+                (Some(want), Some(got)) => want == got,
+                _ => true,
+            })
+            .filter_map(|i| {
+                i.sources.iter().find_map(|s| match s {
+                    RootSource::PathEntry {
+                        index,
+                        entry,
+                        scope: s,
+                    } if *s == scope => Some((*index, entry, i)),
+                    _ => None,
                 })
-                .min_by_key(|(index, _, _)| *index);
-            match best {
-                Some((index, entry, i)) => RootChoice {
-                    install: Some(i),
-                    root: Some(i.root.clone()),
-                    why: format!(
-                        "`dotnet` is found on PATH in `{entry}` (entry {})",
-                        index + 1
-                    ),
-                },
-                None => RootChoice {
-                    install: None,
-                    root: None,
-                    why: "no `dotnet` on the PATH the app's launcher searches".into(),
-                },
-            }
+            })
+            .min_by_key(|(index, _, _)| *index)
+    };
+    // Said when the worker's PATH has no `dotnet` but another PATH does.
+    let elsewhere = || -> String {
+        let other = facts.installs.iter().find_map(|i| {
+            i.sources.iter().find_map(|s| match s {
+                RootSource::PathEntry {
+                    entry, scope: s, ..
+                } if *s != scope => Some((entry, *s)),
+                _ => None,
+            })
+        });
+        match other {
+            Some((entry, s)) => format!(
+                " (`{entry}` on {} has one, but the IIS worker does not search that PATH unless the pool loads the profile of the user who has it)",
+                s.describe()
+            ),
+            None => String::new(),
         }
+    };
+    let default_of = |arch: &str| -> String {
+        if let Some(d) = facts.defaults.get(arch) {
+            return d.clone();
+        }
+        match os {
+            "windows" if arch == "x86" => r"C:\Program Files (x86)\dotnet".into(),
+            "windows" => r"C:\Program Files\dotnet".into(),
+            "macos" => "/usr/local/share/dotnet".into(),
+            _ => "/usr/share/dotnet".into(),
+        }
+    };
+    let profile_note = if scope == PathScope::Machine {
+        " (a pool that loads its user profile also searches its identity's user PATH, which cannot be read here)"
+    } else {
+        ""
+    };
+    match launch {
+        Launch::MuxerOnPath => match on_worker_path(None) {
+            Some((index, entry, i)) => RootChoice {
+                install: Some(i),
+                root: Some(i.root.clone()),
+                why: format!(
+                    "`dotnet` is found on {path_name} in `{entry}` (entry {}){profile_note}",
+                    index + 1
+                ),
+            },
+            None => RootChoice {
+                install: None,
+                root: None,
+                why: format!(
+                    "no `dotnet` on {path_name} the app's launcher searches{}{profile_note}",
+                    elsewhere()
+                ),
+            },
+        },
         Launch::MuxerOnPathInProcess { arch } => {
-            let best = facts
-                .installs
-                .iter()
-                .filter(|i| !matches!(i.muxer_arch.as_deref(), Some(a) if a != arch))
-                .filter_map(|i| {
-                    i.sources.iter().find_map(|s| match s {
-                        RootSource::PathEntry { index, entry } => Some((*index, entry, i)),
-                        _ => None,
-                    })
-                })
-                .min_by_key(|(index, _, _)| *index);
-            if let Some((index, entry, i)) = best {
+            // ancm-reference.md §7.2 / hostfxr.md §4.5: `where.exe dotnet.exe` in the worker,
+            // entries of another bitness skipped, then the registered location of the worker's
+            // architecture, then Program Files.
+            if let Some((index, entry, i)) = on_worker_path(Some(arch)) {
                 return RootChoice {
                     install: Some(i),
                     root: Some(i.root.clone()),
                     why: format!(
-                        "`dotnet` ({arch}) is found on PATH in `{entry}` (entry {}) by ANCM's `where.exe` search",
+                        "`dotnet` ({arch}) is found on {path_name} in `{entry}` (entry {}) by ANCM's `where.exe` search{profile_note}",
                         index + 1
                     ),
                 };
@@ -500,22 +639,19 @@ pub fn choose_root<'a>(
                     install: find(root),
                     root: Some(root.clone()),
                     why: format!(
-                        "no {arch} `dotnet` on PATH; ANCM uses the registered install location"
+                        "no {arch} `dotnet` on {path_name}{}; ANCM uses the registered install location (`HKLM\\SOFTWARE\\dotnet\\Setup\\InstalledVersions\\{arch}` `InstallLocation`)",
+                        elsewhere()
                     ),
                 };
             }
-            let default = if os == "windows" && arch == "x86" {
-                r"C:\Program Files (x86)\dotnet"
-            } else if os == "windows" {
-                r"C:\Program Files\dotnet"
-            } else {
-                "/usr/share/dotnet"
-            };
-            let install = find(default);
+            let default = default_of(arch);
             RootChoice {
-                install,
-                root: Some(default.to_string()),
-                why: format!("no {arch} `dotnet` on PATH and none registered; ANCM falls back to the default folder"),
+                install: find(&default),
+                root: Some(default),
+                why: format!(
+                    "no {arch} `dotnet` on {path_name}{} and none registered; ANCM falls back to the default folder",
+                    elsewhere()
+                ),
             }
         }
         Launch::MuxerAt { root } => RootChoice {
@@ -557,15 +693,10 @@ pub fn choose_root<'a>(
                     why: "the apphost uses the registered install location".into(),
                 };
             }
-            let default = match os {
-                "windows" if arch == "x86" => r"C:\Program Files (x86)\dotnet",
-                "windows" => r"C:\Program Files\dotnet",
-                "macos" => "/usr/local/share/dotnet",
-                _ => "/usr/share/dotnet",
-            };
+            let default = default_of(arch);
             RootChoice {
-                install: find(default),
-                root: Some(default.to_string()),
+                install: find(&default),
+                root: Some(default),
                 why: "the apphost falls back to the default install location".into(),
             }
         }
@@ -603,6 +734,7 @@ mod tests {
                     vec![RootSource::PathEntry {
                         index: 3,
                         entry: "/opt/b".into(),
+                        scope: PathScope::Process,
                     }],
                 ),
                 install(
@@ -610,6 +742,7 @@ mod tests {
                     vec![RootSource::PathEntry {
                         index: 1,
                         entry: "/usr/bin".into(),
+                        scope: PathScope::Process,
                     }],
                 ),
             ],
@@ -627,6 +760,7 @@ mod tests {
             vec![RootSource::PathEntry {
                 index: 0,
                 entry: r"C:\Program Files (x86)\dotnet\".into(),
+                scope: PathScope::Process,
             }],
         );
         x86.muxer_arch = Some("x86".into());
@@ -635,6 +769,7 @@ mod tests {
             vec![RootSource::PathEntry {
                 index: 2,
                 entry: r"C:\Program Files\dotnet\".into(),
+                scope: PathScope::Process,
             }],
         );
         x64.muxer_arch = Some("x64".into());
@@ -762,6 +897,7 @@ mod tests {
             RootSource::PathEntry {
                 index: 2,
                 entry: "/x".into(),
+                scope: PathScope::Process,
             },
             RootSource::Registered { arch: "x64".into() },
         ];
@@ -770,6 +906,8 @@ mod tests {
             installs: vec![install],
             registered: [("x64".to_string(), "/x".to_string())].into(),
             icu_libraries: Some(vec![]),
+            worker_path: Some(PathScope::Machine),
+            defaults: [("x64".to_string(), "/usr/share/dotnet".to_string())].into(),
         };
         let json = serde_json::to_string(&facts).unwrap();
         let back: DotnetFacts = serde_json::from_str(&json).unwrap();
@@ -788,5 +926,147 @@ mod tests {
         let expected = host_arch_name(std::env::consts::ARCH);
         assert_eq!(binary_arch(&exe).as_deref(), Some(expected));
         assert_eq!(arch_of_bytes(b"not a binary"), None);
+    }
+}
+
+#[cfg(test)]
+mod worker_path_tests {
+    //! The root an IIS worker uses on Windows: machine PATH, never the probing user's PATH,
+    //! then the registered location, then the default folder — for both bitnesses.
+    use super::*;
+
+    const PF: &str = r"C:\Program Files\dotnet";
+    const PF86: &str = r"C:\Program Files (x86)\dotnet";
+
+    fn on_path(root: &str, arch: &str, scope: PathScope, index: usize) -> DotnetInstall {
+        DotnetInstall {
+            root: root.into(),
+            exists: true,
+            muxer_arch: Some(arch.into()),
+            sources: vec![RootSource::PathEntry {
+                index,
+                entry: root.into(),
+                scope,
+            }],
+            ..DotnetInstall::default()
+        }
+    }
+
+    fn windows_facts(installs: Vec<DotnetInstall>) -> DotnetFacts {
+        let host = HostFacts {
+            os: "windows".into(),
+            arch: "x86_64".into(),
+            path_variables: [
+                ("ProgramFiles".to_string(), r"C:\Program Files".to_string()),
+                (
+                    "ProgramFiles(x86)".to_string(),
+                    r"C:\Program Files (x86)".to_string(),
+                ),
+            ]
+            .into(),
+            ..HostFacts::default()
+        };
+        DotnetFacts {
+            installs,
+            worker_path: Some(PathScope::Machine),
+            defaults: default_locations(&host),
+            ..DotnetFacts::default()
+        }
+    }
+
+    fn in_process(arch: &str) -> Launch {
+        Launch::MuxerOnPathInProcess { arch: arch.into() }
+    }
+
+    #[test]
+    fn windows_defaults_follow_the_program_files_variables() {
+        let f = windows_facts(vec![]);
+        assert_eq!(f.defaults["x64"], PF);
+        assert_eq!(f.defaults["x86"], PF86);
+    }
+
+    #[test]
+    fn the_worker_searches_the_machine_path_not_the_users() {
+        let env = BTreeMap::new();
+        let facts = windows_facts(vec![
+            on_path(r"C:\userdotnet", "x64", PathScope::User, 0),
+            on_path(r"C:\machine\dotnet", "x64", PathScope::Machine, 3),
+        ]);
+        for launch in [Launch::MuxerOnPath, in_process("x64")] {
+            let c = choose_root(&facts, "windows", &launch, &env);
+            assert_eq!(c.root.as_deref(), Some(r"C:\machine\dotnet"), "{launch:?}");
+            assert!(c.why.contains("machine PATH"), "{}", c.why);
+            assert!(c.why.contains("user PATH"), "profile caveat: {}", c.why);
+        }
+    }
+
+    #[test]
+    fn only_on_the_user_path_is_no_dotnet_for_the_worker() {
+        let env = BTreeMap::new();
+        let facts = windows_facts(vec![on_path(r"C:\userdotnet", "x64", PathScope::User, 0)]);
+        let c = choose_root(&facts, "windows", &Launch::MuxerOnPath, &env);
+        assert_eq!(c.root, None);
+        assert!(
+            c.why.contains("no `dotnet` on the machine PATH") && c.why.contains(r"C:\userdotnet"),
+            "{}",
+            c.why
+        );
+        // In-process ANCM goes on to the default folder (nothing registered).
+        let c = choose_root(&facts, "windows", &in_process("x64"), &env);
+        assert_eq!(c.root.as_deref(), Some(PF));
+        assert!(c.why.contains("default"), "{}", c.why);
+    }
+
+    #[test]
+    fn in_process_uses_the_registered_location_of_the_workers_bitness() {
+        let env = BTreeMap::new();
+        let mut facts = windows_facts(vec![on_path(PF86, "x86", PathScope::Machine, 0)]);
+        facts.registered = [
+            ("x64".to_string(), r"D:\dotnet64".to_string()),
+            ("x86".to_string(), r"D:\dotnet32".to_string()),
+        ]
+        .into();
+        // 64-bit worker: the x86 muxer on PATH is skipped, the x64 registration wins.
+        let c = choose_root(&facts, "windows", &in_process("x64"), &env);
+        assert_eq!(c.root.as_deref(), Some(r"D:\dotnet64"));
+        assert!(c.why.contains("InstalledVersions\\x64"), "{}", c.why);
+        // 32-bit worker: the x86 muxer on the machine PATH.
+        let c = choose_root(&facts, "windows", &in_process("x86"), &env);
+        assert_eq!(c.root.as_deref(), Some(PF86));
+        // Out-of-process takes the first muxer whatever its bitness.
+        let c = choose_root(&facts, "windows", &Launch::MuxerOnPath, &env);
+        assert_eq!(c.root.as_deref(), Some(PF86));
+    }
+
+    #[test]
+    fn nothing_on_path_nor_registered_falls_back_to_each_bitness_default() {
+        let env = BTreeMap::new();
+        let mut x86 = on_path(PF86, "x86", PathScope::Machine, 0);
+        x86.sources = vec![RootSource::Default];
+        let facts = windows_facts(vec![x86]);
+        let c = choose_root(&facts, "windows", &in_process("x86"), &env);
+        assert_eq!(c.root.as_deref(), Some(PF86));
+        assert!(c.install.is_some());
+        let c = choose_root(&facts, "windows", &in_process("x64"), &env);
+        assert_eq!(c.root.as_deref(), Some(PF));
+        assert!(c.install.is_none(), "x64 default not installed");
+        let c = choose_root(
+            &facts,
+            "windows",
+            &Launch::AppHost { arch: "x86".into() },
+            &env,
+        );
+        assert_eq!(c.root.as_deref(), Some(PF86));
+    }
+
+    #[test]
+    fn old_snapshots_without_scopes_use_the_process_path() {
+        let facts: DotnetFacts = serde_json::from_str(
+            r#"{"installs":[{"root":"C:\\d","exists":true,"sources":[{"kind":"path_entry","index":0,"entry":"C:\\d"}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(facts.worker_path, None);
+        let c = choose_root(&facts, "windows", &Launch::MuxerOnPath, &BTreeMap::new());
+        assert_eq!(c.root.as_deref(), Some(r"C:\d"));
     }
 }

@@ -53,12 +53,26 @@ pub struct HostFacts {
 }
 
 /// Where a PATH entry came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PathScope {
     Machine,
     User,
+    /// The PATH of the process that gathered the facts (the default for snapshots written
+    /// before scopes were recorded).
+    #[default]
     Process,
+}
+
+impl PathScope {
+    /// How a message names this PATH.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PathScope::Machine => "the machine PATH",
+            PathScope::User => "the user PATH",
+            PathScope::Process => "PATH",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +123,23 @@ pub struct IisFacts {
     /// When the IIS services' processes started (WAS, W3SVC, workers), RFC 3339.
     #[serde(default)]
     pub service_processes: Vec<ServiceProcess>,
+    /// Each pool's run-time state from `appcmd list apppool /xml`; `None` when appcmd could not
+    /// be run or read (see `app_pool_states_error`): the state is then unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_pool_states: Option<Vec<super::appcmd::AppPoolState>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_pool_states_error: Option<String>,
+}
+
+impl IisFacts {
+    /// The run-time state of one pool, when appcmd reported it (pool names are
+    /// case-insensitive in IIS).
+    pub fn pool_state(&self, pool: &str) -> Option<&super::appcmd::AppPoolState> {
+        self.app_pool_states
+            .as_ref()?
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(pool))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,7 +205,11 @@ impl HostFacts {
         let mut facts = super::windows::probe();
         #[cfg(not(windows))]
         let mut facts = super::unix::probe();
-        facts.dotnet = super::dotnet_install::probe(&facts.process_path);
+        #[cfg(windows)]
+        let registered = super::windows::registered_dotnet_locations();
+        #[cfg(not(windows))]
+        let registered = super::dotnet_install::read_etc_install_locations();
+        facts.dotnet = super::dotnet_install::probe(&facts, registered);
         facts
     }
 

@@ -35,6 +35,63 @@ fn path_list(out: &mut String, title: &str, entries: Option<&Vec<String>>, windo
     }
 }
 
+/// Every dotnet root found: why it was considered, its muxer, hostfxr and frameworks.
+fn dotnet_roots(o: &mut String, f: &HostFacts) {
+    let d = &f.dotnet;
+    if let Some(scope) = d.worker_path {
+        let _ = writeln!(o, "IIS workers search {} for `dotnet`", scope.describe());
+    }
+    for (arch, loc) in &d.registered {
+        let arch = if arch.is_empty() { "legacy" } else { arch };
+        let _ = writeln!(o, "registered dotnet location ({arch}): {loc}");
+    }
+    if d.installs.is_empty() {
+        let _ = writeln!(o, "dotnet roots: none found");
+        return;
+    }
+    let _ = writeln!(o, "dotnet roots:");
+    for i in &d.installs {
+        let why: Vec<String> = i
+            .sources
+            .iter()
+            .map(|s| match s {
+                super::dotnet_install::RootSource::PathEntry { index, scope, .. } => {
+                    format!("on {} (entry {})", scope.describe(), index + 1)
+                }
+                super::dotnet_install::RootSource::Environment { variable } => {
+                    format!("`{variable}`")
+                }
+                super::dotnet_install::RootSource::Registered { arch } => {
+                    format!("registered {arch}")
+                }
+                super::dotnet_install::RootSource::Default => "default folder".into(),
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "  {}{} ({}; muxer {})",
+            i.root,
+            if i.exists { "" } else { " (missing)" },
+            why.join(", "),
+            i.muxer_arch.as_deref().unwrap_or("none")
+        );
+        if !i.hostfxr_versions.is_empty() {
+            let _ = writeln!(o, "    host/fxr: {}", i.hostfxr_versions.join(", "));
+        }
+        let mut names: Vec<&str> = i.frameworks.iter().map(|f| f.name.as_str()).collect();
+        names.dedup();
+        for name in names {
+            let versions: Vec<&str> = i
+                .frameworks
+                .iter()
+                .filter(|f| f.name == name)
+                .map(|f| f.version.as_str())
+                .collect();
+            let _ = writeln!(o, "    {name}: {}", versions.join(", "));
+        }
+    }
+}
+
 pub fn render(f: &HostFacts) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -88,6 +145,7 @@ pub fn render(f: &HostFacts) -> String {
             );
         }
     }
+    dotnet_roots(&mut o, f);
     if !f.vc_runtime.is_empty() {
         let _ = writeln!(o, "VC++ runtime:");
         for v in &f.vc_runtime {
@@ -189,9 +247,13 @@ pub fn render(f: &HostFacts) -> String {
         } else {
             format!(", env: {}", p.environment_variables.join(", "))
         };
+        let state = match iis.pool_state(&p.name) {
+            Some(st) => format!("state {}", st.state),
+            None => "state unknown".to_string(),
+        };
         let _ = writeln!(
             o,
-            "  {}: CLR {clr}, {bits}-bit, identity {}{user}, loadUserProfile={}, setProfileEnvironment={}, autoStart={}{env}",
+            "  {}: CLR {clr}, {bits}-bit, identity {}{user}, loadUserProfile={}, setProfileEnvironment={}, autoStart={}{env}; {state}",
             p.name, p.identity_type, p.load_user_profile, p.set_profile_environment, p.auto_start
         );
     }

@@ -2,15 +2,24 @@
 //! applicationHost.config, the ANCM files, schemas and registry keys), the start time of the IIS
 //! service processes, the VC++ runtime, and each IIS application's web.config summary.
 //!
-//! Read-only: opens registry keys for reading and reads files; never writes, never starts a
-//! process. Anything it cannot read is recorded as absent, never a panic.
+//! Also the registered .NET install locations (hostfxr.md §4.1) and each app pool's run-time
+//! state (`appcmd list apppool /xml`).
+//!
+//! Read-only: opens registry keys for reading and reads files; writes nothing. The one process it
+//! starts is `appcmd.exe list apppool /xml` (a read-only query), with a timeout; if that fails the
+//! pool states are unknown. Anything it cannot read is recorded as absent, never a panic.
+use super::appcmd::{self, AppPoolState};
 use super::facts::{
     expand_vars, filetime_to_rfc3339, FileFact, HostFacts, IisFacts, ModuleFile, ModuleFileKind,
     ModuleGeneration, ModuleRegistryKey, PathScope, ServiceProcess,
 };
 use super::path_scan::{dotnet_on, split_windows_path};
 use super::{iis_config, pe};
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 use winreg::enums::{
     HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_32KEY, KEY_WOW64_64KEY,
 };
@@ -217,7 +226,96 @@ fn probe_iis(
         }
     }
     iis.service_processes = service_processes();
+    match app_pool_states(&inetsrv.join("appcmd.exe")) {
+        Ok(states) => iis.app_pool_states = Some(states),
+        Err(e) => iis.app_pool_states_error = Some(e),
+    }
     Some(iis)
+}
+
+/// hostfxr.md §4.1 step 4 [SRC]: `InstallLocation` under
+/// `HKLM\SOFTWARE\dotnet\Setup\InstalledVersions\<arch>`, always in the 32-bit registry view
+/// (`WOW6432Node` on 64-bit Windows), as the host and ANCM read it (§4.5).
+const INSTALLED_VERSIONS: &str = r"SOFTWARE\dotnet\Setup\InstalledVersions";
+
+/// The registered dotnet install location of each architecture.
+pub fn registered_dotnet_locations() -> BTreeMap<String, String> {
+    let hklm = RegKey::predef(HKEY_LOCAL_MACHINE);
+    let mut out = BTreeMap::new();
+    for arch in ["x64", "x86", "arm64"] {
+        let Ok(k) = hklm.open_subkey_with_flags(
+            format!(r"{INSTALLED_VERSIONS}\{arch}"),
+            KEY_READ | KEY_WOW64_32KEY,
+        ) else {
+            continue;
+        };
+        if let Ok(loc) = k.get_value::<String, _>("InstallLocation") {
+            let loc = loc.trim().trim_end_matches('\\').to_string();
+            if !loc.is_empty() {
+                out.insert(arch.to_string(), loc);
+            }
+        }
+    }
+    out
+}
+
+/// How long appcmd may take: it reads the configuration and asks WAS; a hung WAS must not hang
+/// the doctor.
+const APPCMD_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Runs `appcmd.exe list apppool /xml` and parses its output.
+fn app_pool_states(appcmd: &Path) -> Result<Vec<AppPoolState>, String> {
+    if !appcmd.is_file() {
+        return Err(format!("`{}` not found", appcmd.display()));
+    }
+    let mut child = Command::new(appcmd)
+        .args(["list", "apppool", "/xml"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("`{}` could not be started: {e}", appcmd.display()))?;
+    let Some(mut stdout) = child.stdout.take() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err("appcmd's output could not be read".into());
+    };
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < APPCMD_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`{}` did not answer within {}s",
+                    appcmd.display(),
+                    APPCMD_TIMEOUT.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("waiting for appcmd: {e}")),
+        }
+    };
+    let bytes = reader
+        .join()
+        .map_err(|_| "reading appcmd's output failed".to_string())?
+        .map_err(|e| format!("reading appcmd's output: {e}"))?;
+    if !status.success() {
+        // appcmd prints its errors (e.g. "access denied" when not elevated) to stdout.
+        let text = String::from_utf8_lossy(&bytes);
+        return Err(format!(
+            "`appcmd list apppool /xml` exited with {status}: {}",
+            text.trim()
+        ));
+    }
+    appcmd::parse_apppools(&bytes).map_err(|e| e.to_string())
 }
 
 fn module_file(kind: ModuleFileKind, bits: u8, path: &Path) -> ModuleFile {
