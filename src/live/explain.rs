@@ -122,12 +122,11 @@ impl StartFailure {
 fn ports_text(found: &[OwnedListener]) -> String {
     let mut v: Vec<String> = found
         .iter()
-        .map(|l| {
-            if l.ipv6 {
-                format!("port {} (IPv6, pid {})", l.port, l.pid)
-            } else {
-                format!("port {} (pid {})", l.port, l.pid)
-            }
+        .map(|l| match (l.pid, l.ipv6) {
+            // pid 0: the socket table named no owner; the app's own output announced the port.
+            (0, _) => format!("port {} (announced by the app; owner not visible)", l.port),
+            (pid, true) => format!("port {} (IPv6, pid {pid})", l.port),
+            (pid, false) => format!("port {} (pid {pid})", l.port),
         })
         .collect();
     v.dedup();
@@ -339,6 +338,25 @@ pub fn announced_urls(output: &str) -> Vec<String> {
         .filter_map(|l| l.split("Now listening on: ").nth(1))
         .map(|u| u.trim().to_string())
         .collect()
+}
+
+/// The ports of the URLs the app announced (`http://127.0.0.1:5000`, `http://[::]:5000`,
+/// `http://localhost:5000/`); URLs without an explicit port are skipped.
+pub fn announced_ports(output: &str) -> Vec<u16> {
+    let mut ports: Vec<u16> = announced_urls(output)
+        .iter()
+        .filter_map(|url| {
+            let authority = url.split("://").nth(1)?.split('/').next()?;
+            let (host, port) = authority.rsplit_once(':')?;
+            // `[::1]` alone has colons but no port after the bracket.
+            if host.starts_with('[') && !host.ends_with(']') {
+                return None;
+            }
+            port.parse().ok()
+        })
+        .collect();
+    ports.dedup();
+    ports
 }
 
 /// An explanation ready to become a finding or a trace line.
@@ -578,6 +596,23 @@ mod tests {
             iis_symptom(Trouble::Start(StartKind::WrongPort), InProcess, V2),
             None
         );
+    }
+
+    #[test]
+    fn announced_ports_come_from_kestrel_lines() {
+        let out = "info: x\nNow listening on: http://127.0.0.1:9301\nNow listening on: http://[::]:5000\nNow listening on: https://localhost:5001/\nNow listening on: http://[::1]\n";
+        assert_eq!(announced_ports(out), vec![9301, 5000, 5001]);
+        assert!(announced_ports("nothing here").is_empty());
+    }
+
+    #[test]
+    fn a_port_with_no_visible_owner_says_the_app_announced_it() {
+        let text = ports_text(&[OwnedListener {
+            pid: 0,
+            port: 9301,
+            ipv6: false,
+        }]);
+        assert_eq!(text, "port 9301 (announced by the app; owner not visible)");
     }
 
     #[test]

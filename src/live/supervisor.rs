@@ -9,7 +9,7 @@
 //! signal, then a kill of the whole group after shutdownTimeLimit. It reports everything to the
 //! event bus and decides nothing about HTTP answers (that is `proxy.rs`).
 use super::events::{lock, Event, EventBus, ExitInfo};
-use super::explain::StartFailure;
+use super::explain::{self, StartFailure};
 use super::launch::{self, SharedCapture};
 use super::ports::{self, OwnedListener, PortState};
 use super::process::{self, GroupGuard, OutputMode, StopSignal};
@@ -400,10 +400,24 @@ impl Supervisor {
                 PortState::Foreign => return Err(StartFailure::ForeignListener { port }),
                 PortState::Free => {}
             }
-            let elsewhere: Vec<OwnedListener> = ports::tree_listeners(pid)
+            let mut elsewhere: Vec<OwnedListener> = ports::tree_listeners(pid)
                 .into_iter()
                 .filter(|l| l.port != port)
                 .collect();
+            if elsewhere.is_empty() {
+                // Where the socket table names no owners (Wine reports pid 0, macOS has no
+                // table here), the app's own "Now listening on:" line still says where it went;
+                // believe it only while that port really listens.
+                elsewhere = explain::announced_ports(&output())
+                    .into_iter()
+                    .filter(|p| *p != port && ports::ipv4_listening(*p))
+                    .map(|p| OwnedListener {
+                        pid: 0,
+                        port: p,
+                        ipv6: false,
+                    })
+                    .collect();
+            }
             for l in &elsewhere {
                 if !reported.contains(&l.port) {
                     reported.push(l.port);
