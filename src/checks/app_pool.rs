@@ -18,12 +18,8 @@ impl Check for AppPool {
         Level::Error
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let cfg = match iis_app::config(cx) {
-            Ok(c) => c,
-            Err(skip) => return skip,
-        };
-        let m = match iis_app::locate(cx, cfg) {
-            Ok(m) => m,
+        let (cfg, m) = match iis_app::app(cx) {
+            Ok(found) => found,
             Err(skip) => return skip,
         };
         let pool_name = &m.application.application_pool;

@@ -68,14 +68,7 @@ impl Check for DotnetOnMachinePath {
                 "`dotnet` resolves through the machine PATH to `{}`",
                 first.path
             ))];
-            let pool_32 = super::iis_app::config(cx)
-                .ok()
-                .and_then(|cfg| {
-                    super::iis_app::locate(cx, cfg)
-                        .ok()
-                        .and_then(|m| cfg.pool(&m.application.application_pool))
-                })
-                .is_some_and(|p| p.enable_32bit_app_on_win64);
+            let pool_32 = super::iis_app::app_pool(cx).is_some_and(|p| p.enable_32bit_app_on_win64);
             let worker = if pool_32 { "x86" } else { "x64" };
             if cx.host.arch != "x86_64" {
                 // ARM64 hosts (x64 emulation) are not modelled.

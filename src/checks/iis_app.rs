@@ -2,7 +2,7 @@
 //! app's own site/application/pool from its folder. Pure, like every check.
 use super::{CheckRun, Context};
 use crate::diagnostic::Finding;
-use crate::host::iis_config::{AppMatch, IisConfig};
+use crate::host::iis_config::{AppMatch, AppPool, IisConfig};
 
 /// The parsed applicationHost.config, or the `Skip` to return.
 pub(super) fn config<'a>(cx: &Context<'a>) -> Result<&'a IisConfig, CheckRun> {
@@ -22,6 +22,18 @@ pub(super) fn locate<'a>(cx: &Context<'a>, cfg: &'a IisConfig) -> Result<AppMatc
             "`{dir}` is not the physical path of any IIS application in applicationHost.config"
         ))
     })
+}
+
+/// The parsed configuration and the app's own IIS application, or the `Skip` to return.
+pub(super) fn app<'a>(cx: &Context<'a>) -> Result<(&'a IisConfig, AppMatch<'a>), CheckRun> {
+    let cfg = config(cx)?;
+    Ok((cfg, locate(cx, cfg)?))
+}
+
+/// The app pool the app runs in, when the facts can tell.
+pub(super) fn app_pool<'a>(cx: &Context<'a>) -> Option<&'a AppPool> {
+    let (cfg, m) = app(cx).ok()?;
+    cfg.pool(&m.application.application_pool)
 }
 
 /// Adds "which IIS application" evidence, saying when it was matched by folder name only.

@@ -79,12 +79,7 @@ impl<'a> LaunchModel<'a> {
         // In-process on Windows, ANCM itself looks for a muxer of the worker's bitness: x86
         // when the app's pool has `enable32BitAppOnWin64` (found in the IIS facts), else the
         // machine's (ancm-reference.md §6.5, hostfxr.md §4.5).
-        let worker_arch = super::iis_app::config(cx)
-            .ok()
-            .and_then(|cfg| {
-                let m = super::iis_app::locate(cx, cfg).ok()?;
-                cfg.pool(&m.application.application_pool)
-            })
+        let worker_arch = super::iis_app::app_pool(cx)
             .filter(|pool| pool.enable_32bit_app_on_win64)
             .map(|_| "x86".to_string())
             .unwrap_or_else(|| host_arch_name(&host.arch).to_string());

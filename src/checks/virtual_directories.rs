@@ -15,12 +15,8 @@ impl Check for VirtualDirectories {
         Level::Error
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let cfg = match iis_app::config(cx) {
-            Ok(c) => c,
-            Err(skip) => return skip,
-        };
-        let m = match iis_app::locate(cx, cfg) {
-            Ok(m) => m,
+        let (_, m) = match iis_app::app(cx) {
+            Ok(found) => found,
             Err(skip) => return skip,
         };
         if !m.is_application_root() {

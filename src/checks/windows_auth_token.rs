@@ -15,12 +15,8 @@ impl Check for WindowsAuthToken {
         Level::Warning
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let cfg = match iis_app::config(cx) {
-            Ok(c) => c,
-            Err(skip) => return skip,
-        };
-        let m = match iis_app::locate(cx, cfg) {
-            Ok(m) => m,
+        let (cfg, m) = match iis_app::app(cx) {
+            Ok(found) => found,
             Err(skip) => return skip,
         };
         let Some(wc) = cx.deployment.web_config() else {
