@@ -9,7 +9,6 @@
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use thiserror::Error;
 
 /// `libraries` entry type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,24 +78,8 @@ pub struct DepsJson {
     pub rid_fallbacks: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Debug, Error)]
-pub enum DepsJsonError {
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
-    Json {
-        path: PathBuf,
-        line: u32,
-        column: u32,
-        message: String,
-    },
-    #[error("{}: {message}", path.display())]
-    Schema { path: PathBuf, message: String },
-}
+/// Errors reading this file: the shared host-JSON error.
+pub type DepsJsonError = super::json_file::JsonFileError;
 
 /// One file the host will look for in the app folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,13 +123,7 @@ impl DepsJsonFacts {
 
 /// Parses deps.json bytes (a UTF-8 BOM is allowed).
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<DepsJson, DepsJsonError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let root: Value = serde_json::from_slice(bytes).map_err(|e| DepsJsonError::Json {
-        path: path.to_path_buf(),
-        line: e.line() as u32,
-        column: e.column() as u32,
-        message: e.to_string(),
-    })?;
+    let root: Value = super::json_file::parse_value(path, bytes)?;
     let schema = |message: &str| DepsJsonError::Schema {
         path: path.to_path_buf(),
         message: message.to_string(),

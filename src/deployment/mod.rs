@@ -2,6 +2,7 @@
 //! make. Reads files; knows nothing about checks. Errors are typed and keep the input that failed.
 pub mod binary;
 pub mod deps_json;
+pub mod json_file;
 pub mod launch;
 pub mod layout;
 pub mod runtime_config;

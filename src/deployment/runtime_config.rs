@@ -1,8 +1,7 @@
 //! `<app>.runtimeconfig.json`: what the .NET host reads from it (hostfxr.md §3.1). Parsing only;
 //! resolution lives in `fx`.
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
-use thiserror::Error;
+use std::path::Path;
 
 /// One framework reference (`framework`, an item of `frameworks`, or of `includedFrameworks`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,24 +27,8 @@ pub struct RuntimeConfig {
     pub additional_probing_paths: Vec<String>,
 }
 
-#[derive(Debug, Error)]
-pub enum RuntimeConfigError {
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
-    Json {
-        path: PathBuf,
-        line: u32,
-        column: u32,
-        message: String,
-    },
-    #[error("{}: {message}", path.display())]
-    Schema { path: PathBuf, message: String },
-}
+/// Errors reading this file: the shared host-JSON error.
+pub type RuntimeConfigError = super::json_file::JsonFileError;
 
 /// Reads and parses a runtimeconfig.json file.
 pub fn read(path: &Path) -> Result<RuntimeConfig, RuntimeConfigError> {
@@ -58,13 +41,7 @@ pub fn read(path: &Path) -> Result<RuntimeConfig, RuntimeConfigError> {
 
 /// Parses runtimeconfig.json bytes (a UTF-8 BOM is allowed, as the host allows it).
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<RuntimeConfig, RuntimeConfigError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let root: Value = serde_json::from_slice(bytes).map_err(|e| RuntimeConfigError::Json {
-        path: path.to_path_buf(),
-        line: e.line() as u32,
-        column: e.column() as u32,
-        message: e.to_string(),
-    })?;
+    let root: Value = super::json_file::parse_value(path, bytes)?;
     let schema = |message: String| RuntimeConfigError::Schema {
         path: path.to_path_buf(),
         message,
