@@ -9,6 +9,7 @@ pub mod checks;
 pub mod cli;
 pub mod deployment;
 pub mod diagnostic;
+pub mod evidence;
 pub mod fx;
 pub mod host;
 pub mod knowledge;
