@@ -5,7 +5,7 @@
 mod support;
 
 use ancm_doctor::checks::{self, Context};
-use ancm_doctor::deployment::launch::{LaunchTarget, Program};
+use ancm_doctor::contract::{LaunchTarget, Program};
 use ancm_doctor::deployment::Deployment;
 use ancm_doctor::diagnostic::{CheckResult, Outcome};
 use ancm_doctor::host::HostFacts;

@@ -6,9 +6,10 @@
 //! `hostfxr`, the apphost's bundle marker, and the paths web.config names. A 5,000-file publish
 //! folder costs about as much as listing it. Knows nothing about checks.
 use super::binary::{self, BinaryInfo, BundleMarker};
-use super::launch::{self, AppFolder, LaunchTarget, PathState, Program};
 use super::runtime_config::{self, RuntimeConfig, RuntimeConfigError};
 use super::web_config::WebConfig;
+use crate::contract::command_line::{self as launch};
+use crate::contract::{AppFolder, LaunchTarget, PathState, Program};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

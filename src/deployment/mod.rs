@@ -3,7 +3,6 @@
 pub mod binary;
 pub mod deps_json;
 pub mod json_file;
-pub mod launch;
 pub mod layout;
 pub mod runtime_config;
 pub mod runtime_files;

@@ -102,7 +102,7 @@ pub fn gather(scope: &Scope<'_>) -> Gathered {
     let mut g = Gathered::default();
     let app_dir = &scope.deployment.app_dir;
     let config_path = iis_config_path(scope);
-    let env = crate::checks::hosting::worker_env(scope.host);
+    let env = crate::contract::module::worker_env(scope.host);
 
     // stdout logs where web.config's prefix points (its default too: earlier starts may have logged).
     let mut stdout_places: Vec<(PathBuf, String)> = Vec::new();
@@ -112,7 +112,7 @@ pub fn gather(scope: &Scope<'_>) -> Gathered {
         .and_then(|w| w.aspnetcore.as_ref())
     {
         let written = section.stdout_log_file();
-        let expanded = crate::deployment::launch::expand_env(written, &env);
+        let expanded = crate::contract::command_line::expand_env(written, &env);
         if expanded.unresolved.is_empty() {
             if let Some(place) = local_path(app_dir, &expanded.text, scope.this_machine) {
                 if let (Some(parent), Some(leaf)) = (place.parent(), place.file_name()) {
@@ -143,7 +143,7 @@ pub fn gather(scope: &Scope<'_>) -> Gathered {
         .and_then(|w| w.aspnetcore.as_ref())
     {
         if let Some(s) = section.handler_setting("debugFile") {
-            let expanded = crate::deployment::launch::expand_env(&s.value.value, &env);
+            let expanded = crate::contract::command_line::expand_env(&s.value.value, &env);
             debug_files.extend(local_path(app_dir, &expanded.text, scope.this_machine));
         }
         if let Some(v) = section.environment_variables.iter().find(|v| {
@@ -258,7 +258,7 @@ fn iis_config_path(scope: &Scope<'_>) -> Option<String> {
 /// A web.config path on this machine: app-relative, or absolute when the facts are this
 /// machine's (`\\?\` stripped). `None` when it names another machine's file system.
 fn local_path(app_dir: &Path, text: &str, this_machine: bool) -> Option<PathBuf> {
-    if let Some(rel) = crate::deployment::launch::app_relative(text) {
+    if let Some(rel) = crate::contract::command_line::app_relative(text) {
         return Some(app_dir.join(rel));
     }
     if !this_machine {
