@@ -192,4 +192,3 @@ pub fn child_environment(
         .collect();
     (out, shown)
 }
-
