@@ -4,6 +4,7 @@
 //! host will do there. Pure: everything comes from [`Context`].
 use super::Context;
 use crate::contract::command_line::no_env;
+use crate::contract::environment::config_over_worker;
 use crate::contract::module::worker_env;
 use crate::contract::{
     AppFolder, Hosting, LaunchTarget, ModuleVersion, PathState, Program, StartKind,
@@ -56,17 +57,16 @@ impl<'a> LaunchModel<'a> {
         let d = cx.deployment;
         let host = cx.host;
         let windows = host.os == "windows";
-        let mut env = host.dotnet.env.clone();
         let section = d.web_config().and_then(|w| w.aspnetcore.as_ref());
-        if let Some(s) = section {
-            for v in &s.environment_variables {
-                // Windows names are case-insensitive: a web.config entry replaces any spelling.
-                if windows {
-                    env.retain(|k, _| !k.eq_ignore_ascii_case(&v.name.value));
-                }
-                env.insert(v.name.value.clone(), v.value.value.clone());
-            }
-        }
+        let env = config_over_worker(
+            &host.dotnet.env,
+            section.into_iter().flat_map(|s| {
+                s.environment_variables
+                    .iter()
+                    .map(|v| (v.name.value.as_str(), v.value.value.as_str()))
+            }),
+            windows,
+        );
         // V1 always runs out-of-process, whatever `hostingModel` says (`contract::module`).
         let hosting = d
             .web_config()

@@ -251,7 +251,7 @@ impl<'a> Situation<'a> {
         if arg.trim_start_matches(".\\").contains(['\\', '/']) {
             return;
         }
-        if self.layout.file_name_on_disk(&rc).is_none() && !self.layout.has_own_runtime() {
+        if self.layout.file_name_on_disk(&rc).is_none() && !self.layout.runtime().has_host() {
             out.push(
                 self.finding(
                     Level::Error,

@@ -7,6 +7,7 @@
 //! judge the result; the emulator (`live`) adds a port and a token and spawns it. A rule of
 //! ANCM's changes here, in one place.
 pub mod command_line;
+pub mod environment;
 pub mod launch_target;
 pub mod module;
 pub mod symptom;

@@ -7,6 +7,7 @@
 use super::events::{lock, Event, EventBus, ShownVar};
 use super::{LiveConfig, ModuleVersion};
 use crate::contract::command_line::{lookup_in, no_env};
+use crate::contract::environment::{child_environment, AncmModule};
 use crate::contract::{AppFolder, LaunchTarget, PathState, Program};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
@@ -180,143 +181,31 @@ pub fn plan(
     }
 }
 
-/// The child environment block, §2.5: web.config values, then ANCM's forced values, merged into
-/// the inherited block (forced > web.config > inherited; `%VAR%` expanded unless
-/// `ANCM_PREFER_ENVIRONMENT_VARIABLES` says the inherited value wins).
+/// The child environment block (the contract's merge, ancm-protocol.md §2.5) for this
+/// configuration, with the variables ANCM forces or web.config sets for the spawn event.
 pub fn environment(
     cfg: &LiveConfig,
     inherited: &[(String, String)],
     port: u16,
     token: &str,
 ) -> (Vec<(String, String)>, Vec<ShownVar>) {
-    // (name, value, origin); names compared case-insensitively, first spelling kept.
-    let mut table: Vec<(String, String, &'static str)> = Vec::new();
-    fn set(table: &mut Vec<(String, String, &'static str)>, k: &str, v: String, o: &'static str) {
-        match table.iter_mut().find(|(n, _, _)| n.eq_ignore_ascii_case(k)) {
-            Some(e) => {
-                e.1 = v;
-                e.2 = o;
-            }
-            None => table.push((k.to_string(), v, o)),
-        }
-    }
-    let has = |table: &Vec<(String, String, &'static str)>, k: &str| {
-        table.iter().any(|(n, _, _)| n.eq_ignore_ascii_case(k))
+    let module = AncmModule {
+        config_env: &cfg.env,
+        module: cfg.module,
+        app_dir: &cfg.app_dir,
+        virtual_path: &cfg.virtual_path,
+        websockets_supported: cfg.websockets_supported,
     };
-    let inherited_value = |k: &str| {
-        inherited
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v.clone())
-    };
-    for (k, v) in &cfg.env {
-        set(&mut table, k, v.clone(), "web.config");
-    }
-    let v2 = cfg.module == ModuleVersion::V2;
-    if v2 {
-        // Emulator choice: the real folder (ANCM's code passes the application id here, an
-        // UNCONFIRMED quirk, ancm-protocol.md §2.5 step 2).
-        let mut phys = cfg.app_dir.display().to_string();
-        if !phys.ends_with(std::path::MAIN_SEPARATOR) {
-            phys.push(std::path::MAIN_SEPARATOR);
-        }
-        set(&mut table, "ASPNETCORE_IIS_PHYSICAL_PATH", phys, "ancm");
-        if !has(&table, "ASPNETCORE_ANCM_HTTPS_PORT") {
-            set(
-                &mut table,
-                "ASPNETCORE_ANCM_HTTPS_PORT",
-                String::new(),
-                "ancm",
-            );
-        }
-    }
-    // Only anonymous authentication exists here (ancm-protocol.md §7.1: send `anonymous;`).
-    set(
-        &mut table,
-        "ASPNETCORE_IIS_HTTPAUTH",
-        "anonymous;".into(),
-        "ancm",
-    );
-    if !has(&table, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES") {
-        let inh = inherited_value("ASPNETCORE_HOSTINGSTARTUPASSEMBLIES").unwrap_or_default();
-        let value = if v2 {
-            // V2 always appends, with a leading `;` when nothing is inherited (§2.5 step 5 [SRC]).
-            format!("{inh};Microsoft.AspNetCore.Server.IISIntegration")
-        } else if inh.is_empty() {
-            "Microsoft.AspNetCore.Server.IISIntegration".to_string()
-        } else {
-            format!("{inh};Microsoft.AspNetCore.Server.IISIntegration")
-        };
-        set(
-            &mut table,
-            "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES",
-            value,
-            "ancm",
-        );
-    }
-    // Step 6: expansion (or the inherited value when ANCM_PREFER_ENVIRONMENT_VARIABLES is on).
-    let prefer_inherited = inherited_value("ANCM_PREFER_ENVIRONMENT_VARIABLES")
-        .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
-    for e in table.iter_mut() {
-        match inherited_value(&e.0) {
-            Some(v) if v2 && prefer_inherited => e.1 = v,
-            _ => e.1 = expand_env(&e.1, inherited),
-        }
-    }
-    if v2 {
-        set(
-            &mut table,
-            "ASPNETCORE_IIS_WEBSOCKETS_SUPPORTED",
-            cfg.websockets_supported.to_string(),
-            "ancm",
-        );
-    }
-    set(&mut table, "ASPNETCORE_PORT", port.to_string(), "ancm");
-    set(
-        &mut table,
-        "ASPNETCORE_APPL_PATH",
-        cfg.virtual_path.clone(),
-        "ancm",
-    );
-    let token_origin = if configured(cfg, "ASPNETCORE_TOKEN").is_some() {
-        "web.config"
-    } else {
-        "ancm"
-    };
-    set(
-        &mut table,
-        "ASPNETCORE_TOKEN",
-        token.to_string(),
-        token_origin,
-    );
-
-    // Step 11: walk the inherited block in order, replacing; then append what is left.
-    let mut out = Vec::with_capacity(inherited.len() + table.len());
-    let mut used = vec![false; table.len()];
-    for (k, v) in inherited {
-        match table.iter().position(|(n, _, _)| n.eq_ignore_ascii_case(k)) {
-            Some(i) if !used[i] => {
-                used[i] = true;
-                out.push((k.clone(), table[i].1.clone()));
-            }
-            Some(_) => {}
-            None => out.push((k.clone(), v.clone())),
-        }
-    }
-    for (i, (k, v, _)) in table.iter().enumerate() {
-        if !used[i] {
-            out.push((k.clone(), v.clone()));
-        }
-    }
-    let shown = table
+    let (env, set) = child_environment(&module, inherited, port, token);
+    let shown = set
         .into_iter()
-        .map(|(name, value, origin)| ShownVar {
-            name,
-            value,
-            origin,
+        .map(|v| ShownVar {
+            name: v.name,
+            value: v.value,
+            origin: v.origin,
         })
         .collect();
-    (out, shown)
+    (env, shown)
 }
 
 /// `<prefix>_<UTC yyyyMMddHHmmss>_<pid>.log`; `pid` is the supervisor's (ANCM: the w3wp pid), the
