@@ -4,7 +4,7 @@
 //! `tests/fx_differential.rs`.
 use super::launch_model::{hives, message_context, rid_os, LaunchModel, Starter};
 use super::{Check, CheckRun, Context};
-use crate::deployment::launch::split_arguments;
+use crate::contract::split_arguments;
 use crate::deployment::layout::Loaded;
 use crate::diagnostic::{Evidence, Finding, Level, Location};
 use crate::fx::message::{exit_code_forms, host_message};
