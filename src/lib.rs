@@ -13,4 +13,6 @@ pub mod fx;
 pub mod host;
 pub mod knowledge;
 pub mod live;
+pub mod printer;
 pub mod report;
+pub mod text_encoding;
