@@ -358,6 +358,14 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     } else {
         report::LiveProbeRun::NotPossible
     };
+    let gathered = crate::evidence::gather(&crate::evidence::Scope {
+        deployment: &deployment,
+        host: &host,
+        this_machine: args.host.is_none(),
+    });
+    crate::evidence::attach(&mut results, &gathered);
+    // Evidence may add results of its own: `--only` / `--skip` apply to those too.
+    results.retain(|r| selection.includes(&r.id));
     // Ids first: a baseline may name a finding by its id.
     report::ids::assign(&deployment.app_dir, &mut results);
     if let Some(b) = &baseline {

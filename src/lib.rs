@@ -7,8 +7,10 @@
 pub mod catalog;
 pub mod checks;
 pub mod cli;
+pub mod contract;
 pub mod deployment;
 pub mod diagnostic;
+pub mod evidence;
 pub mod fx;
 pub mod host;
 pub mod knowledge;

@@ -69,6 +69,7 @@ const TABLE: &[(&str, Area)] = &[
     ("child-app-inherits-handler", Area::Iis),
     ("windows-auth-token", Area::Iis),
     ("live-probe", Area::LiveProbe),
+    ("server-evidence", Area::Iis),
 ];
 
 pub fn area_of_id(id: &str) -> Area {
