@@ -17,4 +17,5 @@ pub mod knowledge;
 pub mod live;
 pub mod printer;
 pub mod report;
+pub mod secrets;
 pub mod text_encoding;
