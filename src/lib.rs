@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod checks;
 pub mod cli;
+pub mod contract;
 pub mod deployment;
 pub mod diagnostic;
 pub mod fx;

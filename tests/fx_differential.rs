@@ -624,7 +624,9 @@ fn invalid_and_missing_runtimeconfig_agree_with_the_real_host() {
     );
 
     std::fs::remove_file(&rc_path).unwrap();
-    let files = ancm_doctor::deployment::runtime_files::RuntimeFiles::read(&app);
+    let files = ancm_doctor::deployment::runtime_files::RuntimeFiles::from_index(
+        &ancm_doctor::deployment::layout::FileIndex::read(&app),
+    );
     assert!(
         !files.has_host(),
         "so `runtime-config` reports the self-contained fallback"

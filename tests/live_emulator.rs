@@ -3,8 +3,8 @@
 #[path = "live_helpers.rs"]
 mod helpers;
 
+use ancm_doctor::contract::ModuleVersion;
 use ancm_doctor::live::events::Event;
-use ancm_doctor::live::ModuleVersion;
 use helpers::*;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};

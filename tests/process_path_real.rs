@@ -5,7 +5,7 @@
 mod support;
 
 use ancm_doctor::checks::{self, Context};
-use ancm_doctor::deployment::launch::{LaunchTarget, Program};
+use ancm_doctor::contract::{LaunchTarget, Program};
 use ancm_doctor::deployment::Deployment;
 use ancm_doctor::diagnostic::{CheckResult, Outcome};
 use ancm_doctor::host::HostFacts;
@@ -211,7 +211,7 @@ fn self_contained_started_with_dotnet_only_warns_because_it_really_runs() {
         d.layout.kind,
         ancm_doctor::deployment::layout::AppKind::SelfContained
     );
-    assert!(d.layout.has_own_runtime());
+    assert!(d.layout.runtime().carries_own_runtime());
     // Only a warning (from `self-contained`), nothing fails: the real host below agrees.
     let host = HostFacts::default();
     let all = checks::run_all(&Context {

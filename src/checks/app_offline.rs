@@ -2,8 +2,8 @@
 //! answers every request with 503 and the file's bytes (an empty file: an empty 503; the seed
 //! article's ANCM ignored an empty file). ancm-reference.md §4, ancm-protocol.md §5.4, failure
 //! catalog row 3. Pure.
-use super::hosting::{Hosting, ModuleVersion};
 use super::{Check, CheckRun, Context};
+use crate::contract::{Hosting, ModuleVersion};
 use crate::diagnostic::{Finding, Level};
 
 pub struct AppOffline;
@@ -22,8 +22,9 @@ impl Check for AppOffline {
         let module = cx
             .deployment
             .web_config()
-            .and_then(|wc| wc.aspnetcore.as_ref().map(|s| Hosting::of(wc, s).module))
-            .unwrap_or(ModuleVersion::Unknown);
+            .and_then(|wc| wc.aspnetcore.as_ref().map(|s| Hosting::of(wc, s)))
+            .filter(|h| h.module_named)
+            .map(|h| h.module);
         let name = offline
             .path
             .file_name()
@@ -36,7 +37,7 @@ impl Check for AppOffline {
             Finding::error(format!(
                 "`{name}` is in the app folder: ANCM stops the app and answers every request with 503 and this file's content"
             ))
-        } else if module == ModuleVersion::V1 {
+        } else if module == Some(ModuleVersion::V1) {
             Finding::warning(format!(
                 "an empty `{name}` is in the app folder: early ANCM V1 ignored an empty file, later modules answer every request with an empty 503"
             ))

@@ -68,7 +68,7 @@ impl Check for DotnetArchitecture {
                         m.name()
                     ))
                     .evidence("muxer", install.muxer.clone().unwrap_or_default())
-                    .symptom(model.start_failure_symptom_in("500.30"))
+                    .symptom(model.hosting.start_failure(crate::contract::StartKind::Crash))
                     .fix(format!(
                         "build the app as AnyCPU (remove `<PlatformTarget>`), or run it with the {} dotnet (for in-process: set the app pool's Enable 32-Bit Applications to match)",
                         m.name()

@@ -1,6 +1,7 @@
 //! Hand-built facts for the unit tests of checks: a web.config with real line:column spans, app
 //! layouts from file names, host facts. Test-only.
-use crate::deployment::launch::{self, LaunchTarget};
+use crate::contract::command_line as launch;
+use crate::contract::LaunchTarget;
 use crate::deployment::layout::{AppFile, AppKind, AppLayout};
 use crate::deployment::runtime_config::{self, RuntimeConfig};
 use crate::deployment::web_config::WebConfig;
@@ -41,7 +42,7 @@ pub fn deployment(
     wc: WebConfig,
     files: &[&str],
     runtime_config: Option<&str>,
-    probes: &[(&str, launch::PathState)],
+    probes: &[(&str, crate::contract::PathState)],
 ) -> Deployment {
     let mut layout = AppLayout::for_tests(files, runtime_config.map(rc), None);
     for (rel, state) in probes {

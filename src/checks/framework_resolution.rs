@@ -4,8 +4,12 @@
 //! `tests/fx_differential.rs`.
 use super::launch_model::{hives, message_context, rid_os, LaunchModel, Starter};
 use super::{Check, CheckRun, Context};
-use crate::diagnostic::{Finding, Level};
+use crate::contract::split_arguments;
+use crate::deployment::layout::Loaded;
+use crate::diagnostic::{Evidence, Finding, Level, Location};
 use crate::fx::message::{exit_code_forms, host_message};
+use crate::fx::policy::{self, Origin};
+use crate::fx::roll_forward::{CommandLineRollForward, Range};
 use crate::fx::{self, ResolveFailure};
 use crate::host::dotnet_install::host_arch_name;
 
@@ -69,7 +73,8 @@ impl Check for FrameworkResolution {
             .fix("repair or reinstall the .NET runtime in that folder")]);
         }
         let windows = cx.host.os == "windows";
-        let env = model.roll_forward_env(windows);
+        let mut env = model.roll_forward_env(windows);
+        env.command_line = muxer_roll_forward(cx, &model);
         let hives = hives(cx, &model, install);
         let req = fx::Request {
             app,
@@ -130,8 +135,18 @@ impl Check for FrameworkResolution {
             Err(failure) => {
                 let mcx = message_context(cx, &model, install, &arch, &rid);
                 let lines = host_message(&failure, &mcx);
-                let (message, fix) = describe(&failure);
-                let f = Finding::error(message)
+                let refused_by_policy = policy_refusal(cx, app, &env, &failure);
+                // With an explicit policy, the policy is the cause; with the default, the
+                // plain "no compatible version" stays the message and the policy is evidence.
+                let (message, fix) = match &refused_by_policy {
+                    Some(p) if p.explicit => (p.message.clone(), p.fix.clone()),
+                    _ => describe(&failure),
+                };
+                let mut f = Finding::error(message);
+                if let Some(p) = refused_by_policy {
+                    f.evidence.extend(p.evidence);
+                }
+                let f = f
                     .evidence("dotnet root", &install.root)
                     .evidence("chosen because", &choice.why)
                     .evidence("exit code", exit_code_forms(failure.status_code()))
@@ -139,6 +154,190 @@ impl Check for FrameworkResolution {
                     .symptom(symptom)
                     .fix(fix);
                 CheckRun::Findings(vec![f])
+            }
+        }
+    }
+}
+
+/// The muxer's `--roll-forward` in web.config `arguments` (only `dotnet` reads it; an apphost
+/// passes it to the app).
+fn muxer_roll_forward(cx: &Context<'_>, model: &LaunchModel<'_>) -> Option<CommandLineRollForward> {
+    if !matches!(model.starter, Starter::Muxer(_)) {
+        return None;
+    }
+    let args = cx
+        .deployment
+        .web_config()?
+        .aspnetcore
+        .as_ref()?
+        .arguments
+        .as_ref()?;
+    CommandLineRollForward::from_muxer_args(&split_arguments(&args.value))
+}
+
+/// A newer version is installed but the app's roll-forward policy refuses it: the finding names
+/// the policy, where it was set and what it allows, instead of "not installed".
+struct PolicyRefusal {
+    /// A setting (not the host's default) decided the policy.
+    explicit: bool,
+    message: String,
+    fix: String,
+    evidence: Vec<Evidence>,
+}
+
+fn policy_refusal(
+    cx: &Context<'_>,
+    app: &fx::FxConfig,
+    env: &fx::RollForwardEnv,
+    failure: &ResolveFailure,
+) -> Option<PolicyRefusal> {
+    let ResolveFailure::Missing {
+        name,
+        reference: Some(reference),
+        found,
+        ..
+    } = failure
+    else {
+        return None;
+    };
+    let refused = policy::refused(reference, found);
+    if refused.is_empty() {
+        return None;
+    }
+    let p = policy::app_policy(app, env, name);
+    // The range in force decides; name the setting that set it (applyPatches when it is what
+    // made a patch roll exact).
+    let by_apply_patches = reference.range == Range::Patch
+        && !reference.apply_patches
+        && p.apply_patches_from != Origin::Default;
+    let origin = if by_apply_patches {
+        p.apply_patches_from
+    } else {
+        p.roll_forward_from
+    };
+    let setting = if by_apply_patches {
+        format!(
+            "`applyPatches` false with `rollForward` {}",
+            reference.roll_forward()
+        )
+    } else if origin == Origin::Default {
+        format!("the default `rollForward` {}", reference.roll_forward())
+    } else {
+        format!("`{}` = {}", origin.setting(), reference.roll_forward())
+    };
+    let (where_set, location) = origin_place(cx, origin);
+    let allows = policy::allows(reference);
+    let version = &reference.version_text;
+    let message = format!(
+        "`{name}` {} is installed, but the app's roll-forward policy refuses it: {setting} (set in {where_set}) allows {allows}",
+        refused.join(", ")
+    );
+    let mut evidence = Vec::new();
+    let policy_text = format!("{setting}: {allows}");
+    evidence.push(match location {
+        Some(loc) => Evidence {
+            label: "roll-forward policy".into(),
+            value: policy_text,
+            location: Some(loc),
+            secret: false,
+        },
+        None => Evidence {
+            label: "roll-forward policy".into(),
+            value: format!("{policy_text} (set in {where_set})"),
+            location: None,
+            secret: false,
+        },
+    });
+    evidence.push(Evidence {
+        label: "refused".into(),
+        value: format!(
+            "{} (installed, newer than the requested {version})",
+            refused.join(", ")
+        ),
+        location: None,
+        secret: false,
+    });
+    let wanted = policy::would_accept(reference, &refused)
+        .map(|rf| format!("`{rf}`"))
+        .unwrap_or_else(|| "a wider value".into());
+    let fix = format!(
+        "relax the policy where it is set (`{}` in {where_set}; {wanted} takes {}), or install `{name}` {version} exactly",
+        origin.setting(),
+        refused[0]
+    );
+    Some(PolicyRefusal {
+        explicit: origin != Origin::Default,
+        message,
+        fix,
+        evidence,
+    })
+}
+
+/// Where a roll-forward setting was written, in words, with the file position when it is in the
+/// runtimeconfig or in web.config.
+fn origin_place(cx: &Context<'_>, origin: Origin) -> (String, Option<Location>) {
+    let web_config = cx.deployment.web_config();
+    match origin {
+        Origin::Default => ("nothing: the host's default".into(), None),
+        Origin::Config { setting, framework } => {
+            let Some(Loaded::Parsed { path, value }) = &cx.deployment.layout.runtime_config else {
+                return ("the app's runtimeconfig.json".into(), None);
+            };
+            let positions = match framework {
+                None => Some(&value.positions),
+                Some(i) => value.frameworks.get(i).map(|f| &f.positions),
+            };
+            let file = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            match positions.and_then(|p| p.get(setting)) {
+                Some(&(line, column)) => (
+                    format!("`{file}`"),
+                    Some(
+                        Location::new(path.clone(), line, column)
+                            .with_len(setting.len() as u32 + 2),
+                    ),
+                ),
+                None => (format!("`{file}`"), None),
+            }
+        }
+        Origin::Env | Origin::EnvLegacy => {
+            let windows = cx.host.os == "windows";
+            let var = web_config.and_then(|wc| {
+                let section = wc.aspnetcore.as_ref()?;
+                section
+                    .environment_variables
+                    .iter()
+                    .rev()
+                    .find(|v| {
+                        if windows {
+                            v.name.value.eq_ignore_ascii_case(origin.setting())
+                        } else {
+                            v.name.value == origin.setting()
+                        }
+                    })
+                    .map(|v| (wc.path.clone(), v.name.span))
+            });
+            match var {
+                Some((path, span)) => (
+                    "web.config `<environmentVariables>`".into(),
+                    Some(Location::new(path, span.line, span.column).with_len(span.len)),
+                ),
+                None => ("the machine's environment".into(), None),
+            }
+        }
+        Origin::CommandLine { .. } => {
+            let args = web_config.and_then(|wc| {
+                let a = wc.aspnetcore.as_ref()?.arguments.as_ref()?;
+                Some((wc.path.clone(), a.span))
+            });
+            match args {
+                Some((path, span)) => (
+                    "web.config `arguments`".into(),
+                    Some(Location::new(path, span.line, span.column).with_len(span.len)),
+                ),
+                None => ("the muxer's command line".into(), None),
             }
         }
     }
@@ -396,6 +595,85 @@ mod tests {
             r.findings[0]
                 .message
                 .contains("has no `Microsoft.NETCore.App.deps.json`"),
+            "{}",
+            r.findings[0].message
+        );
+    }
+
+    #[test]
+    fn a_newer_patch_refused_by_roll_forward_disable_names_the_policy_and_where() {
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(
+            "{\n  \"runtimeOptions\": {\n    \"rollForward\": \"Disable\",\n    \"frameworks\": [{\"name\":\"Microsoft.NETCore.App\",\"version\":\"8.0.0\"},{\"name\":\"Microsoft.AspNetCore.App\",\"version\":\"8.0.0\"}]\n  }\n}".into(),
+        );
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        let f = &r.findings[0];
+        assert!(
+            f.message.contains("`Microsoft.NETCore.App` 8.0.11 is installed, but the app's roll-forward policy refuses it")
+                && f.message.contains("`rollForward` = Disable")
+                && f.message.contains("`App.runtimeconfig.json`")
+                && f.message.contains("only 8.0.0 exactly"),
+            "{}",
+            f.message
+        );
+        let policy = f
+            .evidence
+            .iter()
+            .find(|e| e.label == "roll-forward policy")
+            .unwrap();
+        let at = policy.location.as_ref().unwrap();
+        assert_eq!((at.line, at.column), (3, 5));
+        assert!(at.file.ends_with("App.runtimeconfig.json"));
+        let refused = f.evidence.iter().find(|e| e.label == "refused").unwrap();
+        assert!(refused.value.starts_with("8.0.11"), "{}", refused.value);
+        assert!(
+            f.fix.as_deref().unwrap().contains("`LatestPatch`"),
+            "{:?}",
+            f.fix
+        );
+        // The host's own words are still there.
+        assert!(f.evidence.iter().any(|e| e.label == "host output"));
+    }
+
+    #[test]
+    fn a_policy_from_web_config_environment_points_at_the_variable() {
+        let mut fx = Fixture::healthy();
+        fx.web_env
+            .push(("DOTNET_ROLL_FORWARD".into(), "Disable".into()));
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        let f = &r.findings[0];
+        assert!(
+            f.message.contains("`DOTNET_ROLL_FORWARD` = Disable")
+                && f.message.contains("web.config `<environmentVariables>`"),
+            "{}",
+            f.message
+        );
+        let policy = f
+            .evidence
+            .iter()
+            .find(|e| e.label == "roll-forward policy")
+            .unwrap();
+        assert!(policy
+            .location
+            .as_ref()
+            .unwrap()
+            .file
+            .ends_with("web.config"));
+        // Legacy settings: applyPatches false with rollForwardOnNoCandidateFx 0 is exact too.
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(r#"{"runtimeOptions":{"applyPatches":false,"rollForwardOnNoCandidateFx":0,"frameworks":[{"name":"Microsoft.NETCore.App","version":"8.0.0"},{"name":"Microsoft.AspNetCore.App","version":"8.0.0"}]}}"#.into());
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        assert!(
+            r.findings[0].message.contains("`applyPatches` false"),
+            "{}",
+            r.findings[0].message
+        );
+        // An older major installed only is not a policy refusal: the plain message stays.
+        let mut fx = Fixture::healthy();
+        fx.runtimeconfig = Some(fx.runtimeconfig.unwrap().replace("8.0.0", "9.0.0"));
+        let r = expect(fx.run(&FrameworkResolution), Outcome::Fail);
+        assert!(
+            r.findings[0].message.starts_with("no compatible"),
             "{}",
             r.findings[0].message
         );

@@ -3,7 +3,14 @@
 //! ancm-reference.md §1.1), the dotnet root the launch uses, and the framework resolution the
 //! host will do there. Pure: everything comes from [`Context`].
 use super::Context;
+use crate::contract::command_line::no_env;
+use crate::contract::environment::config_over_worker;
+use crate::contract::module::worker_env;
+use crate::contract::{
+    AppFolder, Hosting, LaunchTarget, ModuleVersion, PathState, Program, StartKind,
+};
 use crate::deployment::layout::Loaded;
+use crate::deployment::web_config::HostingModel;
 use crate::fx::message::MessageContext;
 use crate::fx::{self, FxConfig, FxVersion, Hive, RollForwardEnv};
 use crate::host::dotnet_install::{choose_root, host_arch_name, DotnetInstall, Launch, RootChoice};
@@ -36,6 +43,8 @@ pub struct LaunchModel<'a> {
     /// `<environmentVariables>`.
     pub env: BTreeMap<String, String>,
     pub in_process: bool,
+    /// Module generation and effective hosting model (out-of-process V2 without a section).
+    pub hosting: Hosting,
     /// The app's runtimeconfig, when present and parsed.
     pub app_config: Option<FxConfig>,
     pub runtime_config_path: Option<String>,
@@ -48,25 +57,35 @@ impl<'a> LaunchModel<'a> {
         let d = cx.deployment;
         let host = cx.host;
         let windows = host.os == "windows";
-        let mut env = host.dotnet.env.clone();
         let section = d.web_config().and_then(|w| w.aspnetcore.as_ref());
-        if let Some(s) = section {
-            for v in &s.environment_variables {
-                // Windows names are case-insensitive: a web.config entry replaces any spelling.
-                if windows {
-                    env.retain(|k, _| !k.eq_ignore_ascii_case(&v.name.value));
-                }
-                env.insert(v.name.value.clone(), v.value.value.clone());
-            }
-        }
-        // V1 always runs out-of-process, whatever `hostingModel` says (`checks::hosting`).
-        let in_process = d
+        let env = config_over_worker(
+            &host.dotnet.env,
+            section.into_iter().flat_map(|s| {
+                s.environment_variables
+                    .iter()
+                    .map(|v| (v.name.value.as_str(), v.value.value.as_str()))
+            }),
+            windows,
+        );
+        // V1 always runs out-of-process, whatever `hostingModel` says (`contract::module`).
+        let hosting = d
             .web_config()
             .zip(section)
-            .is_some_and(|(wc, s)| super::hosting::Hosting::of(wc, s).in_process());
-        let mut starter = match section.and_then(|s| s.process_path.as_ref()) {
+            .map(|(wc, s)| Hosting::of(wc, s))
+            .unwrap_or(Hosting {
+                module: ModuleVersion::V2,
+                module_named: false,
+                model: HostingModel::OutOfProcess,
+            });
+        let in_process = hosting.in_process();
+        let worker = worker_env(host);
+        let mut starter = match section {
             None => Starter::Unknown,
-            Some(p) => classify(&p.value, &d.app_dir.display().to_string(), windows),
+            Some(s) => starter(
+                &LaunchTarget::resolve(s, &d.layout, &worker),
+                &d.app_dir.display().to_string(),
+                windows,
+            ),
         };
         let (app_config, runtime_config_path) = match &d.layout.runtime_config {
             Some(Loaded::Parsed { path, value }) => (
@@ -120,6 +139,7 @@ impl<'a> LaunchModel<'a> {
             starter,
             env,
             in_process,
+            hosting,
             app_config,
             runtime_config_path,
             root,
@@ -128,21 +148,7 @@ impl<'a> LaunchModel<'a> {
 
     /// The IIS symptom a host failure before `Main` causes for this hosting model.
     pub fn start_failure_symptom(&self) -> &'static str {
-        if self.in_process {
-            "500.31"
-        } else {
-            "502.5"
-        }
-    }
-
-    /// The same with another in-process status (e.g. 500.30 when the runtime starts but the
-    /// app cannot load).
-    pub fn start_failure_symptom_in(&self, in_process: &'static str) -> &'static str {
-        if self.in_process {
-            in_process
-        } else {
-            "502.5"
-        }
+        self.hosting.start_failure(StartKind::FrameworkMissing)
     }
 
     pub fn roll_forward_env(&self, windows: bool) -> RollForwardEnv {
@@ -178,38 +184,49 @@ pub fn apphost_arch(d: &crate::deployment::Deployment) -> Option<String> {
     info.machine().map(|m| m.name())
 }
 
-/// Classifies `processPath` the way ANCM does (ancm-reference.md §7.2): a file named
-/// `dotnet`/`dotnet.exe` is the muxer (found on PATH when it has no folder), anything else an
-/// executable resolved against the app folder.
-pub fn classify(process_path: &str, app_dir: &str, windows: bool) -> Starter {
-    let p = process_path.trim().trim_matches('"');
-    if p.is_empty() || p.contains('%') {
-        return Starter::Unknown;
-    }
-    let (dir, file) = match p.rfind(['/', '\\']) {
-        Some(i) => (Some(&p[..i]), &p[i + 1..]),
-        None => (None, p),
-    };
-    let file_lower = file.to_ascii_lowercase();
+/// How the .NET host sees the contract's [`LaunchTarget`] (ancm-reference.md §7.2): the muxer
+/// (found on PATH when `processPath` has no folder, else in that folder), or an executable
+/// resolved against the app folder. `Unknown` when `processPath` is missing or keeps a `%VAR%`
+/// nothing defines.
+pub fn starter(target: &LaunchTarget, app_dir: &str, windows: bool) -> Starter {
     let sep = if windows { '\\' } else { '/' };
     let absolute =
         |d: &str| d.starts_with('/') || d.starts_with('\\') || d.as_bytes().get(1) == Some(&b':');
-    if file_lower == "dotnet" || file_lower == "dotnet.exe" {
-        return Starter::Muxer(match dir {
-            None => Launch::MuxerOnPath,
-            Some(d) if absolute(d) => Launch::MuxerAt {
-                root: d.to_string(),
-            },
-            Some(d) => Launch::MuxerAt {
-                root: format!("{app_dir}{sep}{}", d.trim_start_matches(['.', '/', '\\'])),
-            },
-        });
-    }
-    let path = match dir {
-        Some(d) if absolute(d) => p.to_string(),
-        _ => format!("{app_dir}{sep}{}", p.trim_start_matches(['.', '/', '\\'])),
+    let in_app = |rel: &str| {
+        format!(
+            "{app_dir}{sep}{}",
+            rel.replace(['/', '\\'], &sep.to_string())
+        )
     };
-    Starter::Executable { path }
+    let text = target.process_path.text.trim().trim_matches('"');
+    match &target.program {
+        Program::Missing | Program::Unexpanded { .. } => Starter::Unknown,
+        Program::Muxer if !target.process_path.unresolved.is_empty() => Starter::Unknown,
+        Program::Muxer => Starter::Muxer(match text.rfind(['/', '\\']) {
+            None => Launch::MuxerOnPath,
+            Some(i) if absolute(&text[..i]) => Launch::MuxerAt {
+                root: text[..i].to_string(),
+            },
+            Some(i) => Launch::MuxerAt {
+                root: in_app(text[..i].trim_start_matches(['.', '/', '\\'])),
+            },
+        }),
+        Program::AppFolder { rel, .. } => Starter::Executable { path: in_app(rel) },
+        Program::Search { name } => Starter::Executable { path: in_app(name) },
+        Program::Absolute { path } => Starter::Executable { path: path.clone() },
+    }
+}
+
+/// [`starter`] for a `processPath` alone, with no environment and nothing known of the folder.
+pub fn classify(process_path: &str, app_dir: &str, windows: bool) -> Starter {
+    struct Unlisted;
+    impl AppFolder for Unlisted {
+        fn state(&self, _: &str) -> PathState {
+            PathState::Unknown
+        }
+    }
+    let target = LaunchTarget::resolve_text(process_path, "", &Unlisted, &no_env);
+    starter(&target, app_dir, windows)
 }
 
 /// The frameworks the host will search: the chosen root, plus on Windows the global locations

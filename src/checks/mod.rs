@@ -23,7 +23,6 @@ mod framework_resolution;
 mod fx_fixtures;
 mod globalization_icu;
 mod handler_module;
-pub mod hosting;
 mod iis_app;
 pub mod launch_model;
 mod launcher_placeholders;

@@ -3,10 +3,11 @@
 //! (the seed's `.\App.exe` for a portable app that only has `App.dll`), is a Windows executable,
 //! and can run under the hosting model (no single-file bundle or .NET Framework in-process).
 //! Pure: all facts come from the deployment's layout.
-use super::hosting::{worker_env, Hosting};
 use super::{Check, CheckRun, Context};
+use crate::contract::command_line::{extension, file_name};
+use crate::contract::module::{worker_env, Hosting};
+use crate::contract::{LaunchTarget, PathState, Program, StartKind};
 use crate::deployment::binary::{BinaryInfo, BundleMarker};
-use crate::deployment::launch::{extension, file_name, LaunchTarget, PathState, Program};
 use crate::deployment::layout::{AppKind, AppLayout};
 use crate::deployment::web_config::{AspNetCoreSection, WebConfig};
 use crate::diagnostic::{Finding, Level, Location};
@@ -180,7 +181,7 @@ impl<'a> Situation<'a> {
                     format!("`processPath` is `dotnet` but `arguments` is empty: {detail}"),
                     true,
                 )
-                .symptom(self.hosting.symptom("500.0"))
+                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
                 .fix(dll_fix()),
             );
             return;
@@ -204,7 +205,7 @@ impl<'a> Situation<'a> {
                     ),
                     true,
                 )
-                .symptom(self.hosting.symptom("500.0"))
+                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
                 .fix(dll_fix()),
             );
             return;
@@ -220,7 +221,7 @@ impl<'a> Situation<'a> {
                         ),
                         true,
                     )
-                    .symptom(self.hosting.symptom("500.0"));
+                    .symptom(self.hosting.start_failure(StartKind::SpawnFailed));
                 if let Some(dll) = &self.layout.main_dll {
                     f = f.evidence("the app's `.dll`", dll.name.clone());
                 }
@@ -232,7 +233,7 @@ impl<'a> Situation<'a> {
                     format!("`arguments` names `{}`, which is a folder", arg.text),
                     true,
                 )
-                .symptom(self.hosting.symptom("500.0"))
+                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
                 .fix(dll_fix()),
             ),
             PathState::File => self.dll_without_runtimeconfig(&arg.text, out),
@@ -250,14 +251,14 @@ impl<'a> Situation<'a> {
         if arg.trim_start_matches(".\\").contains(['\\', '/']) {
             return;
         }
-        if self.layout.file_name_on_disk(&rc).is_none() && !self.layout.has_own_runtime() {
+        if self.layout.file_name_on_disk(&rc).is_none() && !self.layout.runtime().has_host() {
             out.push(
                 self.finding(
                     Level::Error,
                     format!("`{name}` has no `{rc}` next to it: the host runs it as a self-contained app and fails to find `hostpolicy`"),
                     true,
                 )
-                .symptom(self.hosting.symptom("500.0"))
+                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
                 .fix(format!(
                     "deploy `{rc}` from the publish output (a filtered copy often drops it){}",
                     match &self.layout.app_name {
@@ -289,7 +290,7 @@ impl<'a> Situation<'a> {
                     format!("`processPath` names `{shown}`, which is a folder"),
                     false,
                 )
-                .symptom(self.hosting.symptom("500.0"))
+                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
                 .fix(self.fix_or("point `processPath` at the app's `.exe` or `dotnet`")),
             ),
             PathState::File => self.existing_program(rel, &shown, ext.as_deref(), out),
@@ -298,7 +299,7 @@ impl<'a> Situation<'a> {
     }
 
     fn layout_state(&self, rel: &str) -> PathState {
-        use crate::deployment::launch::AppFolder;
+        use crate::contract::AppFolder;
         self.layout.state(rel)
     }
 
@@ -338,7 +339,7 @@ impl<'a> Situation<'a> {
             format!("`processPath` names `{shown}`, which is not in the app folder: {start}")
         };
         self.finding(Level::Error, message, false)
-            .symptom(self.hosting.symptom("500.0"))
+            .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
             .fix(self.fix_or("deploy the missing file, or point `processPath` at what the publish output contains"))
     }
 
@@ -357,7 +358,7 @@ impl<'a> Situation<'a> {
                     },
                     false,
                 )
-                .symptom(self.hosting.symptom("500.0"))
+                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
                 .fix(format!(r#"set `processPath="dotnet" arguments=".\{stem}.dll"`"#)),
             );
             return;
@@ -374,7 +375,7 @@ impl<'a> Situation<'a> {
                         format!("`{shown}` is not a Windows executable (no PE header)"),
                         false,
                     )
-                    .symptom(self.hosting.symptom("500.0"))
+                    .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
                     .fix("redeploy the publish output; the file is damaged or a placeholder"),
                 );
                 return;
@@ -426,7 +427,7 @@ impl<'a> Situation<'a> {
                     format!("`{shown}` is an apphost, but `{dll}` (the app it starts) is not next to it: the host stops with \"The application to execute does not exist\""),
                     false,
                 )
-                .symptom(self.hosting.symptom("500.38"))
+                .symptom(self.hosting.start_failure(StartKind::AppDllNotFound))
                 .fix(format!("deploy `{dll}` with the apphost (copy the whole publish output)")),
             ),
             // .NET Core 2.x apphosts predate the marker: with the app's `.dll` beside it, fine.
@@ -449,7 +450,7 @@ impl<'a> Situation<'a> {
             ),
             false,
         )
-        .symptom(self.hosting.symptom("500.0"))
+        .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
         .fix(format!(
             r#"publish for Windows (`dotnet publish -r win-x64`, then `processPath=".\{stem}.exe"`) or framework-dependent without a RID (`processPath="dotnet" arguments=".\{stem}.dll"`)"#
         ))
@@ -524,8 +525,8 @@ mod tests {
     use super::*;
     use crate::checks::fixtures::*;
     use crate::checks::run_one;
+    use crate::contract::PathState;
     use crate::deployment::binary::{test_images, BundleMarker};
-    use crate::deployment::launch::PathState;
     use crate::deployment::layout::AppFile;
     use crate::deployment::Deployment;
     use crate::diagnostic::{CheckResult, Outcome};

@@ -3,9 +3,10 @@
 //! not a folder or under a file, the Azure-only `\\?\%home%\LogFiles\stdout` is not used off Azure
 //! — and logging is not left on for good (no rotation, no size limit). ancm-reference.md §3.1,
 //! failure catalog row 48; the seed article. Pure.
-use super::hosting::{on_azure, worker_env, Hosting, ModuleVersion};
 use super::{Check, CheckRun, Context};
-use crate::deployment::launch::{app_relative, expand_env, AppFolder, PathState};
+use crate::contract::command_line::{app_relative, expand_env};
+use crate::contract::module::{on_azure, worker_env, Hosting, ModuleVersion};
+use crate::contract::{AppFolder, PathState};
 use crate::diagnostic::{Finding, Level};
 
 pub struct StdoutLog;
@@ -109,16 +110,15 @@ impl Check for StdoutLog {
                     ModuleVersion::V1 => Finding::warning(format!(
                         "the stdout log folder `{shown_folder}` does not exist and ANCM V1 (`AspNetCoreModule`) does not create it: no stdout log is written (\"Could not create stdoutLogFile …, ErrorCode = -2147024893\")"
                     )),
-                    _ => Finding::warning(format!(
+                    ModuleVersion::V2 => Finding::warning(format!(
                         "the stdout log folder `{shown_folder}` does not exist: ANCM V2 creates it at start-up only if the app pool identity may write to the app folder (usually it may only read), otherwise no stdout log is written"
                     )),
                 };
                 out.push(
                     f.at(file_loc)
-                        .evidence("module", match hosting.module {
-                            ModuleVersion::V1 => "AspNetCoreModule (V1)",
-                            ModuleVersion::V2 => "AspNetCoreModuleV2",
-                            ModuleVersion::Unknown => "unknown (treated as V2)",
+                        .evidence("module", match (hosting.module_named, hosting.module) {
+                            (false, _) => "unknown (treated as V2)",
+                            (true, m) => m.name(),
                         })
                         .fix(format!("create `{shown_folder}` in the app folder and {pool_write}")),
                 );

@@ -6,9 +6,11 @@
 //! `hostfxr`, the apphost's bundle marker, and the paths web.config names. A 5,000-file publish
 //! folder costs about as much as listing it. Knows nothing about checks.
 use super::binary::{self, BinaryInfo, BundleMarker};
-use super::launch::{self, AppFolder, LaunchTarget, PathState, Program};
 use super::runtime_config::{self, RuntimeConfig, RuntimeConfigError};
+use super::runtime_files::RuntimeFiles;
 use super::web_config::WebConfig;
+use crate::contract::command_line::{self as launch};
+use crate::contract::{AppFolder, LaunchTarget, PathState, Program};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -99,17 +101,30 @@ pub struct FileIndex {
 }
 
 impl FileIndex {
+    /// The one listing of the app folder everything else is answered from; an unreadable
+    /// folder is empty here ([`FileIndex::try_read`] reports the error).
     pub fn read(dir: &Path) -> FileIndex {
-        let mut by_lower = BTreeMap::new();
-        if let Ok(rd) = std::fs::read_dir(dir) {
-            for e in rd.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                // `file_type` comes with the listing on Linux and Windows: no extra stat.
-                let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-                by_lower.insert(name.to_lowercase(), Entry { name, is_dir });
+        Self::try_read(dir).unwrap_or_default()
+    }
+
+    /// Lists `dir` once. Where a case-sensitive file system holds names that differ only in case
+    /// (`Web.config` and `web.config`), the all-lowercase spelling wins, else the smallest: IIS
+    /// would see one file, and the choice does not depend on the listing's order.
+    pub fn try_read(dir: &Path) -> std::io::Result<FileIndex> {
+        let mut by_lower: BTreeMap<String, Entry> = BTreeMap::new();
+        for e in std::fs::read_dir(dir)?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            // `file_type` comes with the listing on Linux and Windows: no extra stat.
+            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            let key = name.to_lowercase();
+            let keep_old = by_lower
+                .get(&key)
+                .is_some_and(|old| old.name == key || (name != key && old.name < name));
+            if !keep_old {
+                by_lower.insert(key, Entry { name, is_dir });
             }
         }
-        FileIndex { by_lower }
+        Ok(FileIndex { by_lower })
     }
 
     /// An index from names, for tests (`name/` marks a folder).
@@ -264,8 +279,7 @@ fn probe_case_insensitive(dir: &Path, rel: &str) -> PathState {
 impl AppLayout {
     /// Reads the app folder. Never fails: what cannot be read is kept as a fact (an invalid
     /// runtimeconfig, an unreadable header) for the checks to report.
-    pub fn read(app_dir: &Path, web_config: Option<&WebConfig>) -> AppLayout {
-        let files = FileIndex::read(app_dir);
+    pub fn read(app_dir: &Path, files: FileIndex, web_config: Option<&WebConfig>) -> AppLayout {
         let folder = ProbingFolder {
             dir: app_dir,
             files: &files,
@@ -441,7 +455,7 @@ impl AppLayout {
             .as_ref()
             .and_then(AppFile::info)
             .is_some_and(|i| !i.is_managed());
-        let has_runtime = self.has_own_runtime();
+        let has_runtime = self.runtime().carries_own_runtime();
         match &self.runtime_config {
             Some(Loaded::Parsed { value, .. }) => {
                 if !value.included_frameworks.is_empty() {
@@ -474,14 +488,9 @@ impl AppLayout {
         }
     }
 
-    /// hostfxr/hostpolicy/coreclr and `System.Private.CoreLib.dll` next to the app.
-    pub fn has_own_runtime(&self) -> bool {
-        let has = |prefix: &str| {
-            self.runtime_files
-                .iter()
-                .any(|n| n.to_lowercase().contains(prefix))
-        };
-        has("hostfxr") && has("coreclr") && has("system.private.corelib")
+    /// The host and runtime files in the folder, from the listing.
+    pub fn runtime(&self) -> RuntimeFiles {
+        RuntimeFiles::from_index(&self.files)
     }
 
     /// The parsed runtimeconfig, when there is one.

@@ -3,7 +3,6 @@
 pub mod binary;
 pub mod deps_json;
 pub mod json_file;
-pub mod launch;
 pub mod layout;
 pub mod runtime_config;
 pub mod runtime_files;
@@ -91,31 +90,26 @@ impl Deployment {
                 path: app_dir.to_path_buf(),
             });
         }
-        // Listing the folder up front surfaces permission problems as one clear error.
-        let listing = std::fs::read_dir(app_dir).map_err(|e| DeploymentError::Io {
+        // The one listing of the app folder (everything below answers from it); reading it up
+        // front surfaces permission problems as one clear error.
+        let files = layout::FileIndex::try_read(app_dir).map_err(|e| DeploymentError::Io {
             path: app_dir.to_path_buf(),
             source: e,
         })?;
         // Windows file names are case-insensitive and publish keeps the project's casing
         // (`Web.config`, publish-iis.md §3.2): on a case-sensitive file system (a Linux CI job
         // checking a publish folder) find it the way IIS would. An exact `web.config` wins.
-        let web_config_name = if app_dir.join("web.config").exists() {
-            "web.config".to_string()
-        } else {
-            listing
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.eq_ignore_ascii_case("web.config"))
-                .min()
-                .unwrap_or_else(|| "web.config".to_string())
-        };
+        let web_config_name = files
+            .file("web.config")
+            .map(|e| e.name.clone())
+            .unwrap_or_else(|| "web.config".to_string());
         let web_config_path = app_dir.join(web_config_name);
         let web_config = match web_config::read(&web_config_path) {
             Ok(wc) => WebConfigState::Parsed(Box::new(wc)),
             Err(WebConfigError::NotFound { .. }) => WebConfigState::Missing,
             Err(e) => WebConfigState::Invalid(e),
         };
-        let layout = AppLayout::read(app_dir, web_config.parsed());
+        let layout = AppLayout::read(app_dir, files, web_config.parsed());
         // ANCM matches the name case-insensitively (ancm-protocol.md §5.4).
         let app_offline = layout
             .files
@@ -136,7 +130,7 @@ impl Deployment {
             .and_then(|name| deps_json::read(app_dir, name));
         Ok(Deployment {
             deps_json,
-            runtime_files: runtime_files::RuntimeFiles::read(app_dir),
+            runtime_files: runtime_files::RuntimeFiles::from_index(&layout.files),
             app_dir: app_dir.to_path_buf(),
             web_config,
             layout,

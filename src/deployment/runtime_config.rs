@@ -1,7 +1,16 @@
 //! `<app>.runtimeconfig.json`: what the .NET host reads from it (hostfxr.md §3.1). Parsing only;
 //! resolution lives in `fx`.
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Where the roll-forward settings of one object were written: setting name (`rollForward`,
+/// `applyPatches`, `rollForwardOnNoCandidateFx`) → 1-based line and column of its key.
+pub type SettingPositions = BTreeMap<&'static str, (u32, u32)>;
+
+/// The settings whose position a finding may quote.
+const ROLL_FORWARD_SETTINGS: [&str; 3] =
+    ["rollForward", "applyPatches", "rollForwardOnNoCandidateFx"];
 
 /// One framework reference (`framework`, an item of `frameworks`, or of `includedFrameworks`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,6 +20,8 @@ pub struct FrameworkReference {
     pub roll_forward: Option<String>,
     pub apply_patches: Option<bool>,
     pub roll_forward_on_no_candidate_fx: Option<i64>,
+    /// Where this reference's own roll-forward settings are written.
+    pub positions: SettingPositions,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -25,6 +36,8 @@ pub struct RuntimeConfig {
     pub roll_forward_on_no_candidate_fx: Option<i64>,
     pub config_properties: Map<String, Value>,
     pub additional_probing_paths: Vec<String>,
+    /// Where the `runtimeOptions` level roll-forward settings are written.
+    pub positions: SettingPositions,
 }
 
 /// Errors reading this file: the shared host-JSON error.
@@ -92,7 +105,59 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<RuntimeConfig, RuntimeConfigEr
             .extend(a.iter().filter_map(Value::as_str).map(str::to_string)),
         _ => {}
     }
+    locate_settings(bytes, &mut rc);
     Ok(rc)
+}
+
+/// Finds where the roll-forward settings are written (serde_json keeps no positions), so a
+/// finding can point at the `rollForward` that refused a framework. Best effort: a text the
+/// span parser cannot read leaves the positions empty.
+fn locate_settings(bytes: &[u8], rc: &mut RuntimeConfig) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let Ok(parsed) = jsonc_parser::parse_to_ast(
+        text,
+        &jsonc_parser::CollectOptions::default(),
+        &jsonc_parser::ParseOptions::default(),
+    ) else {
+        return;
+    };
+    let Some(opts) = parsed
+        .value
+        .as_ref()
+        .and_then(|v| v.as_object())
+        .and_then(|o| o.get_object("runtimeOptions"))
+    else {
+        return;
+    };
+    let positions = |o: &jsonc_parser::ast::Object<'_>| -> SettingPositions {
+        ROLL_FORWARD_SETTINGS
+            .into_iter()
+            .filter_map(|k| o.get(k).map(|p| (k, line_col(text, p.range.start))))
+            .collect()
+    };
+    rc.positions = positions(opts);
+    // The same order as `frameworks` was filled: `framework`, then `frameworks`.
+    let mut objects: Vec<&jsonc_parser::ast::Object<'_>> = Vec::new();
+    if let Some(o) = opts.get_object("framework") {
+        objects.push(o);
+    }
+    if let Some(list) = opts.get_array("frameworks") {
+        objects.extend(list.elements.iter().filter_map(|e| e.as_object()));
+    }
+    for (reference, o) in rc.frameworks.iter_mut().zip(objects) {
+        reference.positions = positions(o);
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line as u32, column as u32)
 }
 
 fn reference(v: &Value) -> Result<FrameworkReference, String> {
@@ -118,5 +183,23 @@ fn reference(v: &Value) -> Result<FrameworkReference, String> {
         roll_forward_on_no_candidate_fx: o
             .get("rollForwardOnNoCandidateFx")
             .and_then(Value::as_i64),
+        positions: SettingPositions::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roll_forward_settings_are_located() {
+        let text = "\u{feff}{\n  \"runtimeOptions\": {\n    \"rollForward\": \"Disable\",\n    \"frameworks\": [\n      { \"name\": \"A\", \"version\": \"1.0.0\" },\n      { \"name\": \"B\", \"version\": \"1.0.0\", \"applyPatches\": false }\n    ]\n  }\n}\n";
+        let rc = parse(Path::new("App.runtimeconfig.json"), text.as_bytes()).unwrap();
+        assert_eq!(rc.positions.get("rollForward"), Some(&(3, 5)));
+        assert!(rc.frameworks[0].positions.is_empty());
+        assert_eq!(
+            rc.frameworks[1].positions.get("applyPatches"),
+            Some(&(6, 42))
+        );
+    }
 }

@@ -1,7 +1,9 @@
 //! The .NET host and runtime files a self-contained app carries in its folder (hostfxr.md §1
 //! mode detection, §7): `hostfxr`, `hostpolicy`, `coreclr` (`.dll` / `lib*.so` / `lib*.dylib`)
-//! and `System.Private.CoreLib.dll`. Reads only the folder listing.
-use std::path::Path;
+//! and `System.Private.CoreLib.dll`. Answered from the one folder listing ([`FileIndex`]); the
+//! one definition of "carries its own runtime" ([`RuntimeFiles::carries_own_runtime`]) that the
+//! app-kind classifier and the checks share.
+use super::layout::FileIndex;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuntimeFiles {
@@ -13,14 +15,13 @@ pub struct RuntimeFiles {
 }
 
 impl RuntimeFiles {
-    pub fn read(app_dir: &Path) -> RuntimeFiles {
-        let names: Vec<String> = std::fs::read_dir(app_dir)
-            .map(|rd| {
-                rd.filter_map(Result::ok)
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
+    /// From the app folder's listing (no I/O).
+    pub fn from_index(files: &FileIndex) -> RuntimeFiles {
+        let names: Vec<String> = files
+            .entries()
+            .filter(|e| !e.is_dir)
+            .map(|e| e.name.clone())
+            .collect();
         Self::from_names(&names)
     }
 
@@ -46,7 +47,15 @@ impl RuntimeFiles {
         }
     }
 
-    /// The folder holds what the host needs to run the app self-contained.
+    /// The app was published with its own runtime: any of hostfxr, hostpolicy or coreclr next
+    /// to it (hostfxr.md §7; an apphost that finds hostfxr beside it runs self-contained, §4.1).
+    /// Whether that runtime is complete is [`RuntimeFiles::has_host`].
+    pub fn carries_own_runtime(&self) -> bool {
+        self.hostfxr.is_some() || self.hostpolicy.is_some() || self.coreclr.is_some()
+    }
+
+    /// The folder holds what the host needs to run the app self-contained: hostfxr's mode
+    /// detection looks for hostpolicy and coreclr in the app folder (hostfxr.md §1).
     pub fn has_host(&self) -> bool {
         self.hostpolicy.is_some() && self.coreclr.is_some()
     }

@@ -5,8 +5,10 @@
 //! - [`version`]: `FxVersion`, the host's SemVer parsing and ordering.
 //! - [`roll_forward`]: `rollForward` values, legacy settings, environment, precedence → references.
 //! - [`resolve`]: reconciliation of references and roll-forward over installed versions.
+//! - [`policy`]: which setting decided a reference's roll-forward, and what it allows.
 //! - [`message`]: what the host prints when it fails, per hostfxr generation.
 pub mod message;
+pub mod policy;
 pub mod resolve;
 pub mod roll_forward;
 pub mod version;

@@ -161,6 +161,60 @@ pub struct RollForwardEnv {
     pub roll_forward_on_no_candidate_fx: Option<String>,
     /// `DOTNET_ROLL_FORWARD_TO_PRERELEASE`: `1` lets release references roll to prereleases.
     pub roll_forward_to_prerelease: Option<String>,
+    /// Not a variable but the muxer's `--roll-forward` / `--roll-forward-on-no-candidate-fx`
+    /// (`dotnet --roll-forward Major App.dll`): like `DOTNET_ROLL_FORWARD` it overrides every
+    /// reference, and it wins over the variable (hostfxr.md §3.3 item 6; observed with the real
+    /// 3.1.23 host).
+    pub command_line: Option<CommandLineRollForward>,
+}
+
+/// A roll-forward option on the muxer's command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandLineRollForward {
+    /// `--roll-forward` or `--roll-forward-on-no-candidate-fx`.
+    pub option: &'static str,
+    pub value: RollForward,
+}
+
+/// The muxer options before the app path that take a value (3.x `fx_muxer` host options).
+const MUXER_VALUE_OPTIONS: [&str; 7] = [
+    "--additionalprobingpath",
+    "--additional-deps",
+    "--depsfile",
+    "--runtimeconfig",
+    "--fx-version",
+    "--roll-forward",
+    "--roll-forward-on-no-candidate-fx",
+];
+
+impl CommandLineRollForward {
+    /// The roll-forward option among the muxer's arguments (`[exec] [options] app.dll …`), if
+    /// any. Options end at the first argument that is not one (the app path). An unrecognized
+    /// value is left out (the host refuses it with 0x80008081 before resolving anything).
+    pub fn from_muxer_args(args: &[String]) -> Option<CommandLineRollForward> {
+        let mut it = args.iter().peekable();
+        if it.peek().is_some_and(|a| a.as_str() == "exec") {
+            it.next();
+        }
+        let mut found = None;
+        while let Some(arg) = it.next() {
+            let Some(option) = MUXER_VALUE_OPTIONS.into_iter().find(|o| o == arg) else {
+                break;
+            };
+            let Some(value) = it.next() else { break };
+            let value = match option {
+                "--roll-forward" => RollForward::parse(value),
+                "--roll-forward-on-no-candidate-fx" => {
+                    Some(RollForward::from_legacy(c_atoi(value)))
+                }
+                _ => continue,
+            };
+            if let Some(value) = value {
+                found = Some(CommandLineRollForward { option, value });
+            }
+        }
+        found
+    }
 }
 
 impl RollForwardEnv {
@@ -397,6 +451,9 @@ pub fn references(
             rf = RollForward::parse(v)
                 .ok_or_else(|| ConfigError::UnrecognizedEnvRollForward { value: v.clone() })?;
         }
+        if let Some(cli) = env.command_line {
+            rf = cli.value;
+        }
         if spec.name.is_empty() {
             return Err(ConfigError::MissingName);
         }
@@ -586,6 +643,36 @@ mod tests {
                 "{value}"
             );
         }
+    }
+
+    #[test]
+    fn command_line_wins_over_the_environment() {
+        let args = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let cli = CommandLineRollForward::from_muxer_args(&args("--roll-forward Disable App.dll"));
+        assert_eq!(cli.map(|c| c.value), Some(RollForward::Disable));
+        let legacy = CommandLineRollForward::from_muxer_args(&args(
+            "exec --depsfile x.json --roll-forward-on-no-candidate-fx 2 App.dll",
+        ));
+        assert_eq!(
+            legacy.map(|c| c.option),
+            Some("--roll-forward-on-no-candidate-fx")
+        );
+        assert_eq!(legacy.map(|c| c.value), Some(RollForward::Major));
+        // After the app path, `--roll-forward` is the app's own argument.
+        assert_eq!(
+            CommandLineRollForward::from_muxer_args(&args("App.dll --roll-forward Major")),
+            None
+        );
+        let cfg = FxConfig {
+            frameworks: vec![spec("A", "1.0.0")],
+            ..FxConfig::default()
+        };
+        let env = RollForwardEnv {
+            roll_forward: Some("LatestMajor".into()),
+            command_line: cli,
+            ..RollForwardEnv::default()
+        };
+        assert_eq!(one(cfg, env).roll_forward(), RollForward::Disable);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use super::events::ExitInfo;
 use super::ports::OwnedListener;
 use super::ModuleVersion;
+pub use crate::contract::symptom::{iis_symptom, StartKind, Trouble};
 use crate::deployment::web_config::HostingModel;
 
 /// Why one start (ANCM's `StartProcess`, two attempts) failed.
@@ -133,32 +134,6 @@ fn ports_text(found: &[OwnedListener]) -> String {
     v.join(", ")
 }
 
-/// What kind of trouble, for the IIS symptom mapping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trouble {
-    Start(StartKind),
-    /// Connect refused / reset / malformed answer from the app.
-    UpstreamError,
-    /// No answer within requestTimeout.
-    UpstreamTimeout,
-    /// The app answered 400 to a request without the right pairing token.
-    TokenMismatch,
-    Offline,
-}
-
-/// The start failures that differ in their IIS symptom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StartKind {
-    Crash,
-    FrameworkMissing,
-    Timeout,
-    WrongPort,
-    ForeignListener,
-    SpawnFailed,
-    RapidFail,
-    Config,
-}
-
 impl StartFailure {
     pub fn kind(&self) -> StartKind {
         match self {
@@ -176,45 +151,6 @@ impl StartFailure {
             StartFailure::ForeignListener { .. } => StartKind::ForeignListener,
             StartFailure::RapidFail { .. } => StartKind::RapidFail,
         }
-    }
-}
-
-/// The status IIS shows for `trouble`, for the hosting model and module version in use; `None`
-/// when that configuration would not fail this way.
-///
-/// Out-of-process, both module versions answer start failures with 502.5 and forwarding
-/// failures with 502.3 (ancm-protocol.md §4.9 [SRC], §9). V1 had no ownership check on the
-/// listener (§9 [SRC]), so where V2 refuses a foreign listener with 502.5, V1 forwarded to it and
-/// the request failed as 502.3 [INFER]. In-process, start failures become 500.30 (crash), 500.31
-/// (framework missing), 500.37 (startup time limit) and 500.0 (executable not found)
-/// (ancm-reference.md §5 rows 14, 18, 25, 27); an in-process app does not listen on a port, so a
-/// wrong-port app would run there.
-pub fn iis_symptom(
-    trouble: Trouble,
-    hosting: HostingModel,
-    module: ModuleVersion,
-) -> Option<&'static str> {
-    use StartKind::*;
-    match (hosting, trouble) {
-        (_, Trouble::Offline) => Some("503"),
-        (_, Trouble::TokenMismatch) => Some("400"),
-        (HostingModel::OutOfProcess, Trouble::UpstreamError | Trouble::UpstreamTimeout) => {
-            Some("502.3")
-        }
-        (HostingModel::InProcess, Trouble::UpstreamError | Trouble::UpstreamTimeout) => None,
-        (HostingModel::OutOfProcess, Trouble::Start(ForeignListener))
-            if module == ModuleVersion::V1 =>
-        {
-            Some("502.3")
-        }
-        (HostingModel::OutOfProcess, Trouble::Start(_)) => Some("502.5"),
-        (HostingModel::InProcess, Trouble::Start(k)) => match k {
-            Crash => Some("500.30"),
-            FrameworkMissing => Some("500.31"),
-            Timeout => Some("500.37"),
-            SpawnFailed | Config => Some("500.0"),
-            WrongPort | ForeignListener | RapidFail => None,
-        },
     }
 }
 
@@ -568,34 +504,6 @@ mod tests {
         assert_eq!(fm.version, "9.9.9");
         assert_eq!(fm.found, vec!["3.1.23"]);
         assert_eq!(framework_missing("hello"), None);
-    }
-
-    #[test]
-    fn symptoms_follow_hosting_model_and_module() {
-        use HostingModel::*;
-        use ModuleVersion::*;
-        let crash = Trouble::Start(StartKind::Crash);
-        assert_eq!(iis_symptom(crash, OutOfProcess, V2), Some("502.5"));
-        assert_eq!(iis_symptom(crash, InProcess, V2), Some("500.30"));
-        assert_eq!(
-            iis_symptom(Trouble::Start(StartKind::FrameworkMissing), InProcess, V2),
-            Some("500.31")
-        );
-        assert_eq!(
-            iis_symptom(Trouble::Start(StartKind::Timeout), InProcess, V2),
-            Some("500.37")
-        );
-        let foreign = Trouble::Start(StartKind::ForeignListener);
-        assert_eq!(iis_symptom(foreign, OutOfProcess, V2), Some("502.5"));
-        assert_eq!(iis_symptom(foreign, OutOfProcess, V1), Some("502.3"));
-        assert_eq!(
-            iis_symptom(Trouble::UpstreamTimeout, OutOfProcess, V2),
-            Some("502.3")
-        );
-        assert_eq!(
-            iis_symptom(Trouble::Start(StartKind::WrongPort), InProcess, V2),
-            None
-        );
     }
 
     #[test]

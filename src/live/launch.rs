@@ -6,6 +6,9 @@
 //! `supervisor.rs`) and never rewrites the user's arguments.
 use super::events::{lock, Event, EventBus, ShownVar};
 use super::{LiveConfig, ModuleVersion};
+use crate::contract::command_line::{lookup_in, no_env};
+use crate::contract::environment::{child_environment, AncmModule};
+use crate::contract::{AppFolder, LaunchTarget, PathState, Program};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -48,69 +51,9 @@ pub struct LaunchPlan {
     pub token: String,
 }
 
-/// `%NAME%` expansion against `env` (case-insensitive names, as `ExpandEnvironmentStringsW`);
-/// unknown names stay as written.
+/// `%NAME%` expansion against `env` (the contract's expansion; unknown names stay as written).
 pub fn expand_env(text: &str, env: &[(String, String)]) -> String {
-    crate::deployment::web_config::expand_env(text, |name| {
-        env.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    })
-}
-
-/// Splits a command line the way the Microsoft C runtime (`CommandLineToArgvW`) does: whitespace
-/// separates, `"` groups, `\` escapes only before `"`. On Unix this is how `arguments` reaches
-/// the child; on Windows the line is passed through untouched.
-pub fn split_windows_args(line: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    let mut cur = String::new();
-    let mut in_arg = false;
-    let mut quoted = false;
-    let chars: Vec<char> = line.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\\' {
-            let mut n = 0;
-            while i < chars.len() && chars[i] == '\\' {
-                n += 1;
-                i += 1;
-            }
-            in_arg = true;
-            if i < chars.len() && chars[i] == '"' {
-                cur.push_str(&"\\".repeat(n / 2));
-                if n % 2 == 1 {
-                    cur.push('"');
-                    i += 1;
-                }
-            } else {
-                cur.push_str(&"\\".repeat(n));
-            }
-            continue;
-        }
-        if c == '"' {
-            in_arg = true;
-            if quoted && chars.get(i + 1) == Some(&'"') {
-                cur.push('"');
-                i += 2;
-                continue;
-            }
-            quoted = !quoted;
-        } else if (c == ' ' || c == '\t') && !quoted {
-            if in_arg {
-                args.push(std::mem::take(&mut cur));
-                in_arg = false;
-            }
-        } else {
-            cur.push(c);
-            in_arg = true;
-        }
-        i += 1;
-    }
-    if in_arg {
-        args.push(cur);
-    }
-    args
+    crate::contract::expand_env(text, &lookup_in(env)).text
 }
 
 /// On Unix, a Windows-style relative path (`.\logs\stdout`) is read with `/` separators.
@@ -137,17 +80,36 @@ pub fn unix_path_argument(arg: String, app_dir: &Path) -> String {
     }
 }
 
-/// `processPath` resolution (§2.2 step 2): a path containing neither `:` nor `%` is tried
-/// relative to the app folder; if that file exists it is used, otherwise the text as written
-/// (which the OS then searches on PATH).
-pub fn resolve_program(process_path: &str, app_dir: &Path) -> PathBuf {
-    if !process_path.contains(':') && !process_path.contains('%') {
-        let candidate = app_dir.join(native_path(process_path));
-        if candidate.is_file() {
-            return candidate;
+/// The app folder as it is at this start attempt, for the contract's resolution (the emulator
+/// starts what is there now; a redeploy between attempts is seen). Case-sensitive, like the file
+/// system the emulator runs on.
+struct OnDisk<'a>(&'a Path);
+
+impl AppFolder for OnDisk<'_> {
+    fn state(&self, rel: &str) -> PathState {
+        let path = rel.split('/').fold(self.0.to_path_buf(), |p, c| p.join(c));
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => PathState::Dir,
+            Ok(_) => PathState::File,
+            Err(_) => PathState::Missing,
         }
     }
-    native_path(process_path)
+}
+
+/// What to execute for a resolved target (§2.2 step 2): the file in the app folder when the
+/// contract found it there, otherwise `processPath` as written (which the OS then searches on
+/// PATH), with this platform's separators.
+fn program_of(target: &LaunchTarget, app_dir: &Path) -> PathBuf {
+    match &target.program {
+        Program::AppFolder { state, .. } if state.exists() => target.program_path(app_dir),
+        _ => native_path(&target.process_path.text),
+    }
+}
+
+/// `processPath` resolution alone (no environment): the contract's rule against the folder on disk.
+pub fn resolve_program(process_path: &str, app_dir: &Path) -> PathBuf {
+    let target = LaunchTarget::resolve_text(process_path, "", &OnDisk(app_dir), &no_env);
+    program_of(&target, app_dir)
 }
 
 /// The web.config value of a variable (case-insensitive).
@@ -189,9 +151,14 @@ pub fn plan(
     port: u16,
     token: &str,
 ) -> LaunchPlan {
-    let process_path = expand_env(&cfg.process_path, inherited);
-    let arguments = expand_env(&cfg.arguments, inherited);
-    let program = resolve_program(&process_path, &cfg.app_dir);
+    let target = LaunchTarget::resolve_text(
+        &cfg.process_path,
+        &cfg.arguments,
+        &OnDisk(&cfg.app_dir),
+        &lookup_in(inherited),
+    );
+    let program = program_of(&target, &cfg.app_dir);
+    let arguments = &target.arguments.text;
     let shown_program = program.display().to_string();
     let command_line = match cfg.module {
         ModuleVersion::V2 => format!("\"{shown_program}\" {arguments}"),
@@ -200,7 +167,8 @@ pub fn plan(
     let (env, shown) = environment(cfg, inherited, port, token);
     LaunchPlan {
         program,
-        args: split_windows_args(&arguments)
+        args: target
+            .args
             .into_iter()
             .map(|a| unix_path_argument(a, &cfg.app_dir))
             .collect(),
@@ -213,143 +181,31 @@ pub fn plan(
     }
 }
 
-/// The child environment block, §2.5: web.config values, then ANCM's forced values, merged into
-/// the inherited block (forced > web.config > inherited; `%VAR%` expanded unless
-/// `ANCM_PREFER_ENVIRONMENT_VARIABLES` says the inherited value wins).
+/// The child environment block (the contract's merge, ancm-protocol.md §2.5) for this
+/// configuration, with the variables ANCM forces or web.config sets for the spawn event.
 pub fn environment(
     cfg: &LiveConfig,
     inherited: &[(String, String)],
     port: u16,
     token: &str,
 ) -> (Vec<(String, String)>, Vec<ShownVar>) {
-    // (name, value, origin); names compared case-insensitively, first spelling kept.
-    let mut table: Vec<(String, String, &'static str)> = Vec::new();
-    fn set(table: &mut Vec<(String, String, &'static str)>, k: &str, v: String, o: &'static str) {
-        match table.iter_mut().find(|(n, _, _)| n.eq_ignore_ascii_case(k)) {
-            Some(e) => {
-                e.1 = v;
-                e.2 = o;
-            }
-            None => table.push((k.to_string(), v, o)),
-        }
-    }
-    let has = |table: &Vec<(String, String, &'static str)>, k: &str| {
-        table.iter().any(|(n, _, _)| n.eq_ignore_ascii_case(k))
+    let module = AncmModule {
+        config_env: &cfg.env,
+        module: cfg.module,
+        app_dir: &cfg.app_dir,
+        virtual_path: &cfg.virtual_path,
+        websockets_supported: cfg.websockets_supported,
     };
-    let inherited_value = |k: &str| {
-        inherited
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v.clone())
-    };
-    for (k, v) in &cfg.env {
-        set(&mut table, k, v.clone(), "web.config");
-    }
-    let v2 = cfg.module == ModuleVersion::V2;
-    if v2 {
-        // Emulator choice: the real folder (ANCM's code passes the application id here, an
-        // UNCONFIRMED quirk, ancm-protocol.md §2.5 step 2).
-        let mut phys = cfg.app_dir.display().to_string();
-        if !phys.ends_with(std::path::MAIN_SEPARATOR) {
-            phys.push(std::path::MAIN_SEPARATOR);
-        }
-        set(&mut table, "ASPNETCORE_IIS_PHYSICAL_PATH", phys, "ancm");
-        if !has(&table, "ASPNETCORE_ANCM_HTTPS_PORT") {
-            set(
-                &mut table,
-                "ASPNETCORE_ANCM_HTTPS_PORT",
-                String::new(),
-                "ancm",
-            );
-        }
-    }
-    // Only anonymous authentication exists here (ancm-protocol.md §7.1: send `anonymous;`).
-    set(
-        &mut table,
-        "ASPNETCORE_IIS_HTTPAUTH",
-        "anonymous;".into(),
-        "ancm",
-    );
-    if !has(&table, "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES") {
-        let inh = inherited_value("ASPNETCORE_HOSTINGSTARTUPASSEMBLIES").unwrap_or_default();
-        let value = if v2 {
-            // V2 always appends, with a leading `;` when nothing is inherited (§2.5 step 5 [SRC]).
-            format!("{inh};Microsoft.AspNetCore.Server.IISIntegration")
-        } else if inh.is_empty() {
-            "Microsoft.AspNetCore.Server.IISIntegration".to_string()
-        } else {
-            format!("{inh};Microsoft.AspNetCore.Server.IISIntegration")
-        };
-        set(
-            &mut table,
-            "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES",
-            value,
-            "ancm",
-        );
-    }
-    // Step 6: expansion (or the inherited value when ANCM_PREFER_ENVIRONMENT_VARIABLES is on).
-    let prefer_inherited = inherited_value("ANCM_PREFER_ENVIRONMENT_VARIABLES")
-        .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
-    for e in table.iter_mut() {
-        match inherited_value(&e.0) {
-            Some(v) if v2 && prefer_inherited => e.1 = v,
-            _ => e.1 = expand_env(&e.1, inherited),
-        }
-    }
-    if v2 {
-        set(
-            &mut table,
-            "ASPNETCORE_IIS_WEBSOCKETS_SUPPORTED",
-            cfg.websockets_supported.to_string(),
-            "ancm",
-        );
-    }
-    set(&mut table, "ASPNETCORE_PORT", port.to_string(), "ancm");
-    set(
-        &mut table,
-        "ASPNETCORE_APPL_PATH",
-        cfg.virtual_path.clone(),
-        "ancm",
-    );
-    let token_origin = if configured(cfg, "ASPNETCORE_TOKEN").is_some() {
-        "web.config"
-    } else {
-        "ancm"
-    };
-    set(
-        &mut table,
-        "ASPNETCORE_TOKEN",
-        token.to_string(),
-        token_origin,
-    );
-
-    // Step 11: walk the inherited block in order, replacing; then append what is left.
-    let mut out = Vec::with_capacity(inherited.len() + table.len());
-    let mut used = vec![false; table.len()];
-    for (k, v) in inherited {
-        match table.iter().position(|(n, _, _)| n.eq_ignore_ascii_case(k)) {
-            Some(i) if !used[i] => {
-                used[i] = true;
-                out.push((k.clone(), table[i].1.clone()));
-            }
-            Some(_) => {}
-            None => out.push((k.clone(), v.clone())),
-        }
-    }
-    for (i, (k, v, _)) in table.iter().enumerate() {
-        if !used[i] {
-            out.push((k.clone(), v.clone()));
-        }
-    }
-    let shown = table
+    let (env, set) = child_environment(&module, inherited, port, token);
+    let shown = set
         .into_iter()
-        .map(|(name, value, origin)| ShownVar {
-            name,
-            value,
-            origin,
+        .map(|v| ShownVar {
+            name: v.name,
+            value: v.value,
+            origin: v.origin,
         })
         .collect();
-    (out, shown)
+    (env, shown)
 }
 
 /// `<prefix>_<UTC yyyyMMddHHmmss>_<pid>.log`; `pid` is the supervisor's (ANCM: the w3wp pid), the
@@ -506,22 +362,6 @@ mod tests {
 
     fn get<'a>(env: &'a [(String, String)], k: &str) -> Option<&'a str> {
         env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
-    }
-
-    #[test]
-    fn expands_known_variables_and_keeps_unknown_ones() {
-        let env = vec![("HOME".to_string(), "/h".to_string())];
-        assert_eq!(expand_env("%home%/x %NOPE% 100%", &env), "/h/x %NOPE% 100%");
-    }
-
-    #[test]
-    fn splits_like_the_c_runtime() {
-        assert_eq!(
-            split_windows_args(r#".\App.dll --urls "a b" x\"y c:\dir\\"#),
-            vec![r".\App.dll", "--urls", "a b", "x\"y", r"c:\dir\\"]
-        );
-        assert_eq!(split_windows_args(""), Vec::<String>::new());
-        assert_eq!(split_windows_args(r#""""#), vec![""]);
     }
 
     #[test]

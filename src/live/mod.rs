@@ -33,31 +33,8 @@ use thiserror::Error;
 
 pub use probe::{probe, ProbeOptions, CHECK_IDS, PROBE_CHECK_ID};
 
-/// Which ANCM generation the web.config's handler names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModuleVersion {
-    /// `AspNetCoreModule` (aspnet/AspNetCoreModule, ≤ 2.1 era).
-    V1,
-    /// `AspNetCoreModuleV2`.
-    V2,
-}
-
-impl ModuleVersion {
-    pub fn name(self) -> &'static str {
-        match self {
-            ModuleVersion::V1 => "AspNetCoreModule (V1)",
-            ModuleVersion::V2 => "AspNetCoreModuleV2",
-        }
-    }
-
-    /// From the `modules` attribute of the aspNetCore handler; V2 when there is none.
-    pub fn from_modules_attribute(modules: Option<&str>) -> ModuleVersion {
-        match modules {
-            Some(m) if m.trim().eq_ignore_ascii_case("AspNetCoreModule") => ModuleVersion::V1,
-            _ => ModuleVersion::V2,
-        }
-    }
-}
+/// The one module-version enum, the contract's (re-exported for the emulator's callers).
+pub use crate::contract::ModuleVersion;
 
 /// Everything the emulator needs from web.config, with ANCM's defaults applied.
 #[derive(Debug, Clone)]
@@ -233,21 +210,5 @@ mod tests {
             LiveConfig::from_section(Path::new("/a"), &s, ModuleVersion::V2),
             Err(LiveConfigError::NoProcessPath)
         ));
-    }
-
-    #[test]
-    fn module_version_from_handler() {
-        assert_eq!(
-            ModuleVersion::from_modules_attribute(Some("AspNetCoreModule")),
-            ModuleVersion::V1
-        );
-        assert_eq!(
-            ModuleVersion::from_modules_attribute(Some("AspNetCoreModuleV2")),
-            ModuleVersion::V2
-        );
-        assert_eq!(
-            ModuleVersion::from_modules_attribute(None),
-            ModuleVersion::V2
-        );
     }
 }

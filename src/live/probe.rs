@@ -288,7 +288,7 @@ fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
                 Finding::warning(format!(
                     "the app answered the shutdown request `POST /iisintegration` with {s} instead of 202, so ANCM falls back to a stop signal"
                 ))
-                .fix("check `AllowedHosts` (the request's Host is `127.0.0.1:<port>`) and that the app uses the IIS integration"),
+                .fix(shutdown_status_fix(*s)),
             ),
             Event::Killed { after_ms, .. } => out.push(
                 Finding::warning(format!(
@@ -300,6 +300,17 @@ fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// What to do about a non-202 answer to the shutdown request. Only a 400 can come from host
+/// filtering (`AllowedHosts` runs before the IIS middleware in `CreateDefaultBuilder`, and the
+/// request's Host is `127.0.0.1:<port>`) or from a pairing token the app overrode; any other
+/// status means the IIS middleware never saw the request.
+fn shutdown_status_fix(status: u16) -> &'static str {
+    match status {
+        400 => "check `AllowedHosts` (the request's Host is `127.0.0.1:<port>`) and that the app does not override `ASPNETCORE_TOKEN`",
+        _ => "make sure the app uses the IIS integration (`UseIISIntegration`, or hosting startup through `ASPNETCORE_HOSTINGSTARTUPASSEMBLIES`) and that no middleware before it answers `POST /iisintegration`",
+    }
 }
 
 /// A spinner on stderr; the caller only starts it on a terminal.

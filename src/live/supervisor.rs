@@ -513,6 +513,11 @@ impl Supervisor {
 
 /// `POST <vpath>/iisintegration` with `MS-ASPNETCORE-EVENT: shutdown` and the token; timeouts
 /// = shutdownTimeLimit (§5.2 [SRC]). Returns the status or why there was none.
+///
+/// `Content-Length: 0` is part of the request: ANCM's WinHTTP POST with no data carries it, and
+/// Microsoft's Kestrel answers an HTTP/1.1 POST with neither a length nor chunking with 411
+/// Length Required before any middleware runs (`real-aspnetcore.md`: verified against Kestrel
+/// 2.2). hyper sends no length for an empty body, so it is set here explicitly.
 pub async fn send_shutdown(
     port: u16,
     virtual_path: &str,
@@ -535,6 +540,7 @@ pub async fn send_shutdown(
         .post(url)
         .header("MS-ASPNETCORE-EVENT", "shutdown")
         .header("MS-ASPNETCORE-TOKEN", token)
+        .header(reqwest::header::CONTENT_LENGTH, "0")
         .send()
         .await
     {

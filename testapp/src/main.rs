@@ -7,6 +7,12 @@
 //! flags make it misbehave the ways real apps do; paths give the proxy something to carry
 //! (`/headers`, `/echo`, `/big?bytes=N`, `/ws`, `/slow?ms=N`). Test-only: std (and libc) only,
 //! so it builds in seconds; it must never be shipped.
+//!
+//! Changed to behave like Microsoft's Kestrel 2.2 + IIS integration where the real app showed it
+//! differed (`tests/real_conformance.rs` asserts each point against the real app):
+//! - a POST or PUT with neither `Content-Length` nor chunking gets 411 Length Required and the
+//!   connection closes, before the token check (the shutdown request without a length got 411
+//!   from the real app while this stand-in answered 202).
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -330,6 +336,16 @@ fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
     let mut w = stream.try_clone()?;
     let mut r = BufReader::with_capacity(64 * 1024, stream);
     while let Some(req) = read_request(&mut r)? {
+        // Kestrel rejects a POST or PUT with neither `Content-Length` nor chunking with 411
+        // before any middleware runs, and closes the connection (Kestrel 2.2, verified against
+        // the real app: `shared/reference/real-aspnetcore.md`).
+        if length_required(&req) {
+            w.write_all(
+                b"HTTP/1.1 411 Length Required\r\nConnection: close\r\nServer: Kestrel\r\nContent-Length: 0\r\n\r\n",
+            )?;
+            w.flush()?;
+            break;
+        }
         // IISMiddleware: the pairing token is compared ordinally; a mismatch is a 400 with an
         // empty body (ancm-protocol.md §7.4).
         if !app.opts.no_token_check && req.all("MS-ASPNETCORE-TOKEN").join(",") != app.token {
@@ -452,6 +468,15 @@ fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Kestrel's 411: a POST or PUT without `Content-Length` or `Transfer-Encoding` (an upgrade
+/// request is exempt).
+fn length_required(req: &Request) -> bool {
+    (req.method == "POST" || req.method == "PUT")
+        && req.header("content-length").is_none()
+        && req.header("transfer-encoding").is_none()
+        && req.header("upgrade").is_none()
 }
 
 /// UsePathBase: a request under the app's virtual path has the prefix moved out of the path.

@@ -1,22 +1,49 @@
-//! Shared by the checks about starting the app: which module version and hosting model the
-//! web.config selects, and which IIS symptom a start failure shows under them. Pure.
+//! Which ANCM generation the web.config's handler selects and the hosting model it runs the app
+//! in: one [`ModuleVersion`] for the checks and the emulator (ancm-reference.md §1.3), and the
+//! worker's environment for `%VAR%` expansion as far as the host facts know it. Pure.
 use crate::deployment::web_config::{AspNetCoreSection, HostingModel, WebConfig};
 use crate::host::HostFacts;
 
-/// The module the `aspNetCore` handler names (ancm-reference.md §1.3).
+/// Which ANCM generation the web.config's handler names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModuleVersion {
-    /// `AspNetCoreModule`: out-of-process only, does not create the stdout log folder.
+    /// `AspNetCoreModule` (aspnet/AspNetCoreModule, ≤ 2.1 era): out-of-process only, does not
+    /// create the stdout log folder.
     V1,
     /// `AspNetCoreModuleV2` (2.2+).
     V2,
-    /// No handler, or a name ancm does not know: treated like V2, today's module.
-    Unknown,
+}
+
+impl ModuleVersion {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModuleVersion::V1 => "AspNetCoreModule (V1)",
+            ModuleVersion::V2 => "AspNetCoreModuleV2",
+        }
+    }
+
+    /// From the `modules` attribute of the aspNetCore handler; V2 (today's module) when there is
+    /// none or it names something else.
+    pub fn from_modules_attribute(modules: Option<&str>) -> ModuleVersion {
+        match modules {
+            Some(m) if m.trim().eq_ignore_ascii_case("AspNetCoreModule") => ModuleVersion::V1,
+            _ => ModuleVersion::V2,
+        }
+    }
+
+    /// Whether the module creates a missing stdout log folder: V2 does (`CreateDirectories` in
+    /// its file output manager), V1 does not and logs nothing (ancm-reference.md §3.1).
+    pub fn creates_stdout_log_folder(self) -> bool {
+        self == ModuleVersion::V2
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hosting {
     pub module: ModuleVersion,
+    /// Whether the handler named a module ancm knows (`AspNetCoreModule` or
+    /// `AspNetCoreModuleV2`); otherwise `module` is V2 by assumption.
+    pub module_named: bool,
     /// The effective model: V1 ignores `hostingModel` and always runs out-of-process; an invalid
     /// value is another check's finding and counts as out-of-process here.
     pub model: HostingModel,
@@ -24,41 +51,48 @@ pub struct Hosting {
 
 impl Hosting {
     pub fn of(wc: &WebConfig, section: &AspNetCoreSection) -> Hosting {
-        let module = match wc.aspnetcore_handler().and_then(|h| h.modules.as_ref()) {
-            Some(m) if m.value.trim().eq_ignore_ascii_case("AspNetCoreModule") => ModuleVersion::V1,
-            Some(m) if m.value.trim().eq_ignore_ascii_case("AspNetCoreModuleV2") => {
-                ModuleVersion::V2
-            }
-            _ => ModuleVersion::Unknown,
-        };
+        let modules = wc
+            .aspnetcore_handler()
+            .and_then(|h| h.modules.as_ref())
+            .map(|m| m.value.trim());
+        let module = ModuleVersion::from_modules_attribute(modules);
+        let module_named = modules.is_some_and(|m| {
+            m.eq_ignore_ascii_case("AspNetCoreModule")
+                || m.eq_ignore_ascii_case("AspNetCoreModuleV2")
+        });
         let model = match module {
             ModuleVersion::V1 => HostingModel::OutOfProcess,
-            _ => section
+            ModuleVersion::V2 => section
                 .hosting_model()
                 .unwrap_or(HostingModel::OutOfProcess),
         };
-        Hosting { module, model }
+        Hosting {
+            module,
+            module_named,
+            model,
+        }
     }
 
     pub fn in_process(self) -> bool {
         self.model == HostingModel::InProcess
     }
 
-    /// The symptom of a start failure: 502.5 out-of-process (V1 and V2, ancm-reference.md §5
-    /// rows 31–33), or the given in-process status (500.0 / 500.30 / 500.38, rows 14, 16, 26).
-    pub fn symptom(self, in_process: &'static str) -> &'static str {
-        if self.in_process() {
-            in_process
-        } else {
-            "502.5"
-        }
+    /// The status IIS shows when the app fails to start this way, for this module and model
+    /// ([`super::symptom::iis_symptom`], the one map).
+    pub fn start_failure(self, kind: super::symptom::StartKind) -> &'static str {
+        super::symptom::iis_symptom(
+            super::symptom::Trouble::Start(kind),
+            self.model,
+            self.module,
+        )
+        .unwrap_or(if self.in_process() { "500.0" } else { "502.5" })
     }
 
     pub fn describe(self) -> &'static str {
         match (self.model, self.module) {
             (HostingModel::InProcess, _) => "in-process (ANCM V2)",
             (HostingModel::OutOfProcess, ModuleVersion::V1) => "out-of-process (ANCM V1)",
-            (HostingModel::OutOfProcess, _) => "out-of-process",
+            (HostingModel::OutOfProcess, ModuleVersion::V2) => "out-of-process",
         }
     }
 }
@@ -96,6 +130,22 @@ pub fn on_azure(host: &HostFacts) -> Option<bool> {
 mod tests {
     use super::*;
     use crate::host::facts::AzureAppService;
+
+    #[test]
+    fn module_version_from_handler() {
+        assert_eq!(
+            ModuleVersion::from_modules_attribute(Some("AspNetCoreModule")),
+            ModuleVersion::V1
+        );
+        assert_eq!(
+            ModuleVersion::from_modules_attribute(Some("AspNetCoreModuleV2")),
+            ModuleVersion::V2
+        );
+        assert_eq!(
+            ModuleVersion::from_modules_attribute(None),
+            ModuleVersion::V2
+        );
+    }
 
     #[test]
     fn worker_env_uses_path_variables_and_azure_home() {

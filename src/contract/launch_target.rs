@@ -5,7 +5,10 @@
 //!
 //! Pure: file existence comes through [`AppFolder`], so the static checks and the live emulator
 //! share this logic and tests need no disk. It never starts anything.
-use super::web_config::AspNetCoreSection;
+use super::command_line::{
+    app_relative, expand_env, extension, file_name, is_muxer_name, split_arguments, Expanded,
+};
+use crate::deployment::web_config::AspNetCoreSection;
 
 /// Whether a path in the app folder exists, as far as the deployment reader looked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,128 +30,6 @@ impl PathState {
 /// ignored, as on the Windows file systems IIS serves from.
 pub trait AppFolder {
     fn state(&self, rel: &str) -> PathState;
-}
-
-/// A text after `%VAR%` expansion.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Expanded {
-    /// As written in web.config.
-    pub written: String,
-    /// After expansion (unknown variables left as written, like `ExpandEnvironmentStringsW`).
-    pub text: String,
-    /// Names of `%VAR%` references nothing defined.
-    pub unresolved: Vec<String>,
-}
-
-/// Expands `%NAME%` references (names case-insensitive, as on Windows) with
-/// [`web_config::expand_env_tracking`](crate::deployment::web_config::expand_env_tracking). IIS expands `processPath`,
-/// `arguments` and `stdoutLogFile` this way before ANCM sees them (schema `expanded="true"`,
-/// ancm-protocol.md §1; the exact handling of unknown names follows `ExpandEnvironmentStringsW`
-/// as we understand it [INFER]).
-pub fn expand_env(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Expanded {
-    let (expanded, unresolved) = crate::deployment::web_config::expand_env_tracking(text, lookup);
-    Expanded {
-        written: text.to_string(),
-        text: expanded,
-        unresolved,
-    }
-}
-
-/// No environment at all: every `%VAR%` stays unresolved.
-pub fn no_env(_: &str) -> Option<String> {
-    None
-}
-
-/// Splits an argument string like `CommandLineToArgvW` does after the program name: blanks
-/// separate arguments outside quotes; `2n` backslashes before `"` give `n` backslashes and toggle
-/// quoting, `2n+1` give `n` and a literal `"`; `""` inside quotes is a literal `"`.
-pub fn split_arguments(s: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    loop {
-        while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
-            i += 1;
-        }
-        if i >= chars.len() {
-            break;
-        }
-        let mut arg = String::new();
-        let mut quoted = false;
-        while i < chars.len() {
-            let c = chars[i];
-            if c == '\\' {
-                let mut n = 0;
-                while i < chars.len() && chars[i] == '\\' {
-                    n += 1;
-                    i += 1;
-                }
-                if i < chars.len() && chars[i] == '"' {
-                    arg.extend(std::iter::repeat('\\').take(n / 2));
-                    if n % 2 == 1 {
-                        arg.push('"');
-                        i += 1;
-                    }
-                } else {
-                    arg.extend(std::iter::repeat('\\').take(n));
-                }
-                continue;
-            }
-            if c == '"' {
-                if quoted && i + 1 < chars.len() && chars[i + 1] == '"' {
-                    arg.push('"');
-                    i += 2;
-                    continue;
-                }
-                quoted = !quoted;
-                i += 1;
-                continue;
-            }
-            if !quoted && (c == ' ' || c == '\t') {
-                break;
-            }
-            arg.push(c);
-            i += 1;
-        }
-        args.push(arg);
-    }
-    args
-}
-
-/// An app-relative path in canonical form (`/`-separated, no `.`), or `None` when `path` is
-/// absolute (a drive, `:`, or a UNC `\\` prefix) or climbs out of the app folder with `..`.
-pub fn app_relative(path: &str) -> Option<String> {
-    let p = path.trim();
-    if p.contains(':') || p.starts_with("\\\\") || p.starts_with("//") {
-        return None;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in p.split(['\\', '/']) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    Some(parts.join("/"))
-}
-
-/// The last path component of a Windows or Unix path.
-pub fn file_name(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
-}
-
-/// The extension of a file name, lowercased, without the dot (`None` for `App`).
-pub fn extension(name: &str) -> Option<String> {
-    let name = file_name(name);
-    name.rsplit_once('.')
-        .filter(|(stem, _)| !stem.is_empty())
-        .map(|(_, ext)| ext.to_ascii_lowercase())
 }
 
 /// What `processPath` names.
@@ -297,12 +178,6 @@ fn stem(name: &str) -> String {
     }
 }
 
-/// Whether a file name is the .NET muxer.
-pub fn is_muxer_name(name: &str) -> bool {
-    let n = file_name(name.trim()).to_ascii_lowercase();
-    n == "dotnet" || n == "dotnet.exe"
-}
-
 fn classify(pp: &Expanded, folder: &dyn AppFolder) -> Program {
     let text = pp.text.trim();
     if text.is_empty() {
@@ -338,6 +213,7 @@ fn classify(pp: &Expanded, folder: &dyn AppFolder) -> Program {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::command_line::no_env;
     use std::collections::BTreeMap;
 
     pub struct Folder(BTreeMap<String, PathState>);
@@ -363,48 +239,6 @@ mod tests {
             "home" => Some(r"D:\home".into()),
             _ => None,
         }
-    }
-
-    #[test]
-    fn expands_known_keeps_unknown() {
-        let e = expand_env(r"%ProgramFiles%\dotnet\dotnet.exe", &env);
-        assert_eq!(e.text, r"C:\Program Files\dotnet\dotnet.exe");
-        assert!(e.unresolved.is_empty());
-        let e = expand_env("%LAUNCHER_PATH%", &env);
-        assert_eq!(e.text, "%LAUNCHER_PATH%");
-        assert_eq!(e.unresolved, vec!["LAUNCHER_PATH"]);
-        let e = expand_env(r"\\?\%home%\LogFiles\stdout", &env);
-        assert_eq!(e.text, r"\\?\D:\home\LogFiles\stdout");
-        let e = expand_env("100% sure %", &env);
-        assert_eq!(e.text, "100% sure %");
-        assert_eq!(expand_env("%%", &env).text, "%%");
-    }
-
-    #[test]
-    fn splits_like_command_line_to_argv() {
-        assert_eq!(split_arguments(r".\App.dll"), vec![r".\App.dll"]);
-        assert_eq!(
-            split_arguments(r#"  ".\My App.dll"  --urls x "#),
-            vec![r".\My App.dll", "--urls", "x"]
-        );
-        assert_eq!(split_arguments(r#"a\\\"b"#), vec![r#"a\"b"#]);
-        assert_eq!(split_arguments(r#""a\\" b"#), vec![r"a\", "b"]);
-        assert_eq!(split_arguments(r"c:\path\"), vec![r"c:\path\"]);
-        assert_eq!(split_arguments(r#""say ""hi""""#), vec![r#"say "hi""#]);
-        assert!(split_arguments("   ").is_empty());
-    }
-
-    #[test]
-    fn relative_paths_are_canonical() {
-        assert_eq!(app_relative(r".\App.dll").as_deref(), Some("App.dll"));
-        assert_eq!(app_relative(r"bin\..\App.exe").as_deref(), Some("App.exe"));
-        assert_eq!(app_relative(r"..\App.exe"), None);
-        assert_eq!(app_relative(r"C:\app\App.exe"), None);
-        assert_eq!(app_relative(r"\\server\share\App.exe"), None);
-        assert_eq!(
-            app_relative("./logs/stdout").as_deref(),
-            Some("logs/stdout")
-        );
     }
 
     #[test]
@@ -499,20 +333,6 @@ mod tests {
             let _ = t.app_stem();
             proptest::prop_assert_eq!(expand_env(&pp, &no_env).text, pp.clone());
             let _ = app_relative(&pp);
-        }
-
-        /// Quoting an argument the way the Windows CRT expects (wrap in quotes, double the
-        /// backslashes that precede the closing quote) round-trips through the splitter.
-        #[test]
-        fn quoted_arguments_round_trip(
-            parts in proptest::collection::vec(r"[a-zA-Z0-9 ._\\-]{0,12}", 1..4)
-        ) {
-            let quote = |p: &String| {
-                let trailing = p.len() - p.trim_end_matches('\\').len();
-                format!("\"{p}{}\"", "\\".repeat(trailing))
-            };
-            let line = parts.iter().map(quote).collect::<Vec<_>>().join(" ");
-            proptest::prop_assert_eq!(split_arguments(&line), parts);
         }
     }
 
