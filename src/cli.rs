@@ -293,6 +293,7 @@ fn load_host(path: Option<&PathBuf>) -> Result<(HostFacts, String)> {
             Ok((HostFacts::default(), report::HOST_NONE.to_string()))
         }
         Some(p) => {
+<<<<<<< HEAD
             let bytes = std::fs::read(p)
                 .with_context(|| format!("{}: cannot read host snapshot", p.display()))?;
             // Windows PowerShell 5.1's `>` writes UTF-16LE with a BOM; others may add a UTF-8 BOM.
@@ -328,6 +329,9 @@ fn load_host(path: Option<&PathBuf>) -> Result<(HostFacts, String)> {
                     crate::host::facts::SCHEMA
                 )
             })?;
+=======
+            let facts = crate::host::snapshot::read(p)?;
+>>>>>>> main
             Ok((facts, p.display().to_string()))
         }
     }
