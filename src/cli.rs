@@ -269,6 +269,12 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     if !args.static_only {
         live_probe(&deployment, &args.output, &mut results);
     }
+    let gathered = crate::evidence::gather(&crate::evidence::Scope {
+        deployment: &deployment,
+        host: &host,
+        this_machine: args.host.is_none(),
+    });
+    crate::evidence::attach(&mut results, &gathered);
     let report = Report::new(deployment.app_dir.clone(), host_source, results);
     let text = match args.output.format {
         Format::Human => report::human::render(&report, &opts),

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod contract;
 pub mod deployment;
 pub mod diagnostic;
+pub mod evidence;
 pub mod fx;
 pub mod host;
 pub mod knowledge;

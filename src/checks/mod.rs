@@ -23,7 +23,7 @@ mod framework_resolution;
 mod fx_fixtures;
 mod globalization_icu;
 mod handler_module;
-mod iis_app;
+pub(crate) mod iis_app;
 pub mod launch_model;
 mod launcher_placeholders;
 mod live_probe;
@@ -33,6 +33,7 @@ mod process_path;
 mod runtime_config;
 mod runtime_support;
 mod self_contained;
+mod server_evidence;
 mod stdout_log;
 #[cfg(test)]
 mod test_support;
@@ -90,6 +91,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &child_app_inherits_handler::ChildAppInheritsHandler,
     &windows_auth_token::WindowsAuthToken,
     &live_probe::LiveProbe,
+    &server_evidence::ServerEvidence,
 ];
 
 /// Runs every check over the context, in order.

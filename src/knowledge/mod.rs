@@ -15,7 +15,7 @@ mod host_status;
 mod hresult;
 mod http;
 mod managed_exception;
-mod parse;
+pub mod parse;
 
 pub use ancm_versions::{
     ancm_releases, min_ancm_for_aspnetcore, AncmRelease, ModuleVersion, ModuleVersionError,

@@ -43,15 +43,16 @@ pub fn parse(input: &str) -> Vec<Query> {
         push_all(&mut out, vec![Query::Number(win32)]);
     }
     if out.is_empty() {
-        push_all(&mut out, scan_text(input));
+        push_all(&mut out, codes_in_message(input));
     }
     out
 }
 
 /// A pasted event-log or error-page text: the codes in it. `0x…` tokens (ErrorCode), numbers
 /// right after the word `code` (`exited with code -2147450730`, `exit code = '150'`) and
-/// `HTTP Error 502.5` substatus tokens.
-fn scan_text(input: &str) -> Vec<Query> {
+/// `HTTP Error 502.5` substatus tokens. The one reader of ANCM's messages: `ancm explain` uses it
+/// for pasted text, `evidence` for the event log, the debug log and stdout logs.
+pub fn codes_in_message(input: &str) -> Vec<Query> {
     let lower = input.to_ascii_lowercase();
     let tokens: Vec<&str> = lower
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
