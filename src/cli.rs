@@ -311,7 +311,10 @@ fn live_probe(
         spinner: std::io::stderr().is_terminal() && output.format == Format::Human,
         show_secrets: output.show_secrets,
     };
-    let probed = crate::live::probe(cfg, opts);
+    let mut probed = crate::live::probe(cfg, opts);
+    for p in &mut probed {
+        crate::live::explain::defer_to_static(p, results);
+    }
     for p in probed {
         match results.iter_mut().find(|r| r.id == p.id) {
             Some(slot) => *slot = p,

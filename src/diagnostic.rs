@@ -74,17 +74,6 @@ impl Location {
         self.source_line = Some(text.into());
         self
     }
-
-    /// Replaces every occurrence of `secret` in the snippet, so a located finding about a secret
-    /// never prints it.
-    pub fn redact(mut self, secret: &str) -> Self {
-        if !secret.is_empty() {
-            if let Some(line) = &mut self.source_line {
-                *line = line.replace(secret, crate::diagnostic::REDACTED);
-            }
-        }
-        self
-    }
 }
 
 /// What redacted values print as.

@@ -20,3 +20,4 @@ pub mod host;
 pub mod knowledge;
 pub mod live;
 pub mod report;
+pub mod secrets;

@@ -19,53 +19,8 @@ const URL_VARIABLES: [&str; 4] = [
     "DOTNET_URLS",
 ];
 
-/// Name fragments that mark a value as a credential.
-const SECRET_NAMES: [&str; 11] = [
-    "PASSWORD",
-    "PASSWD",
-    "PWD",
-    "SECRET",
-    "TOKEN",
-    "APIKEY",
-    "API_KEY",
-    "ACCESSKEY",
-    "ACCESS_KEY",
-    "PRIVATEKEY",
-    "CONNECTIONSTRING",
-];
-
-/// Value fragments of connection strings and URLs that carry a credential.
-const SECRET_VALUES: [&str; 6] = [
-    "password=",
-    "pwd=",
-    "accountkey=",
-    "sharedaccesskey=",
-    "client_secret=",
-    "secret=",
-];
-
 fn looks_secret(v: &EnvironmentVariable) -> bool {
-    let name = v.name.value.to_ascii_uppercase();
-    let value = v.value.value.trim();
-    if value.is_empty() || (value.starts_with('%') && value.ends_with('%')) {
-        return false; // nothing stored, or a reference to another variable
-    }
-    let lower = value.to_ascii_lowercase();
-    SECRET_NAMES.iter().any(|s| name.contains(s))
-        || name.starts_with("CONNECTIONSTRINGS__")
-        || name.ends_with("_KEY")
-        || SECRET_VALUES.iter().any(|s| lower.contains(s))
-        || url_has_password(&lower)
-}
-
-/// `scheme://user:password@host`.
-fn url_has_password(value: &str) -> bool {
-    value.split("://").nth(1).is_some_and(|rest| {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        authority
-            .rsplit_once('@')
-            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
-    })
+    crate::secrets::is_credential(&v.name.value, &v.value.value)
 }
 
 /// Where the variable's value is, with the value masked in the snippet.
@@ -74,9 +29,9 @@ fn value_location(wc: &WebConfig, v: &EnvironmentVariable) -> Location {
     if v.value.value.is_empty() || loc.len == 0 {
         return loc;
     }
-    // The caret then underlines the mask, not the width of the hidden value.
-    loc.redact(&v.value.value)
-        .with_len(crate::diagnostic::REDACTED.chars().count() as u32)
+    // The snippet already masks the value (`WebConfig::location`); the caret then underlines
+    // the mask, not the width of the hidden value.
+    loc.with_len(crate::diagnostic::REDACTED.chars().count() as u32)
 }
 
 impl Check for EnvironmentVariables {

@@ -248,9 +248,55 @@ pub(crate) fn explain(v: u32) -> Option<Explanation> {
     find(v).map(explanation)
 }
 
+/// `HRESULT_FROM_WIN32`: a Win32 error code as the `0x8007xxxx` HRESULT ANCM logs.
+pub fn from_win32(code: u32) -> u32 {
+    if code == 0 || code & 0x8000_0000 != 0 {
+        code
+    } else {
+        0x8007_0000 | (code & 0xFFFF)
+    }
+}
+
+/// The HRESULT `CreateProcessW` would have given for the reason an `execve` failed with `errno`
+/// on Linux/macOS, so a spawn failure off Windows is labelled as ANCM would label it on the
+/// server (event 1000 `ErrorCode`). Win32 codes from winerror.h; the pairing is ours [INFER]:
+/// ENOENT → ERROR_FILE_NOT_FOUND (2), ENOTDIR → ERROR_PATH_NOT_FOUND (3), EACCES/EPERM →
+/// ERROR_ACCESS_DENIED (5), ENOMEM → ERROR_NOT_ENOUGH_MEMORY (8), ENOEXEC → ERROR_BAD_EXE_FORMAT
+/// (193), ETXTBSY → ERROR_SHARING_VIOLATION (32), ENAMETOOLONG → ERROR_FILENAME_EXCED_RANGE
+/// (206), E2BIG → ERROR_INVALID_PARAMETER (87: CreateProcessW's answer to a command line over
+/// 32767 characters), ELOOP → ERROR_CANT_RESOLVE_FILENAME (1921). `None` for an errno without a
+/// fitting Win32 code.
+pub fn from_errno(errno: i32) -> Option<u32> {
+    // Linux numbering; macOS shares these (ELOOP and ENAMETOOLONG differ: 62, 63).
+    let win32 = match errno {
+        2 => 2,          // ENOENT
+        20 => 3,         // ENOTDIR
+        1 | 13 => 5,     // EPERM, EACCES
+        12 => 8,         // ENOMEM
+        8 => 193,        // ENOEXEC
+        26 => 32,        // ETXTBSY
+        7 => 87,         // E2BIG
+        36 | 63 => 206,  // ENAMETOOLONG (Linux, macOS)
+        40 | 62 => 1921, // ELOOP (Linux, macOS)
+        _ => return None,
+    };
+    Some(from_win32(win32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errno_maps_to_the_hresult_windows_would_give() {
+        assert_eq!(from_errno(13), Some(0x8007_0005));
+        assert_eq!(from_errno(2), Some(0x8007_0002));
+        assert_eq!(from_errno(8), Some(0x8007_00C1));
+        assert_eq!(from_errno(20), Some(0x8007_0003));
+        assert_eq!(from_errno(9999), None);
+        assert_eq!(from_win32(193), 0x8007_00C1);
+        assert_eq!(from_win32(0x8007_0005), 0x8007_0005);
+    }
 
     #[test]
     fn values_are_unique_and_failures() {

@@ -2,8 +2,10 @@
 //!
 //! `run --trace` renders it as a timeline (human or one JSON object per line) and `doctor`'s probe
 //! turns it into findings; neither looks anywhere else. Events carry facts only — explanations are
-//! made from them in `explain.rs`. Secrets (the pairing token, web.config environment values) are
-//! redacted before an event is published, unless the session was started with `show_secrets`.
+//! made from them in `explain.rs`. Secrets are redacted before an event is published, unless the
+//! session was started with `show_secrets`, where they are carried (`crate::secrets`): the
+//! web.config values of a spawn's environment whole, and in free text (the app's output, reasons)
+//! only the pairing token and credential values, as whole words.
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -25,6 +27,11 @@ pub struct ShownVar {
     pub value: String,
     /// Where the value came from: `ancm` (forced by the module), `web.config`, `inherited`.
     pub origin: &'static str,
+}
+
+impl ShownVar {
+    /// The origin of a variable web.config's `<environmentVariables>` set.
+    pub const WEB_CONFIG: &'static str = "web.config";
 }
 
 /// Everything a live session reports.
@@ -184,8 +191,9 @@ impl EventBus {
         lock(&self.subscribers).push(Box::new(f));
     }
 
-    /// Registers a value that must never appear in an event (unless secrets are shown).
-    pub fn add_secret(&self, secret: &str) {
+    /// Registers a credential (the pairing token, a password from web.config) that must never
+    /// appear in an event's text (unless secrets are shown).
+    pub fn add_credential(&self, secret: &str) {
         if secret.len() >= 3 {
             let mut s = lock(&self.secrets);
             if !s.iter().any(|x| x == secret) {
@@ -198,16 +206,12 @@ impl EventBus {
         self.show_secrets
     }
 
-    /// Replaces every registered secret in `text` with `***`.
+    /// Masks every registered credential in `text` where it stands as a word of its own.
     pub fn redact(&self, text: &str) -> String {
         if self.show_secrets {
             return text.to_string();
         }
-        let mut out = text.to_string();
-        for s in lock(&self.secrets).iter() {
-            out = out.replace(s.as_str(), crate::diagnostic::REDACTED);
-        }
-        out
+        crate::secrets::mask(text, &lock(&self.secrets))
     }
 
     pub fn emit(&self, event: Event) {
@@ -260,7 +264,12 @@ impl EventBus {
                 env: env
                     .into_iter()
                     .map(|v| ShownVar {
-                        value: self.redact(&v.value),
+                        // A web.config value is a secret whatever it holds: hidden whole.
+                        value: if v.origin == ShownVar::WEB_CONFIG {
+                            crate::diagnostic::REDACTED.to_string()
+                        } else {
+                            self.redact(&v.value)
+                        },
                         ..v
                     })
                     .collect(),
@@ -301,7 +310,7 @@ mod tests {
     #[test]
     fn secrets_are_redacted_in_output_and_spawn_events() {
         let bus = EventBus::new(false);
-        bus.add_secret("0f8fad5b-d9cb-469f-a165-70867728950e");
+        bus.add_credential("0f8fad5b-d9cb-469f-a165-70867728950e");
         bus.emit(Event::Output {
             pid: 1,
             line: "token '0f8fad5b-d9cb-469f-a165-70867728950e' rejected".into(),
@@ -316,9 +325,56 @@ mod tests {
     }
 
     #[test]
+    fn web_config_values_are_hidden_where_carried_not_searched_for() {
+        let bus = EventBus::new(false);
+        bus.add_credential("hunter2");
+        bus.emit(Event::Spawn {
+            attempt: 1,
+            pid: 1,
+            port: 1,
+            command_line: "app --mode exit".into(),
+            cwd: "/".into(),
+            env: vec![
+                ShownVar {
+                    name: "MODE".into(),
+                    value: "exit".into(),
+                    origin: ShownVar::WEB_CONFIG,
+                },
+                ShownVar {
+                    name: "ASPNETCORE_PORT".into(),
+                    value: "1234".into(),
+                    origin: "ancm",
+                },
+            ],
+        });
+        bus.emit(Event::Output {
+            pid: 1,
+            line: "exit requested; password hunter2 used; Now listening on: http://127.0.0.1:5000"
+                .into(),
+        });
+        let log = bus.snapshot();
+        let Event::Spawn {
+            env, command_line, ..
+        } = &log[0].event
+        else {
+            panic!("not a spawn")
+        };
+        assert_eq!(env[0].value, "***");
+        assert_eq!(env[1].value, "1234");
+        assert_eq!(command_line, "app --mode exit");
+        let Event::Output { line, .. } = &log[1].event else {
+            panic!("not output")
+        };
+        assert_eq!(
+            line,
+            "exit requested; password *** used; Now listening on: http://127.0.0.1:5000"
+        );
+    }
+
+    #[test]
     fn secrets_are_kept_when_shown() {
         let bus = EventBus::new(true);
-        bus.add_secret("s3cr3t");
+        bus.add_credential("s3cr3t");
         assert_eq!(bus.redact("a s3cr3t b"), "a s3cr3t b");
     }
 }

@@ -18,8 +18,13 @@ pub enum StartFailure {
     InvalidPort { value: String },
     /// No free random port in 10 draws.
     NoFreePort { low: u16, high: u16 },
-    /// The process could not be created (`CreateProcessW`).
-    SpawnFailed { program: String, error: String },
+    /// The process could not be created (`CreateProcessW`). `os_error`: the OS error code
+    /// (Win32 on Windows, errno elsewhere).
+    SpawnFailed {
+        program: String,
+        error: String,
+        os_error: Option<i32>,
+    },
     /// The process exited before anything listened on the port.
     Exited {
         exit: ExitInfo,
@@ -56,17 +61,32 @@ impl StartFailure {
         }
     }
 
-    /// The HRESULT ANCM logs for it (ancm-protocol.md §8 [SRC]).
-    pub fn hresult(&self) -> &'static str {
-        match self {
+    /// The HRESULT ANCM logs for it (ancm-protocol.md §8 [SRC]). A spawn failure carries the
+    /// OS error: on Windows `HRESULT_FROM_WIN32` of it, elsewhere the HRESULT `CreateProcessW`
+    /// would give for that errno (EACCES → 0x80070005, ENOEXEC → 0x800700c1, …).
+    pub fn hresult(&self) -> String {
+        let fixed = match self {
             StartFailure::InvalidPort { .. } => "0x80070057",
             StartFailure::NoFreePort { .. } => "0x80070282",
-            StartFailure::SpawnFailed { .. } => "0x80070002",
+            StartFailure::SpawnFailed { os_error, .. } => {
+                let code = os_error.and_then(|e| {
+                    if cfg!(windows) {
+                        u32::try_from(e)
+                            .ok()
+                            .map(crate::knowledge::hresult_from_win32)
+                    } else {
+                        crate::knowledge::hresult_from_errno(e)
+                    }
+                });
+                // Unknown: ANCM's most common answer, file not found.
+                return format!("0x{:08x}", code.unwrap_or(0x8007_0002));
+            }
             StartFailure::Exited { .. } => "0x8027025b",
             StartFailure::Timeout { .. } | StartFailure::WrongPort { .. } => "0x8027025a",
             StartFailure::ForeignListener { .. } => "0x8007065f",
             StartFailure::RapidFail { .. } => "0x8007053d",
-        }
+        };
+        fixed.to_string()
     }
 
     /// Whether ANCM would stop retrying (only the invalid configured port is critical).
@@ -86,13 +106,14 @@ impl StartFailure {
     /// A one-line reason for events and the 502.5 page.
     pub fn reason(&self) -> String {
         match self {
-            StartFailure::InvalidPort { value } => {
-                format!("ASPNETCORE_PORT={value} from web.config is not a port from 1025 to 48000")
+            // The value is a web.config secret: named, not quoted.
+            StartFailure::InvalidPort { .. } => {
+                "ASPNETCORE_PORT from web.config is not a port from 1025 to 48000".to_string()
             }
             StartFailure::NoFreePort { low, high } => {
                 format!("no free port in {low}-{high} after 10 tries")
             }
-            StartFailure::SpawnFailed { program, error } => {
+            StartFailure::SpawnFailed { program, error, .. } => {
                 format!("could not start `{program}`: {error}")
             }
             StartFailure::Exited {
@@ -188,6 +209,42 @@ pub fn decode_exit(exit: ExitInfo) -> String {
         _ => format!(
             "exit code {code}: the app's own choice (not a .NET host status, crash code or signal)"
         ),
+    }
+}
+
+/// What ancm itself had done to a process when it ended: the same exit reads differently when
+/// ancm asked it to stop or killed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Nothing: the process ended by itself.
+    OnItsOwn,
+    /// ancm had sent the shutdown request or a stop signal (a graceful stop).
+    StopRequested,
+    /// ancm killed it (a start attempt given up, shutdownTimeLimit passed, the session ended).
+    KilledByAncm,
+}
+
+/// [`decode_exit`] for the timeline, knowing what ancm did: a graceful stop is not "returned
+/// from Main without ever listening", and a SIGKILL ancm sent is not the out-of-memory killer.
+pub fn decode_ending(exit: ExitInfo, ending: Ending, after_ready: bool) -> String {
+    let sig = exit.signal;
+    match ending {
+        Ending::KilledByAncm if sig == Some(9) || exit.code.is_none() => {
+            "killed by ancm (SIGKILL to its process group), not a crash: the emulator ended it".into()
+        }
+        Ending::StopRequested if exit.code == Some(0) => {
+            "exit code 0: it stopped after ancm asked it to (graceful stop)".into()
+        }
+        Ending::StopRequested if sig == Some(15) => {
+            "stopped by ancm's SIGTERM (the graceful stop's signal)".into()
+        }
+        Ending::StopRequested | Ending::KilledByAncm => {
+            format!("{} (while ancm was stopping it)", decode_exit(exit))
+        }
+        Ending::OnItsOwn if exit.code == Some(0) && after_ready => {
+            "exit code 0 while it was serving: it returned from Main by itself (the host stopped without being asked)".into()
+        }
+        Ending::OnItsOwn => decode_exit(exit),
     }
 }
 
@@ -404,12 +461,12 @@ pub fn diagnose_start(
             format!("another process already listens on port {port}, the port assigned to the app"),
             "stop the process holding the port, or remove `ASPNETCORE_PORT` from web.config so a random port is used".to_string(),
         ),
-        StartFailure::SpawnFailed { program, error } => (
+        StartFailure::SpawnFailed { program, error, .. } => (
             format!("the process could not be started: `{program}`: {error}"),
             "fix `processPath` (for a framework-dependent app `dotnet` must be on the PATH of the app pool; for an apphost use `.\\App.exe`)".to_string(),
         ),
-        StartFailure::InvalidPort { value } => (
-            format!("`ASPNETCORE_PORT` in web.config is `{value}`, outside 1025-48000, so ANCM refuses to start the app"),
+        StartFailure::InvalidPort { .. } => (
+            "`ASPNETCORE_PORT` in web.config is not a port from 1025 to 48000, so ANCM refuses to start the app".to_string(),
             "remove `ASPNETCORE_PORT` from web.config so ANCM picks a port".to_string(),
         ),
         StartFailure::NoFreePort { low, high } => (
@@ -439,6 +496,58 @@ pub fn diagnose_start(
         symptom,
         evidence,
         fix,
+    }
+}
+
+/// The probe reproduces what a static check already named: where a static check failed with
+/// the same IIS symptom, the probe's generic advice ("run the command line to see why") is not
+/// a second next step. The probe's finding keeps its message and says which check named the
+/// cause; its advice becomes evidence.
+pub fn defer_to_static(
+    probe: &mut crate::diagnostic::CheckResult,
+    statics: &[crate::diagnostic::CheckResult],
+) {
+    use crate::diagnostic::{Evidence, Level, Outcome};
+    for f in probe
+        .findings
+        .iter_mut()
+        .filter(|f| f.level == Level::Error)
+    {
+        let Some(symptom) = f.symptom.as_deref() else {
+            continue;
+        };
+        let named: Vec<String> = statics
+            .iter()
+            .filter(|r| r.id != probe.id && r.outcome == Outcome::Fail)
+            .filter(|r| {
+                r.findings.iter().any(|s| {
+                    s.level == Level::Error
+                        && s.fix.is_some()
+                        && s.symptom.as_deref() == Some(symptom)
+                })
+            })
+            .map(|r| format!("`{}`", r.id))
+            .collect();
+        if named.is_empty() {
+            continue;
+        }
+        f.evidence.push(Evidence {
+            label: "cause named by".into(),
+            value: format!(
+                "{} (the probe reproduces it; fix that first)",
+                named.join(", ")
+            ),
+            location: None,
+            secret: false,
+        });
+        if let Some(advice) = f.fix.take() {
+            f.evidence.push(Evidence {
+                label: "to see it yourself".into(),
+                value: advice,
+                location: None,
+                secret: false,
+            });
+        }
     }
 }
 
@@ -477,6 +586,84 @@ mod tests {
             signal: None
         })
         .contains("SIGABRT"));
+    }
+
+    #[test]
+    fn a_cause_a_static_check_named_is_not_a_second_next_step() {
+        use crate::diagnostic::{CheckResult, Finding};
+        let static_fail = CheckResult::from_findings(
+            "process-path",
+            "t",
+            vec![Finding::error("wrong dll")
+                .symptom("502.5")
+                .fix("set `arguments`")],
+        );
+        let other = CheckResult::from_findings(
+            "stdout-log",
+            "t",
+            vec![Finding::error("x").symptom("500.19").fix("y")],
+        );
+        let mut probe = CheckResult::from_findings(
+            "live-probe",
+            "t",
+            vec![Finding::error("the app exited during startup")
+                .symptom("502.5")
+                .fix("run the command line from the app folder")],
+        );
+        defer_to_static(&mut probe, &[static_fail, other.clone()]);
+        let f = &probe.findings[0];
+        assert_eq!(f.fix, None);
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.label == "cause named by" && e.value.starts_with("`process-path`")));
+        // Nothing static with that symptom: the advice stays a next step.
+        let mut alone = CheckResult::from_findings(
+            "live-probe",
+            "t",
+            vec![Finding::error("crash").symptom("502.5").fix("look")],
+        );
+        defer_to_static(&mut alone, &[other]);
+        assert_eq!(alone.findings[0].fix.as_deref(), Some("look"));
+    }
+
+    #[test]
+    fn what_ancm_did_changes_how_an_exit_reads() {
+        let zero = ExitInfo {
+            code: Some(0),
+            signal: None,
+        };
+        let kill = ExitInfo {
+            code: None,
+            signal: Some(9),
+        };
+        let graceful = decode_ending(zero, Ending::StopRequested, true);
+        assert!(graceful.contains("graceful stop"), "{graceful}");
+        assert!(!graceful.contains("without ever listening"));
+        let killed = decode_ending(kill, Ending::KilledByAncm, false);
+        assert!(killed.contains("killed by ancm"), "{killed}");
+        assert!(!killed.contains("out-of-memory"), "{killed}");
+        // Left alone, SIGKILL still names the usual suspects.
+        assert!(decode_ending(kill, Ending::OnItsOwn, true).contains("out-of-memory"));
+        assert!(decode_ending(zero, Ending::OnItsOwn, false).contains("without ever listening"));
+        assert!(decode_ending(zero, Ending::OnItsOwn, true).contains("while it was serving"));
+    }
+
+    #[test]
+    fn spawn_failures_carry_the_hresult_of_their_os_error() {
+        let f = |os_error| StartFailure::SpawnFailed {
+            program: "/app/App".into(),
+            error: "denied".into(),
+            os_error,
+        };
+        if cfg!(unix) {
+            assert_eq!(f(Some(13)).hresult(), "0x80070005");
+            assert_eq!(f(Some(8)).hresult(), "0x800700c1");
+            assert_eq!(f(Some(2)).hresult(), "0x80070002");
+        } else {
+            assert_eq!(f(Some(5)).hresult(), "0x80070005");
+        }
+        assert_eq!(f(None).hresult(), "0x80070002");
     }
 
     #[test]

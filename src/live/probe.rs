@@ -141,7 +141,7 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
         return Ok(findings);
     }
 
-    if let Some(explain::StartFailure::SpawnFailed { program, error }) = &last_failure {
+    if let Some(explain::StartFailure::SpawnFailed { program, error, .. }) = &last_failure {
         let windows_exe = std::fs::File::open(program)
             .and_then(|mut f| {
                 let mut magic = [0u8; 2];

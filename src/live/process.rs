@@ -55,6 +55,44 @@ pub fn locate(program: &Path) -> Result<PathBuf, std::io::Error> {
     })
 }
 
+/// The child is started with `execvp` (a `pre_exec` hook makes std fork), and glibc's `execvp`
+/// runs a file the kernel refuses (ENOEXEC: not ELF, Mach-O or `#!`) with `/bin/sh` instead.
+/// Neither `execve` nor ANCM's `CreateProcessW` does that (ERROR_BAD_EXE_FORMAT), so such a file
+/// is refused here with the kernel's own ENOEXEC.
+#[cfg(unix)]
+fn refuse_what_execve_refuses(program: &Path) -> Result<(), std::io::Error> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    // Missing, a folder, or not executable: the kernel answers first (ENOENT, EACCES).
+    let executable_file = std::fs::metadata(program)
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if !executable_file {
+        return Ok(());
+    }
+    let Ok(mut f) = std::fs::File::open(program) else {
+        return Ok(());
+    };
+    let mut magic = [0u8; 4];
+    let n = f.read(&mut magic).unwrap_or(0);
+    let magic = &magic[..n];
+    let runnable = magic.starts_with(b"\x7fELF")
+        || magic.starts_with(b"#!")
+        || [
+            [0xFE, 0xED, 0xFA, 0xCE],
+            [0xFE, 0xED, 0xFA, 0xCF],
+            [0xCE, 0xFA, 0xED, 0xFE],
+            [0xCF, 0xFA, 0xED, 0xFE],
+            [0xCA, 0xFE, 0xBA, 0xBE],
+        ]
+        .iter()
+        .any(|m| magic == m);
+    if runnable {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(libc::ENOEXEC))
+    }
+}
+
 /// Creates the process described by `plan`.
 pub fn spawn(
     plan: &LaunchPlan,
@@ -62,6 +100,8 @@ pub fn spawn(
     bus: &Arc<EventBus>,
 ) -> Result<Spawned, std::io::Error> {
     let program = locate(&plan.program)?;
+    #[cfg(unix)]
+    refuse_what_execve_refuses(&program)?;
     let capture: SharedCapture = Arc::new(Mutex::new(Captured::default()));
     let output_done = Arc::new(AtomicBool::new(false));
     let mut readers = Vec::new();

@@ -14,7 +14,7 @@ use super::launch::{self, SharedCapture};
 use super::ports::{self, OwnedListener, PortState};
 use super::process::{self, GroupGuard, OutputMode, StopSignal};
 use super::{LiveConfig, ModuleVersion};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -37,7 +37,21 @@ pub struct Backend {
     pub started: Instant,
     exit_rx: watch::Receiver<Option<ExitInfo>>,
     pub capture: SharedCapture,
+    /// What ancm did to it ([`explain::Ending`] as a number, read when it exits).
+    ending: Arc<AtomicU8>,
     _guard: GroupGuard,
+}
+
+const ON_ITS_OWN: u8 = 0;
+const STOP_REQUESTED: u8 = 1;
+const KILLED_BY_ANCM: u8 = 2;
+
+fn ending_of(v: u8) -> explain::Ending {
+    match v {
+        STOP_REQUESTED => explain::Ending::StopRequested,
+        KILLED_BY_ANCM => explain::Ending::KilledByAncm,
+        _ => explain::Ending::OnItsOwn,
+    }
 }
 
 impl Backend {
@@ -53,6 +67,20 @@ impl Backend {
             .await
             .is_ok();
         done
+    }
+}
+
+impl Drop for Backend {
+    /// The guard kills the group next: that exit is ancm's doing, not a crash.
+    fn drop(&mut self) {
+        if self.exited().is_none() {
+            let _ = self.ending.compare_exchange(
+                ON_ITS_OWN,
+                KILLED_BY_ANCM,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            );
+        }
     }
 }
 
@@ -81,8 +109,12 @@ pub struct Supervisor {
 
 impl Supervisor {
     pub fn new(cfg: LiveConfig, bus: Arc<EventBus>) -> Arc<Supervisor> {
-        for (_, v) in &cfg.env {
-            bus.add_secret(v);
+        // Every web.config value is hidden where it is shown (the spawn's environment); only
+        // credentials are also searched for in the app's output (`crate::secrets`).
+        for (k, v) in &cfg.env {
+            if crate::secrets::is_credential(k, v) {
+                bus.add_credential(v);
+            }
         }
         Arc::new(Supervisor {
             cfg: Arc::new(cfg),
@@ -169,7 +201,7 @@ impl Supervisor {
         };
         // One token per process instance, reused across its retries (§2.5 step 10).
         let token = launch::new_token(cfg);
-        self.bus.add_secret(&token);
+        self.bus.add_credential(&token);
         let output = self.output_mode();
         let mut last = None;
         for attempt in 1..=self.cfg.attempts.clamp(1, ATTEMPTS) {
@@ -292,6 +324,7 @@ impl Supervisor {
                 let f = StartFailure::SpawnFailed {
                     program: plan.program.display().to_string(),
                     error: e.to_string(),
+                    os_error: e.raw_os_error(),
                 };
                 self.report_attempt(attempt, port, &f, 0);
                 return Err(f);
@@ -313,9 +346,11 @@ impl Supervisor {
         let mut child = spawned.child;
         let (exit_tx, exit_rx) = watch::channel(None);
         let ready = Arc::new(AtomicBool::new(false));
+        let ending = Arc::new(AtomicU8::new(ON_ITS_OWN));
         {
             let bus = self.bus.clone();
             let ready = ready.clone();
+            let ending = ending.clone();
             tokio::spawn(async move {
                 let status = child.wait().await;
                 let exit = match status {
@@ -335,11 +370,16 @@ impl Supervisor {
                 {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
+                let after_ready = ready.load(Ordering::SeqCst);
                 bus.emit(Event::Exited {
                     pid,
                     exit,
-                    meaning: super::explain::decode_exit(exit),
-                    after_ready: ready.load(Ordering::SeqCst),
+                    meaning: explain::decode_ending(
+                        exit,
+                        ending_of(ending.load(Ordering::SeqCst)),
+                        after_ready,
+                    ),
+                    after_ready,
                     uptime_ms: started.elapsed().as_millis() as u64,
                 });
                 let _ = exit_tx.send(Some(exit));
@@ -365,12 +405,16 @@ impl Supervisor {
                     started,
                     exit_rx,
                     capture,
+                    ending,
                     _guard: guard,
                 }))
             }
             Err(f) => {
                 self.report_attempt(attempt, port, &f, started.elapsed().as_millis() as u64);
                 // CleanUp: the whole tree dies before the next attempt (§3.4).
+                if exit_rx.borrow().is_none() {
+                    ending.store(KILLED_BY_ANCM, Ordering::SeqCst);
+                }
                 drop(guard);
                 let mut rx = exit_rx;
                 let _ = tokio::time::timeout(Duration::from_secs(5), rx.wait_for(|e| e.is_some()))
@@ -499,6 +543,7 @@ impl Supervisor {
         }
         let limit = self.cfg.shutdown_time_limit;
         let t0 = Instant::now();
+        b.ending.store(STOP_REQUESTED, Ordering::SeqCst);
         let (status, error) = send_shutdown(b.port, &self.cfg.virtual_path, &b.token, limit).await;
         self.bus.emit(Event::ShutdownSent {
             pid: b.pid,
@@ -520,6 +565,7 @@ impl Supervisor {
                 elapsed_ms: t0.elapsed().as_millis() as u64,
             });
         } else {
+            b.ending.store(KILLED_BY_ANCM, Ordering::SeqCst);
             process::kill_group(b.pid);
             self.bus.emit(Event::Killed {
                 pid: b.pid,

@@ -5,6 +5,7 @@
 //! `shared/reference/ancm-reference.md` §1.1.
 mod expand;
 mod parse;
+pub mod secret_values;
 
 pub use expand::{expand_env, expand_env_tracking};
 pub use parse::{parse, read, MAX_WEB_CONFIG_BYTES};
@@ -124,18 +125,12 @@ pub struct WebConfig {
 impl WebConfig {
     /// A diagnostic location for a span in this file, with the source line for the snippet.
     /// A line longer than [`MAX_SNIPPET_CHARS`] (minified or generated files) gets no snippet.
+    /// Environment variable values in the line are masked ([`secret_values`]).
     pub fn location(&self, span: Span) -> Location {
-        let line = self
-            .text
-            .split('\n')
-            .nth(span.line.saturating_sub(1) as usize)
-            .unwrap_or("")
-            .trim_end_matches('\r');
         let loc = Location::new(self.path.clone(), span.line, span.column).with_len(span.len);
-        if line.chars().count() <= MAX_SNIPPET_CHARS {
-            loc.with_source_line(line)
-        } else {
-            loc
+        match secret_values::masked_line(&self.text, span.line) {
+            Some(line) if line.chars().count() <= MAX_SNIPPET_CHARS => loc.with_source_line(line),
+            _ => loc,
         }
     }
 

@@ -114,12 +114,9 @@ fn malformed(
     (line, column): (u32, u32),
     message: impl Into<String>,
 ) -> WebConfigError {
-    let source_line = text
-        .split('\n')
-        .nth(line.saturating_sub(1) as usize)
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| l.chars().count() <= MAX_SNIPPET_CHARS)
-        .map(str::to_string);
+    // The frame of a broken file masks environment values too (`secret_values` scans raw text).
+    let source_line = super::secret_values::masked_line(text, line)
+        .filter(|l| l.chars().count() <= MAX_SNIPPET_CHARS);
     WebConfigError::Malformed {
         path: path.to_path_buf(),
         line,
