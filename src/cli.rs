@@ -293,45 +293,7 @@ fn load_host(path: Option<&PathBuf>) -> Result<(HostFacts, String)> {
             Ok((HostFacts::default(), report::HOST_NONE.to_string()))
         }
         Some(p) => {
-<<<<<<< HEAD
-            let bytes = std::fs::read(p)
-                .with_context(|| format!("{}: cannot read host snapshot", p.display()))?;
-            // Windows PowerShell 5.1's `>` writes UTF-16LE with a BOM; others may add a UTF-8 BOM.
-            let text = crate::text_encoding::decode(&bytes)
-                .map_err(|e| anyhow::anyhow!("{}: host snapshot: {e}", p.display()))?;
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}:{}:{}: not a host snapshot (invalid JSON): {e}",
-                    p.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            // Check the schema id first: a report or another tool's JSON gets a clear message
-            // instead of a serde complaint about a missing field.
-            match value.get("schema").and_then(|s| s.as_str()) {
-                Some(crate::host::facts::SCHEMA) => {}
-                Some(other) => anyhow::bail!(
-                    "{}: host snapshot schema is `{other}`, this ancm reads `{}`; re-create it with `ancm host --format json` from this version",
-                    p.display(),
-                    crate::host::facts::SCHEMA
-                ),
-                None => anyhow::bail!(
-                    "{}: not a host snapshot (no `schema` field; expected `{}` — make one with `ancm host --format json`)",
-                    p.display(),
-                    crate::host::facts::SCHEMA
-                ),
-            }
-            let facts: HostFacts = serde_json::from_value(value).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: host snapshot does not match `{}`: {e}",
-                    p.display(),
-                    crate::host::facts::SCHEMA
-                )
-            })?;
-=======
             let facts = crate::host::snapshot::read(p)?;
->>>>>>> main
             Ok((facts, p.display().to_string()))
         }
     }
