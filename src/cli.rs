@@ -14,7 +14,8 @@ const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  no check failed (warnings allowed unless --strict)
   1  at least one check failed (or warned, with --strict)
-  2  ancm could not do its job: bad arguments, unreadable input";
+  2  ancm could not do its job: bad arguments, unreadable input
+  130  doctor was interrupted (Ctrl-C) during its live probe: the static results are printed";
 
 /// What a run ended in. The numbers are a contract (README, `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,9 @@ pub enum ExitStatus {
     Failure,
     /// 2: ancm could not do its job (bad arguments, unreadable input).
     Error,
+    /// 130 (128 + SIGINT, the shell's convention): `doctor` was interrupted during its live
+    /// probe; the report printed holds the static results and the probe as interrupted.
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -33,6 +37,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Error => 2,
+            ExitStatus::Interrupted => 130,
         }
     }
 }
@@ -266,9 +271,7 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         host: &host,
     };
     let mut results = checks::run_all(&cx);
-    if !args.static_only {
-        live_probe(&deployment, &args.output, &mut results);
-    }
+    let interrupted = !args.static_only && live_probe(&deployment, &args.output, &mut results);
     let gathered = crate::evidence::gather(&crate::evidence::Scope {
         deployment: &deployment,
         host: &host,
@@ -281,6 +284,10 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         Format::Json => report::json::render(&report, &opts),
     };
     print_out(&text)?;
+    if interrupted {
+        eprintln!("interrupted: the live probe was stopped by Ctrl-C, and the app with it");
+        return Ok(ExitStatus::Interrupted);
+    }
     // A web.config ancm cannot read means most checks could not run: the job is not done.
     if let WebConfigState::Invalid(e) = &deployment.web_config {
         eprintln!("error: {e}");
@@ -295,23 +302,36 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
 }
 
 /// Replaces the catalog placeholder of the live probe with the probe's result, unless web.config
-/// cannot tell how to start the app (the static checks already say why).
+/// cannot tell how to start the app (the static checks already say why). True when Ctrl-C
+/// interrupted the probe: the app's process groups are killed and the probe's result says so.
 fn live_probe(
     deployment: &Deployment,
     output: &OutputArgs,
     results: &mut Vec<crate::diagnostic::CheckResult>,
-) {
+) -> bool {
     let WebConfigState::Parsed(wc) = &deployment.web_config else {
-        return;
+        return false;
     };
     let Ok(cfg) = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc) else {
-        return;
+        return false;
     };
     let opts = crate::live::ProbeOptions {
         spinner: std::io::stderr().is_terminal() && output.format == Format::Human,
         show_secrets: output.show_secrets,
     };
-    let mut probed = crate::live::probe(cfg, opts);
+    let Some(mut probed) = probe_unless_interrupted(cfg, opts) else {
+        let id = crate::live::PROBE_CHECK_ID;
+        let interrupted = crate::diagnostic::CheckResult::skipped(
+            id,
+            crate::catalog::title(id),
+            "interrupted by Ctrl-C before the probe finished; the app was stopped",
+        );
+        match results.iter_mut().find(|r| r.id == id) {
+            Some(slot) => *slot = interrupted,
+            None => results.push(interrupted),
+        }
+        return true;
+    };
     for p in &mut probed {
         crate::live::explain::defer_to_static(p, results);
     }
@@ -321,6 +341,46 @@ fn live_probe(
             None => results.push(p),
         }
     }
+    false
+}
+
+/// Runs the probe on its own thread while this one waits for it or for Ctrl-C. On Ctrl-C every
+/// process group the probe started is killed (no child outlives `ancm`) and `None` comes back;
+/// the probe's thread is left to end with the process.
+fn probe_unless_interrupted(
+    cfg: crate::live::LiveConfig,
+    opts: crate::live::ProbeOptions,
+) -> Option<Vec<crate::diagnostic::CheckResult>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(crate::live::probe(cfg, opts));
+    });
+    // A probe that died (its sender dropped) is a skipped probe, not an interruption.
+    let died = || {
+        let id = crate::live::PROBE_CHECK_ID;
+        vec![crate::diagnostic::CheckResult::skipped(
+            id,
+            crate::catalog::title(id),
+            "the probe stopped unexpectedly",
+        )]
+    };
+    let Ok(waiter) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        // No runtime to wait with: wait without Ctrl-C handling.
+        return Some(rx.blocking_recv().unwrap_or_else(|_| died()));
+    };
+    let outcome = waiter.block_on(async {
+        tokio::select! {
+            probed = rx => Some(probed.unwrap_or_else(|_| died())),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    if outcome.is_none() {
+        crate::live::process::kill_all_for_exit();
+    }
+    outcome
 }
 
 /// `ancm run`: the emulator as a long-running session (a timeline with `--trace`).
