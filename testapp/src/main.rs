@@ -13,6 +13,8 @@
 //! - a POST or PUT with neither `Content-Length` nor chunking gets 411 Length Required and the
 //!   connection closes, before the token check (the shutdown request without a length got 411
 //!   from the real app while this stand-in answered 202).
+//! - `Connection: close` on a request ends the connection after the answer (this stand-in kept
+//!   it open, so a client reading to the end waited for its own timeout).
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -346,12 +348,19 @@ fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
             w.flush()?;
             break;
         }
+        // Kestrel ends the connection after answering a request that asked for it.
+        let close = req
+            .header("connection")
+            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
         // IISMiddleware: the pairing token is compared ordinally; a mismatch is a 400 with an
         // empty body (ancm-protocol.md §7.4).
         if !app.opts.no_token_check && req.all("MS-ASPNETCORE-TOKEN").join(",") != app.token {
             eprintln!("fail: Microsoft.AspNetCore.Server.IISIntegration.IISMiddleware[0] 'MS-ASPNETCORE-TOKEN' does not match the expected pairing token '{}', request rejected.", app.token);
             read_body(&mut r, &req, |_| Ok(()))?;
             respond(&mut w, "400 Bad Request", "text/plain", b"")?;
+            if close {
+                break;
+            }
             continue;
         }
         let path_and_query = strip_path_base(&req.target, &app.appl_path);
@@ -372,6 +381,9 @@ fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
                     std::thread::sleep(Duration::from_millis(50));
                     std::process::exit(0)
                 });
+            }
+            if close {
+                break;
             }
             continue;
         }
@@ -463,7 +475,7 @@ fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
             eprintln!("   at RequestHandler.Handle() after {served} requests");
             std::process::abort();
         }
-        if !keep_going {
+        if !keep_going || close {
             break;
         }
     }
