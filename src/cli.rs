@@ -12,9 +12,9 @@ use std::process::ExitCode;
 
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
-  0  no check failed (warnings allowed unless --strict)
-  1  at least one check failed (or warned, with --strict)
-  2  ancm could not do its job: bad arguments, unreadable input
+  0  no check failed (warnings allowed unless --strict; accepted findings never count)
+  1  at least one check failed (or warned, with --strict) — a malformed web.config (500.19) too
+  2  ancm could not do its job: bad arguments, a missing folder, an unreadable snapshot or baseline
   130  doctor was interrupted (Ctrl-C) during its live probe: the static results are printed";
 
 /// What a run ended in. The numbers are a contract (README, `--help`).
@@ -43,7 +43,7 @@ impl ExitStatus {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "ancm", version, about = "Tells why an ASP.NET Core app behind IIS fails, and proves it", after_help = EXIT_CODES_HELP)]
+#[command(name = "ancm", version = env!("ANCM_LONG_VERSION"), about = "Tells why an ASP.NET Core app behind IIS fails, and proves it", after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -62,16 +62,31 @@ pub enum Command {
         code: String,
     },
     /// List every check: id, severity and title
-    Checks,
+    Checks(ChecksArgs),
     /// Print the facts ancm gathers about this machine (the snapshot format for `doctor --host`)
     Host(HostArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
+    /// For people: the summary first, then the problems
     #[default]
     Human,
+    /// One JSON document (schema `ancm-doctor/1`, see README)
     Json,
+    /// SARIF 2.1.0, for code scanning (`doctor` only)
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request (`doctor` only)
+    Github,
+    /// JUnit XML, one testcase per check (`doctor` only)
+    Junit,
+}
+
+impl Format {
+    /// Formats whose stdout a program reads: never coloured, errors as a JSON object too.
+    pub fn is_machine(self) -> bool {
+        self != Format::Human
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -93,9 +108,12 @@ pub struct OutputArgs {
     /// Print secrets (the pairing token, web.config environment values) instead of `***`
     #[arg(long)]
     pub show_secrets: bool,
-    /// Show notes on passing checks too
-    #[arg(short, long)]
+    /// Show passing checks and their notes too
+    #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Only the problems and the summary; no progress
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -111,9 +129,26 @@ pub struct DoctorArgs {
     /// Only static checks: do not start the app
     #[arg(long = "static")]
     pub static_only: bool,
-    /// Use a saved host snapshot (`ancm host --format json`) instead of probing this machine
-    #[arg(long, value_name = "FILE")]
+    /// Use a saved host snapshot (`ancm host --format json`) instead of probing this machine;
+    /// `none` judges the app alone (the machine checks are skipped)
+    #[arg(long, value_name = "FILE|none")]
     pub host: Option<PathBuf>,
+    /// Run and report only these checks (ids, comma-separated or repeated)
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Do not run these checks (ids, comma-separated or repeated)
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// The baseline of accepted findings (default: `ancm.toml` in the app folder, if present)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Output format (`human` or `json`)
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -149,16 +184,49 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    let machine = cli.command.format().is_machine();
     match run(cli) {
         Ok(status) => ExitCode::from(status.code()),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
+            let message = format!("{e:#}");
+            if machine {
+                // A pipeline reading stdout gets a document it can parse, not an empty stream.
+                println!("{}", report::json::error_document(&message));
+            }
+            eprintln!("error: {message}");
             ExitCode::from(ExitStatus::Error.code())
         }
     }
+}
+
+impl Command {
+    /// The output format the command was asked for.
+    pub fn format(&self) -> Format {
+        match self {
+            Command::Doctor(a) => a.output.format,
+            Command::Run(a) => a.output.format,
+            Command::Host(a) => a.output.format,
+            Command::Checks(a) => a.format,
+            Command::Explain { .. } => Format::Human,
+        }
+    }
+}
+
+/// `--format sarif|github|junit` are report formats: only `doctor` makes a report.
+fn require_report_format(command: &str, format: Format) -> Result<()> {
+    if matches!(format, Format::Human | Format::Json) {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "`--format {}` is a report format for `ancm doctor`; `ancm {command}` prints `human` or `json`",
+        format
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    )
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -173,7 +241,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Doctor(args) => doctor(args),
         Command::Run(args) => run_app(args),
         Command::Explain { code } => explain(&code),
-        Command::Checks => list_checks(),
+        Command::Checks(args) => list_checks(args),
         Command::Host(args) => host(args),
     }
 }
@@ -181,7 +249,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
 /// Colour decision, first match wins: `--color`, a non-empty `NO_COLOR`, `FORCE_COLOR` /
 /// `CLICOLOR_FORCE`, else whether stdout is a terminal. JSON is never coloured.
 pub fn resolve_color(choice: ColorChoice, format: Format) -> bool {
-    if format == Format::Json {
+    if format.is_machine() {
         return false;
     }
     match choice {
@@ -208,6 +276,8 @@ fn render_options(o: &OutputArgs) -> RenderOptions {
         color,
         unicode: color,
         verbose: o.verbose,
+        quiet: o.quiet,
+        strict: false,
     }
 }
 
@@ -223,75 +293,89 @@ fn print_out(text: &str) -> Result<()> {
 
 fn load_host(path: Option<&PathBuf>) -> Result<(HostFacts, String)> {
     match path {
-        None => Ok((HostFacts::probe(), "probe".to_string())),
+        None => Ok((HostFacts::probe(), report::HOST_PROBE.to_string())),
+        Some(p) if p.as_os_str() == report::HOST_NONE => {
+            Ok((HostFacts::default(), report::HOST_NONE.to_string()))
+        }
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("{}: cannot read host snapshot", p.display()))?;
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}:{}:{}: not a host snapshot (invalid JSON): {e}",
-                    p.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            // Check the schema id first: a report or another tool's JSON gets a clear message
-            // instead of a serde complaint about a missing field.
-            match value.get("schema").and_then(|s| s.as_str()) {
-                Some(crate::host::facts::SCHEMA) => {}
-                Some(other) => anyhow::bail!(
-                    "{}: host snapshot schema is `{other}`, this ancm reads `{}`; re-create it with `ancm host --format json` from this version",
-                    p.display(),
-                    crate::host::facts::SCHEMA
-                ),
-                None => anyhow::bail!(
-                    "{}: not a host snapshot (no `schema` field; expected `{}` — make one with `ancm host --format json`)",
-                    p.display(),
-                    crate::host::facts::SCHEMA
-                ),
-            }
-            let facts: HostFacts = serde_json::from_value(value).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: host snapshot does not match `{}`: {e}",
-                    p.display(),
-                    crate::host::facts::SCHEMA
-                )
-            })?;
+            let facts = crate::host::snapshot::read(p)?;
             Ok((facts, p.display().to_string()))
         }
     }
 }
 
 fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
-    let opts = render_options(&args.output);
+    let started = std::time::Instant::now();
+    let mut opts = render_options(&args.output);
+    opts.strict = args.strict;
+    let printer = crate::printer::Printer::new(args.output.quiet);
+    let selection = report::select::Selection::new(&args.only, &args.skip)?;
     let deployment = Deployment::load(&args.app_dir)?;
+    let baseline = report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())?;
     let (host, host_source) = load_host(args.host.as_ref())?;
     let cx = Context {
         deployment: &deployment,
         host: &host,
     };
-    let mut results = checks::run_all(&cx);
-    let interrupted = !args.static_only && live_probe(&deployment, &args.output, &mut results);
+    let mut results: Vec<crate::diagnostic::CheckResult> = checks::REGISTRY
+        .iter()
+        .filter(|c| selection.includes(c.id()))
+        .map(|c| checks::run_one(*c, &cx))
+        .collect();
+    let mut interrupted = false;
+    let live = if args.static_only || !selection.includes(crate::live::probe::PROBE_CHECK_ID) {
+        report::LiveProbeRun::Skipped
+    } else {
+        match live_probe(&deployment, &args.output, &printer, &mut results) {
+            Probed::Ran => report::LiveProbeRun::Ran,
+            Probed::Interrupted => {
+                interrupted = true;
+                report::LiveProbeRun::Ran
+            }
+            Probed::NotPossible => report::LiveProbeRun::NotPossible,
+        }
+    };
     let gathered = crate::evidence::gather(&crate::evidence::Scope {
         deployment: &deployment,
         host: &host,
         this_machine: args.host.is_none(),
     });
     crate::evidence::attach(&mut results, &gathered);
-    let report = Report::new(deployment.app_dir.clone(), host_source, results);
+    // Evidence may add results of its own: `--only` / `--skip` apply to those too.
+    results.retain(|r| selection.includes(&r.id));
+    // Ids first: a baseline may name a finding by its id.
+    report::ids::assign(&deployment.app_dir, &mut results);
+    if let Some(b) = &baseline {
+        for (entry, used) in b.entries.iter().zip(b.apply(&mut results)) {
+            if used == 0 && selection.includes(&entry.check) {
+                printer.error(&format!(
+                    "note: {}: the entry for `{}` accepts nothing in this report (stale?)",
+                    b.path.display(),
+                    entry.check
+                ));
+            }
+        }
+    }
+    let report = Report::new(deployment.app_dir.clone(), host_source, results)
+        .with_live_probe(live)
+        .with_duration(started.elapsed());
     let text = match args.output.format {
         Format::Human => report::human::render(&report, &opts),
         Format::Json => report::json::render(&report, &opts),
+        Format::Sarif => report::sarif::render(&report, &opts),
+        Format::Github => report::github::render(&report, &opts),
+        Format::Junit => report::junit::render(&report, &opts),
     };
-    print_out(&text)?;
+    printer.stdout(&text)?;
     if interrupted {
-        eprintln!("interrupted: the live probe was stopped by Ctrl-C, and the app with it");
+        printer.error("interrupted: the live probe was stopped by Ctrl-C, and the app with it");
         return Ok(ExitStatus::Interrupted);
     }
-    // A web.config ancm cannot read means most checks could not run: the job is not done.
+    // A web.config IIS cannot read is a diagnosis (500.19, a failed `web-config` check, exit 1),
+    // not a failure of ancm: the report says where and why, and so does one line on stderr for
+    // a log that only shows stderr.
     if let WebConfigState::Invalid(e) = &deployment.web_config {
-        eprintln!("error: {e}");
-        return Ok(ExitStatus::Error);
+        printer.error(&format!("error: {e}"));
     }
     let s = report.summary;
     Ok(if s.failed > 0 || (args.strict && s.warned > 0) {
@@ -301,20 +385,30 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     })
 }
 
+/// How the live probe went, for the exit code and the report.
+enum Probed {
+    Ran,
+    /// Web.config cannot tell how to start the app (the static checks say why).
+    NotPossible,
+    /// Ctrl-C came first: the app's process groups are killed and the probe's result says so.
+    Interrupted,
+}
+
 /// Replaces the catalog placeholder of the live probe with the probe's result, unless web.config
-/// cannot tell how to start the app (the static checks already say why). True when Ctrl-C
-/// interrupted the probe: the app's process groups are killed and the probe's result says so.
+/// cannot tell how to start the app.
 fn live_probe(
     deployment: &Deployment,
     output: &OutputArgs,
+    printer: &crate::printer::Printer,
     results: &mut Vec<crate::diagnostic::CheckResult>,
-) -> bool {
+) -> Probed {
     let WebConfigState::Parsed(wc) = &deployment.web_config else {
-        return false;
+        return Probed::NotPossible;
     };
     let Ok(cfg) = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc) else {
-        return false;
+        return Probed::NotPossible;
     };
+    let _ = printer;
     let opts = crate::live::ProbeOptions {
         spinner: std::io::stderr().is_terminal() && output.format == Format::Human,
         show_secrets: output.show_secrets,
@@ -330,7 +424,7 @@ fn live_probe(
             Some(slot) => *slot = interrupted,
             None => results.push(interrupted),
         }
-        return true;
+        return Probed::Interrupted;
     };
     for p in &mut probed {
         crate::live::explain::defer_to_static(p, results);
@@ -341,7 +435,7 @@ fn live_probe(
             None => results.push(p),
         }
     }
-    false
+    Probed::Ran
 }
 
 /// Runs the probe on its own thread while this one waits for it or for Ctrl-C. On Ctrl-C every
@@ -385,6 +479,7 @@ fn probe_unless_interrupted(
 
 /// `ancm run`: the emulator as a long-running session (a timeline with `--trace`).
 fn run_app(args: RunArgs) -> Result<ExitStatus> {
+    require_report_format("run", args.output.format)?;
     let deployment = Deployment::load(&args.app_dir)?;
     let wc = match &deployment.web_config {
         WebConfigState::Parsed(wc) => wc,
@@ -514,7 +609,31 @@ fn render_explanations(input: &str, hits: &[crate::knowledge::Explanation]) -> S
     text.trim_end().to_string()
 }
 
-fn list_checks() -> Result<ExitStatus> {
+fn list_checks(args: ChecksArgs) -> Result<ExitStatus> {
+    require_report_format("checks", args.format)?;
+    if args.format == Format::Json {
+        let checks: Vec<serde_json::Value> = checks::REGISTRY
+            .iter()
+            .map(|c| {
+                let entry = crate::catalog::lookup(c.id());
+                serde_json::json!({
+                    "id": c.id(),
+                    "severity": c.severity().as_str(),
+                    "title": crate::catalog::title(c.id()),
+                    "area": report::areas::area_of_id(c.id()).label(),
+                    "explains": entry.map(|e| e.meta.explains.clone()).unwrap_or_default(),
+                    "since": entry.map(|e| e.meta.since.clone()),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "schema": "ancm-checks/1",
+            "tool": report::Tool::current(),
+            "checks": checks,
+        });
+        print_out(&serde_json::to_string_pretty(&doc)?)?;
+        return Ok(ExitStatus::Success);
+    }
     let mut text = String::new();
     for c in checks::REGISTRY {
         text.push_str(&format!(
@@ -529,10 +648,12 @@ fn list_checks() -> Result<ExitStatus> {
 }
 
 fn host(args: HostArgs) -> Result<ExitStatus> {
+    require_report_format("host", args.output.format)?;
     let facts = HostFacts::probe();
-    let text = match args.output.format {
-        Format::Json => serde_json::to_string_pretty(&facts)?,
-        Format::Human => crate::host::render::render(&facts),
+    let text = if args.output.format == Format::Json {
+        serde_json::to_string_pretty(&facts)?
+    } else {
+        crate::host::render::render(&facts)
     };
     print_out(&text)?;
     Ok(ExitStatus::Success)

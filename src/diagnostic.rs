@@ -108,6 +108,21 @@ pub struct Finding {
     /// What to do about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// Stable across runs: the check id and a hash of what was found (`report::ids`). Set by
+    /// the report, not by checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Set when a baseline (`ancm.toml`) accepts this finding: it is still reported, but no
+    /// longer counts toward the check's outcome or the exit code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<Accepted>,
+}
+
+/// Why a finding is accepted, and by which baseline file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub reason: String,
+    pub baseline: PathBuf,
 }
 
 impl Finding {
@@ -119,6 +134,8 @@ impl Finding {
             location: None,
             symptom: None,
             fix: None,
+            id: None,
+            accepted: None,
         }
     }
     pub fn error(message: impl Into<String>) -> Self {
@@ -195,7 +212,11 @@ pub struct CheckResult {
 impl CheckResult {
     /// Derives the outcome from the findings: any error fails, any warning warns.
     pub fn from_findings(id: &str, title: &str, findings: Vec<Finding>) -> Self {
-        let worst = findings.iter().map(|f| f.level).max();
+        let worst = findings
+            .iter()
+            .filter(|f| f.accepted.is_none())
+            .map(|f| f.level)
+            .max();
         let outcome = match worst {
             Some(Level::Error) => Outcome::Fail,
             Some(Level::Warning) => Outcome::Warn,
@@ -228,6 +249,9 @@ pub struct Summary {
     pub warned: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Findings a baseline accepted (they no longer count toward an outcome).
+    #[serde(default)]
+    pub accepted: usize,
 }
 
 impl Summary {
@@ -240,6 +264,7 @@ impl Summary {
                 Outcome::Fail => s.failed += 1,
                 Outcome::Skip => s.skipped += 1,
             }
+            s.accepted += r.findings.iter().filter(|f| f.accepted.is_some()).count();
         }
         s
     }

@@ -15,5 +15,7 @@ pub mod fx;
 pub mod host;
 pub mod knowledge;
 pub mod live;
+pub mod printer;
 pub mod report;
 pub mod secrets;
+pub mod text_encoding;

@@ -122,7 +122,7 @@ fn a_routed_app_passes_web_config_and_uses_the_host_snapshot() {
 }
 
 #[test]
-fn an_unreadable_web_config_is_exit_2_with_a_located_500_19() {
+fn an_unreadable_web_config_is_exit_1_with_a_located_500_19() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("web.config"),
@@ -131,7 +131,10 @@ fn an_unreadable_web_config_is_exit_2_with_a_located_500_19() {
     .unwrap();
     let (v, code) = doctor_json(dir.path(), &[]);
     assert_schema(&v);
-    assert_eq!(code, 2, "ancm could not read its main input");
+    assert_eq!(
+        code, 1,
+        "a web.config IIS cannot read is a finding (500.19), not an ancm failure"
+    );
     let finding = &v["checks"][0]["findings"][0];
     assert_eq!(finding["symptom"], "500.19");
     assert!(finding["location"]["line"].is_u64(), "{finding}");

@@ -98,7 +98,10 @@ fn sample(app_dir: &Path) -> Report {
             "no `App.runtimeconfig.json`",
         ),
     ];
-    Report::new(app_dir.to_path_buf(), "probe".to_string(), checks)
+    let mut report = Report::new(app_dir.to_path_buf(), "probe".to_string(), checks);
+    // The commit changes with every build: the snapshot holds the version only.
+    report.tool.commit = None;
+    report
 }
 
 fn opts(unicode: bool, show_secrets: bool) -> RenderOptions {
@@ -107,6 +110,7 @@ fn opts(unicode: bool, show_secrets: bool) -> RenderOptions {
         color: false,
         unicode,
         verbose: false,
+        ..RenderOptions::default()
     }
 }
 

@@ -1,6 +1,7 @@
 //! The real `ancm` binary on hostile web.config files and app folders: every case ends in a
-//! report and/or a one-line `error:` with exit 2 (or a normal 0/1 when the input is valid), never
-//! a panic, a hang, or a 50 MB read.
+//! report and/or a one-line `error:` — exit 1 when the web.config is the problem (IIS shows
+//! 500.19: a diagnosis), exit 2 when ancm cannot do its job (no folder) — or a normal 0/1 when
+//! the input is valid; never a panic, a hang, or a 50 MB read.
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
@@ -63,11 +64,11 @@ fn web_config_check(report: &Value) -> &Value {
         .expect("web-config check in the report")
 }
 
-/// Exit 2, the JSON report on stdout with `web-config` failed, and exactly one `error:` line on
-/// stderr containing `expect`. Returns that line.
+/// Exit 1 (a diagnosed 500.19 is a finding), the JSON report on stdout with `web-config`
+/// failed, and exactly one `error:` line on stderr containing `expect`. Returns that line.
 fn assert_unreadable(run: &Run, expect: &str) -> String {
     assert_eq!(
-        run.code, 2,
+        run.code, 1,
         "stdout:\n{}\nstderr:\n{}",
         run.stdout, run.stderr
     );
@@ -260,7 +261,15 @@ fn app_folder_that_is_a_file_or_missing_is_one_line_exit_2() {
     ] {
         let run = doctor(&path);
         assert_eq!(run.code, 2, "{}", run.stderr);
-        assert_eq!(run.stdout, "", "no report for a folder that cannot be read");
+        // No report for a folder that cannot be read: in JSON mode, an error document instead.
+        let doc: Value = serde_json::from_str(&run.stdout).expect("a JSON error document");
+        assert!(doc.get("checks").is_none(), "{doc}");
+        assert!(
+            doc["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(expect)),
+            "{doc}"
+        );
         let lines: Vec<&str> = run.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "{:?}", run.stderr);
         assert!(
@@ -302,7 +311,11 @@ fn human_report_shows_the_broken_line_with_a_caret() {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a malformed web.config is a finding (500.19)"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("web.config:3:1"), "{stdout}");
     assert!(stdout.contains("3 | </configuration>"), "{stdout}");

@@ -1,6 +1,6 @@
 //! Fuzz target: `binary::parse_header` and the bundle-marker scan on arbitrary bytes must return
 //! a result or an error, never panic or hang. The same property runs on stable as proptests in
-//! `src/deployment/binary.rs`. Run: `cargo +nightly fuzz run binary_header` in `fuzz/`.
+//! `src/deployment/binary.rs`. Run with `scripts/fuzz 60 binary_header`.
 #![no_main]
 use ancm_doctor::deployment::binary;
 use libfuzzer_sys::fuzz_target;

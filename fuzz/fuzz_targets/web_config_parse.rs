@@ -1,6 +1,6 @@
 //! Fuzz target: `web_config::parse` on arbitrary bytes must return (a config or an error), never
 //! panic, hang or blow the stack. The same property runs on stable as a proptest in
-//! `src/deployment/web_config/parse/tests.rs`.
+//! `src/deployment/web_config/parse/tests.rs`. Run with `scripts/fuzz 60 web_config_parse`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;

@@ -37,6 +37,10 @@ impl Check for DepsAssets {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if let Err(e @ crate::deployment::json_file::JsonFileError::TooLarge { .. }) = &deps.parsed
+        {
+            return CheckRun::Skip(e.to_string());
+        }
         if let Err(e) = &deps.parsed {
             return CheckRun::Findings(vec![Finding::error(format!(
                 "the host cannot read `{file}`: {e}"

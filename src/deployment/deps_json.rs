@@ -315,19 +315,22 @@ fn file_name(p: &str) -> &str {
     p.rsplit(['/', '\\']).next().unwrap_or(p)
 }
 
+/// The largest deps.json ancm reads. A large app's is 1–3 MB; past this, parsing would cost
+/// seconds and hundreds of MB for a file no publish produces, so the `deps-assets` check skips.
+pub const MAX_DEPS_JSON: u64 = 64 * 1024 * 1024;
+
 /// Reads `<app_dir>/<app_name>.deps.json` when present and notes which listed files exist.
 /// `None` when there is no deps.json (the host then uses every dll in the folder, no error).
 pub fn read(app_dir: &Path, app_name: &str) -> Option<DepsJsonFacts> {
     let path = app_dir.join(format!("{app_name}.deps.json"));
-    let bytes = match std::fs::read(&path) {
+    let bytes = match super::json_file::read_bounded(&path, MAX_DEPS_JSON) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(DepsJsonError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return None
+        }
         Err(e) => {
             return Some(DepsJsonFacts {
-                parsed: Err(DepsJsonError::Io {
-                    path: path.clone(),
-                    source: e,
-                }),
+                parsed: Err(e),
                 path,
                 present: Default::default(),
             })

@@ -7,6 +7,7 @@ pub mod iis_config;
 pub mod path_scan;
 pub mod pe;
 pub mod render;
+pub mod snapshot;
 #[cfg(not(windows))]
 mod unix;
 #[cfg(windows)]

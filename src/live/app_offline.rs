@@ -31,6 +31,34 @@ pub fn find(app_dir: &Path) -> Option<PathBuf> {
     })
 }
 
+/// The most of the file served as the 503 body. ANCM reads the whole file (and refuses one of
+/// 4 GB or more, §5.4 `AppOfflineApplication.cpp`); a page is a few KB, and a huge or sparse file
+/// must not make the emulator hold gigabytes, so past this the body is the file's first bytes.
+pub const MAX_CONTENT: u64 = 16 * 1024 * 1024;
+
+/// The 503 body: the file's bytes, at most [`MAX_CONTENT`] (a note says when it was cut).
+/// Unreadable for a moment (being written): empty until the next poll, as ANCM counts a sharing
+/// violation as "present".
+fn content(path: &Path, sup: &Supervisor) -> Arc<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read =
+        std::fs::File::open(path).and_then(|f| f.take(MAX_CONTENT + 1).read_to_end(&mut bytes));
+    if read.is_err() {
+        bytes.clear();
+    }
+    if bytes.len() as u64 > MAX_CONTENT {
+        bytes.truncate(MAX_CONTENT as usize);
+        sup.bus.emit(Event::Note {
+            message: format!(
+                "`{}` is larger than {MAX_CONTENT} bytes: the 503 body is its first {MAX_CONTENT} bytes (ANCM sends the whole file, and fails on one of 4 GB or more)",
+                path.display()
+            ),
+        });
+    }
+    Arc::new(bytes)
+}
+
 fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
     let m = std::fs::metadata(path).ok()?;
     Some((m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()))
@@ -44,11 +72,7 @@ pub fn watch(sup: Arc<Supervisor>) -> OfflineState {
         sup.bus.emit(Event::Offline {
             path: p.display().to_string(),
         });
-        (
-            p.clone(),
-            stamp(&p),
-            Arc::new(std::fs::read(&p).unwrap_or_default()),
-        )
+        (p.clone(), stamp(&p), content(&p, &sup))
     });
     let (tx, rx) = watch::channel(initial.as_ref().map(|(_, _, c)| c.clone()));
     let mut seen = initial.map(|(p, s, _)| (p, s));
@@ -65,10 +89,7 @@ pub fn watch(sup: Arc<Supervisor>) -> OfflineState {
                     if changed {
                         let was_online = seen.is_none();
                         seen = Some((p.clone(), s));
-                        // A file being written may be unreadable for a moment: serve it empty
-                        // until the next poll (ANCM treats a sharing violation as "present").
-                        let content = Arc::new(std::fs::read(&p).unwrap_or_default());
-                        let _ = tx.send(Some(content));
+                        let _ = tx.send(Some(content(&p, &sup)));
                         if was_online {
                             sup.bus.emit(Event::Offline {
                                 path: p.display().to_string(),

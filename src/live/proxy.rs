@@ -652,6 +652,47 @@ impl Body for Relay {
 
 use std::future::Future;
 
+/// One client connection's service: every request through [`Proxy::handle`] with the client's
+/// address (for `X-Forwarded-For`).
+#[derive(Clone)]
+pub struct ProxyService {
+    proxy: Arc<Proxy>,
+    remote: SocketAddr,
+}
+
+impl ProxyService {
+    pub fn new(proxy: Arc<Proxy>, remote: SocketAddr) -> ProxyService {
+        ProxyService { proxy, remote }
+    }
+}
+
+impl hyper::service::Service<Request<Incoming>> for ProxyService {
+    type Response = Response<ProxyBody>;
+    type Error = std::convert::Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn call(&self, req: Request<Incoming>) -> Self::Future {
+        let proxy = self.proxy.clone();
+        let remote = self.remote;
+        Box::pin(async move { Ok(proxy.handle(req, remote).await) })
+    }
+}
+
+/// The HTTP/1 server side of one client connection (upgrades allowed, for WebSocket). `serve`
+/// runs one per accepted socket; the fuzz target `proxy_http1` feeds it raw bytes.
+pub fn connection<I>(
+    io: I,
+    proxy: Arc<Proxy>,
+    remote: SocketAddr,
+) -> hyper::server::conn::http1::UpgradeableConnection<TokioIo<I>, ProxyService>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(io), ProxyService::new(proxy, remote))
+        .with_upgrades()
+}
+
 /// Serves `listener` until `stop` turns true, then stops accepting, lets open connections finish
 /// (bounded by `drain`), and returns.
 pub async fn serve(
@@ -665,19 +706,18 @@ pub async fn serve(
     loop {
         tokio::select! {
             acc = listener.accept() => {
-                let Ok((stream, remote)) = acc else { continue };
+                let (stream, remote) = match acc {
+                    Ok(a) => a,
+                    Err(e) => {
+                        accept_backoff(&e).await;
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
-                let p = proxy.clone();
-                let svc = hyper::service::service_fn(move |req| {
-                    let p = p.clone();
-                    async move { Ok::<_, std::convert::Infallible>(p.handle(req, remote).await) }
-                });
                 let mut conn_stop = conn_stop_template.clone();
                 let alive = alive_tx.clone();
+                let conn = connection(stream, proxy.clone(), remote);
                 tokio::spawn(async move {
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .with_upgrades();
                     let mut conn = std::pin::pin!(conn);
                     let stopping = tokio::select! {
                         _ = conn.as_mut() => false,
@@ -695,6 +735,35 @@ pub async fn serve(
     }
     drop(alive_tx);
     let _ = tokio::time::timeout(drain, alive_rx.recv()).await;
+}
+
+/// How long the accept loop waits after a failed `accept`. Out of descriptors (EMFILE/ENFILE) or
+/// memory, accepting again at once fails again at once: the loop would spin a core while the
+/// pending connection waits in the backlog. Waiting lets open connections finish and free
+/// descriptors (the same remedy as hyper's and tokio's examples, and IIS's HTTP.sys backlog).
+/// Other errors (a client that reset before accept: ECONNABORTED) are per connection: go on.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+async fn accept_backoff(e: &std::io::Error) {
+    if is_resource_exhaustion(e) {
+        tokio::time::sleep(ACCEPT_BACKOFF).await;
+    }
+}
+
+/// EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or machine is out of something accept needs.
+pub fn is_resource_exhaustion(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(
+            e.raw_os_error(),
+            Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        // WSAEMFILE (10024), WSAENOBUFS (10055).
+        matches!(e.raw_os_error(), Some(10024 | 10055))
+    }
 }
 
 #[cfg(test)]

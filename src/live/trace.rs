@@ -20,9 +20,27 @@ pub struct TraceOptions {
     pub all_events: bool,
 }
 
-/// One JSON object per event.
+/// The schema id every `run --format json` line carries (README "ancm run --format json").
+pub const RUN_SCHEMA: &str = "ancm-run/1";
+
+/// One JSON object per event, with the schema id first.
 pub fn json_line(e: &Stamped) -> String {
-    serde_json::to_string(e).unwrap_or_else(|_| "{}".into())
+    let mut v = serde_json::json!({ "schema": RUN_SCHEMA });
+    if let (Some(obj), Ok(serde_json::Value::Object(ev))) =
+        (v.as_object_mut(), serde_json::to_value(e))
+    {
+        obj.extend(ev);
+    }
+    v.to_string()
+}
+
+/// The last line of `run --format json`: the session is over (a reader can stop waiting).
+pub fn json_end_line(t_ms: u64, ok: bool, error: Option<&str>) -> String {
+    let mut v = serde_json::json!({ "schema": RUN_SCHEMA, "t_ms": t_ms, "event": "end", "ok": ok });
+    if let Some(e) = error {
+        v["error"] = serde_json::Value::String(e.to_string());
+    }
+    v.to_string()
 }
 
 /// A timeline line: `  1.234s  kind  text`.
@@ -235,6 +253,7 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         .enable_all()
         .build()?;
     let bus = EventBus::new(opts.show_secrets);
+    let started = std::time::Instant::now();
     bus.subscribe(move |e| {
         if !opts.all_events && !important(&e.event) {
             return;
@@ -262,6 +281,17 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
     });
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     super::process::kill_all();
+    if opts.json {
+        let t_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let error = result.as_ref().err().map(|e| e.to_string());
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{}",
+            json_end_line(t_ms, result.is_ok(), error.as_deref())
+        );
+        let _ = out.flush();
+    }
     result
 }
 

@@ -181,6 +181,10 @@ fn render_finding(out: &mut String, f: &Finding, g: &Glyphs, opts: &RenderOption
         Level::Warning => paint("warning", opts, |x| x.yellow().bold()),
         Level::Note => paint("note", opts, |x| x.cyan()),
     };
+    let label = match &f.accepted {
+        Some(_) => paint("accepted", opts, |x| x.dimmed()) + " " + &label,
+        None => label,
+    };
     let _ = write!(out, "    {label}: {}", f.message);
     if let Some(sym) = &f.symptom {
         let _ = write!(
@@ -244,6 +248,15 @@ fn render_finding(out: &mut String, f: &Finding, g: &Glyphs, opts: &RenderOption
         for line in lines {
             let _ = writeln!(out, "          {}", line.trim_end());
         }
+    }
+    if let Some(a) = &f.accepted {
+        let _ = writeln!(
+            out,
+            "      {} {} ({})",
+            paint("accepted:", opts, |x| x.dimmed()),
+            a.reason,
+            a.baseline.display()
+        );
     }
     if let Some(fix) = &f.fix {
         let _ = writeln!(
