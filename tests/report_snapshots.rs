@@ -258,7 +258,18 @@ fn example_report(name: &str) -> (Report, std::path::PathBuf) {
 
 /// A healthy app judged against a server snapshot, the live probe passed.
 fn healthy(app_dir: &Path) -> Report {
-    let ids: Vec<&str> = checks::REGISTRY.iter().map(|c| c.id()).collect();
+    // A fixed list (not the registry), so a new check does not change this snapshot.
+    let ids = [
+        "web-config",
+        "handler-module",
+        "process-path",
+        "stdout-log",
+        "runtime-config",
+        "framework-resolution",
+        "module-installed",
+        "app-pool",
+        "live-probe",
+    ];
     let results = ids
         .iter()
         .map(|id| {
@@ -361,5 +372,19 @@ fn quiet_prints_only_problems_and_the_summary() {
     assert!(
         !quiet.contains("errors") && !quiet.contains("warnings"),
         "{quiet}"
+    );
+}
+
+#[test]
+fn every_registered_check_has_an_area() {
+    // A new check lands in "app files" until `src/report/areas.rs` names its area; this says which.
+    let unlisted: Vec<&str> = checks::REGISTRY
+        .iter()
+        .map(|c| c.id())
+        .filter(|id| !ancm_doctor::report::areas::is_listed(id))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "add these to src/report/areas.rs: {unlisted:?}"
     );
 }
