@@ -414,8 +414,18 @@ fn run_app(args: RunArgs) -> Result<ExitStatus> {
         ),
         WebConfigState::Invalid(e) => anyhow::bail!("{e}"),
     };
-    let cfg = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc)
+    let mut cfg = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc)
         .with_context(|| format!("{}: cannot start the app", wc.path.display()))?;
+    // Read-only for the deployment: stdout logs go to a folder ancm creates, never where
+    // web.config points. It is kept (each `stdout` trace event names the file): in a long
+    // session those files are what the operator reads.
+    if cfg.stdout_log_enabled {
+        let scratch = tempfile::Builder::new()
+            .prefix("ancm-run-stdout-")
+            .tempdir()
+            .context("cannot create a scratch folder for the app's stdout log")?;
+        cfg.stdout_scratch = Some(scratch.keep());
+    }
     let listen: std::net::SocketAddr = args.listen.parse().with_context(|| {
         format!(
             "--listen `{}`: expected an address like 127.0.0.1:8080",

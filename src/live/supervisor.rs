@@ -245,12 +245,27 @@ impl Supervisor {
         if !cfg.stdout_log_enabled {
             return OutputMode::Pipe;
         }
-        let path = launch::stdout_log_path(cfg, chrono::Utc::now(), std::process::id());
+        let plan = launch::stdout_log_plan(cfg, chrono::Utc::now(), std::process::id());
+        let path = plan.write_path.clone();
+        let instead_of = plan
+            .redirected
+            .then(|| plan.ancm_path.display().to_string());
+        let ancm_folder_exists = plan.redirected.then_some(plan.ancm_folder_exists);
         // V2 creates missing folders; V1 does not (ancm-reference.md §3.1 [DOC D1, SRC S16]).
         if cfg.module == ModuleVersion::V2 {
             if let Some(dir) = path.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
+        } else if plan.redirected && !plan.ancm_folder_exists {
+            // What V1 would do, without touching the folder web.config names.
+            self.bus.emit(Event::StdoutLog {
+                path: path.display().to_string(),
+                created: false,
+                error: Some("ANCM V1 does not create the stdout log folder".into()),
+                instead_of,
+                ancm_folder_exists,
+            });
+            return OutputMode::Discard;
         }
         match std::fs::OpenOptions::new()
             .write(true)
@@ -263,6 +278,8 @@ impl Supervisor {
                     path: path.display().to_string(),
                     created: true,
                     error: None,
+                    instead_of,
+                    ancm_folder_exists,
                 });
                 OutputMode::File(path)
             }
@@ -272,6 +289,8 @@ impl Supervisor {
                     path: path.display().to_string(),
                     created: false,
                     error: Some(e.to_string()),
+                    instead_of,
+                    ancm_folder_exists,
                 });
                 OutputMode::Discard
             }
