@@ -32,14 +32,19 @@ mod path_changed_after_iis_start;
 mod process_path;
 mod runtime_config;
 mod runtime_support;
+mod section_locked;
 mod self_contained;
 mod server_evidence;
+mod shared_configuration;
 mod stdout_log;
 #[cfg(test)]
 mod test_support;
+mod url_rewrite_module;
 mod vc_runtime;
 mod virtual_directories;
 mod web_config;
+mod webdav;
+mod websocket_module;
 mod windows_auth_token;
 
 /// Everything a check may look at.
@@ -90,6 +95,11 @@ pub static REGISTRY: &[&dyn Check] = &[
     &virtual_directories::VirtualDirectories,
     &child_app_inherits_handler::ChildAppInheritsHandler,
     &windows_auth_token::WindowsAuthToken,
+    &shared_configuration::SharedConfiguration,
+    &url_rewrite_module::UrlRewriteModule,
+    &section_locked::SectionLocked,
+    &webdav::WebDav,
+    &websocket_module::WebSocketModule,
     &live_probe::LiveProbe,
     &server_evidence::ServerEvidence,
 ];

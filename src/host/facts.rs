@@ -129,6 +129,10 @@ pub struct IisFacts {
     pub app_pool_states: Option<Vec<super::appcmd::AppPoolState>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_pool_states_error: Option<String>,
+    /// `inetsrv\config\redirection.config` `<configurationRedirection>` (IIS shared
+    /// configuration), when the file exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_configuration: Option<super::iis_config::SharedConfiguration>,
 }
 
 impl IisFacts {

@@ -35,6 +35,54 @@ pub struct IisConfig {
     /// `<modules>` changes under a `<location path>` below the server level, in file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub module_overrides: Vec<ModuleOverride>,
+    /// Every section declared in `configSections`, as a path (`system.webServer/rewrite/rules`),
+    /// with its `overrideModeDefault`. Empty in snapshots made before it was recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared_sections: Vec<DeclaredSection>,
+    /// `<location path overrideMode>` elements and the element paths set inside them: what
+    /// unlocks (`Allow`) or locks (`Deny`) a section below that path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub override_modes: Vec<LocationOverrideMode>,
+    /// `system.webServer/handlers` names at the server level, after `<remove>`/`<clear/>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handlers: Vec<String>,
+    /// `system.webServer/security/requestFiltering/requestLimits/@maxAllowedContentLength` at
+    /// the server level, when set (IIS default 30000000 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_allowed_content_length: Option<u64>,
+}
+
+/// One `<section>` of `configSections`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredSection {
+    /// `system.webServer/security/authentication/windowsAuthentication`.
+    pub path: String,
+    /// `Allow` or `Deny`; absent means `Allow` (IIS schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_mode_default: Option<String>,
+}
+
+/// `<location path="…" overrideMode="Allow|Deny">` and the element paths set inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocationOverrideMode {
+    /// `""` for the server level, else `Default Web Site/app`.
+    pub location: String,
+    pub override_mode: String,
+    /// Element paths from the root, `system.webServer/security/authentication/windowsAuthentication`.
+    pub elements: Vec<String>,
+}
+
+/// Whether a web.config below a location may set a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SectionMode {
+    /// The section is not declared: IIS answers 500.19 0x8007000d for any use of it.
+    Undeclared,
+    Allowed,
+    /// Locked (500.19 0x80070021): by the section's `overrideModeDefault` (location `None`) or
+    /// by a `<location overrideMode="Deny">`.
+    Locked {
+        by_location: Option<String>,
+    },
 }
 
 /// One `<add>`, `<remove>` or `<clear/>` in `system.webServer/modules` under `<location path>`.
@@ -220,6 +268,71 @@ impl IisConfig {
         self.global_modules
             .iter()
             .find(|m| m.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The declared section an element path (`system.webServer/rewrite/rules`) belongs to: the
+    /// longest declared path that is the element path or a prefix of it on segment boundaries.
+    pub fn section_of(&self, element_path: &str) -> Option<&DeclaredSection> {
+        let want = element_path.to_ascii_lowercase();
+        self.declared_sections
+            .iter()
+            .filter(|d| {
+                let p = d.path.to_ascii_lowercase();
+                want == p || want.starts_with(&format!("{p}/"))
+            })
+            .max_by_key(|d| d.path.len())
+    }
+
+    /// Whether a web.config at `location_path` (`Default Web Site/app`) may set the section an
+    /// element path belongs to: the section's `overrideModeDefault`, then every
+    /// `<location overrideMode>` at or above the path that sets it, least specific first.
+    pub fn section_mode(&self, location_path: &str, element_path: &str) -> SectionMode {
+        let Some(section) = self.section_of(element_path) else {
+            return SectionMode::Undeclared;
+        };
+        let sp = section.path.to_ascii_lowercase();
+        let target = location_path.trim_matches('/').to_ascii_lowercase();
+        let mut locked = section
+            .override_mode_default
+            .as_deref()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("deny"));
+        let mut by: Option<String> = None;
+        let mut applicable: Vec<&LocationOverrideMode> = self
+            .override_modes
+            .iter()
+            .filter(|o| {
+                let p = o.location.trim_matches('/').to_ascii_lowercase();
+                (p.is_empty() || p == target || target.starts_with(&format!("{p}/")))
+                    && o.elements.iter().any(|e| {
+                        let e = e.to_ascii_lowercase();
+                        e == sp || e.starts_with(&format!("{sp}/"))
+                    })
+            })
+            .collect();
+        applicable.sort_by_key(|o| o.location.trim_matches('/').len());
+        for o in applicable {
+            match o.override_mode.trim().to_ascii_lowercase().as_str() {
+                "allow" => {
+                    locked = false;
+                    by = None;
+                }
+                "deny" => {
+                    locked = true;
+                    by = Some(o.location.clone());
+                }
+                _ => {}
+            }
+        }
+        if locked {
+            SectionMode::Locked { by_location: by }
+        } else {
+            SectionMode::Allowed
+        }
+    }
+
+    /// Whether a handler name is registered at the server level (case-insensitive).
+    pub fn handler_registered(&self, name: &str) -> bool {
+        self.handlers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 
     pub fn module_enabled(&self, name: &str) -> bool {
@@ -475,6 +588,9 @@ pub fn parse(bytes: &[u8]) -> Result<IisConfig, IisConfigError> {
     let mut server_app_defaults = Attrs::new();
     let mut server_modules: Vec<String> = Vec::new();
     let mut auth: BTreeMap<String, AuthenticationRule> = BTreeMap::new();
+    let mut server_handlers: Vec<String> = Vec::new();
+    // Index into `cfg.override_modes` of the `<location overrideMode>` we are inside.
+    let mut mode_index: Option<usize> = None;
 
     loop {
         let pos = reader.buffer_position() as usize;
@@ -507,6 +623,49 @@ pub fn parse(bytes: &[u8]) -> Result<IisConfig, IisConfigError> {
         let server_level = location
             .as_deref()
             .map_or(true, |p| p.trim_matches(['/', '.']).is_empty());
+
+        if let (["configuration", "configSections", groups @ ..], "section") =
+            (names.as_slice(), name.as_str())
+        {
+            if groups.iter().all(|g| *g == "sectionGroup") {
+                let mut path: Vec<&str> = stack
+                    .iter()
+                    .filter(|(n, _)| n == "sectionGroup")
+                    .filter_map(|(_, a)| a.get("name").map(String::as_str))
+                    .collect();
+                if let Some(n) = a.get("name") {
+                    path.push(n);
+                    cfg.declared_sections.push(DeclaredSection {
+                        path: path.join("/"),
+                        override_mode_default: a.get("overrideModeDefault").cloned(),
+                    });
+                }
+            }
+        }
+        if name == "location" && names == ["configuration"] {
+            mode_index = a.get("overrideMode").map(|m| {
+                cfg.override_modes.push(LocationOverrideMode {
+                    location: a
+                        .get("path")
+                        .map(|p| p.trim_matches(['/', '.']).to_string())
+                        .unwrap_or_default(),
+                    override_mode: m.clone(),
+                    elements: Vec::new(),
+                });
+                cfg.override_modes.len() - 1
+            });
+        } else if let Some(i) = mode_index {
+            if let Some(pos) = names.iter().position(|n| *n == "location") {
+                let mut path: Vec<&str> = names[pos + 1..].to_vec();
+                path.push(&name);
+                let path = path.join("/");
+                if let Some(o) = cfg.override_modes.get_mut(i) {
+                    if !o.elements.contains(&path) {
+                        o.elements.push(path);
+                    }
+                }
+            }
+        }
 
         match (names.as_slice(), name.as_str()) {
             (["configuration", "configSections", groups @ ..], "section")
@@ -595,6 +754,29 @@ pub fn parse(bytes: &[u8]) -> Result<IisConfig, IisConfigError> {
                         });
                     }
                 }
+                (["handlers"], op) if server_level => match op {
+                    "add" => {
+                        if let Some(n) = a.get("name") {
+                            server_handlers.retain(|m| !m.eq_ignore_ascii_case(n));
+                            server_handlers.push(n.clone());
+                        }
+                    }
+                    "remove" => {
+                        if let Some(n) = a.get("name") {
+                            server_handlers.retain(|m| !m.eq_ignore_ascii_case(n));
+                        }
+                    }
+                    "clear" => server_handlers.clear(),
+                    _ => {}
+                },
+                (["security", "requestFiltering"], "requestLimits") if server_level => {
+                    if let Some(v) = a
+                        .get("maxAllowedContentLength")
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                    {
+                        cfg.max_allowed_content_length = Some(v);
+                    }
+                }
                 (["modules"], op @ ("add" | "remove" | "clear")) if !server_level => {
                     cfg.module_overrides.push(ModuleOverride {
                         location: location.clone().unwrap_or_default(),
@@ -650,6 +832,7 @@ pub fn parse(bytes: &[u8]) -> Result<IisConfig, IisConfigError> {
     }
 
     cfg.modules = server_modules;
+    cfg.handlers = server_handlers;
     cfg.authentication = auth.into_values().collect();
     cfg.app_pools = pools
         .into_iter()
@@ -724,6 +907,36 @@ fn resolve_site(s: RawSite, server_app_defaults: &Attrs) -> Site {
     }
 }
 
+/// IIS shared configuration: `redirection.config`'s `<configurationRedirection>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedConfiguration {
+    pub enabled: bool,
+    /// Where IIS reads `applicationHost.config` from (`\\fileserver\iisconfig`).
+    pub path: String,
+}
+
+/// Reads `redirection.config`: `configuration/configurationRedirection/@enabled` and `@path`.
+/// `None` when the element is absent or the file is not XML.
+pub fn parse_redirection(bytes: &[u8]) -> Option<SharedConfiguration> {
+    let text = decode(bytes).ok()?;
+    let mut reader = Reader::from_str(&text);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                if e.name().as_ref() == b"configurationRedirection" =>
+            {
+                let a = attrs(&e);
+                return Some(SharedConfiguration {
+                    enabled: as_bool(a.get("enabled").map(String::as_str), false),
+                    path: a.get("path").cloned().unwrap_or_default(),
+                });
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+    }
+}
+
 /// The ANCM handler module, hosting model and inheritance of an application's web.config. Lenient:
 /// anything unreadable yields the default (nothing known), never an error, because this only
 /// describes *other* apps for the pool checks.
@@ -777,4 +990,65 @@ pub fn summarize_web_config(bytes: &[u8]) -> WebConfigSummary {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod redirection_tests {
+    use super::*;
+
+    #[test]
+    fn reads_shared_configuration() {
+        let on = br#"<configuration><configSections><section name="configurationRedirection" /></configSections><configurationRedirection enabled="true" path="\\fs01\iisconfig" userName="" password="[enc:x]" /></configuration>"#;
+        assert_eq!(
+            parse_redirection(on),
+            Some(SharedConfiguration {
+                enabled: true,
+                path: r"\\fs01\iisconfig".into()
+            })
+        );
+        let off = br#"<configuration><configurationRedirection /></configuration>"#;
+        assert_eq!(parse_redirection(off).map(|s| s.enabled), Some(false));
+        assert_eq!(parse_redirection(b"<configuration/>"), None);
+        assert_eq!(parse_redirection(b"\xff\x00garbage"), None);
+    }
+
+    #[test]
+    fn records_declarations_overrides_handlers_and_request_limits() {
+        let cfg = parse(br#"<configuration>
+  <configSections><sectionGroup name="system.webServer"><section name="handlers" overrideModeDefault="Deny" />
+    <sectionGroup name="rewrite"><section name="rules" overrideModeDefault="Allow" /></sectionGroup></sectionGroup></configSections>
+  <system.webServer>
+    <handlers><add name="WebDAV" path="*" verb="PROPFIND" modules="WebDAVModule" /><add name="StaticFile" path="*" verb="*" modules="StaticFileModule" /><remove name="StaticFile" /></handlers>
+    <security><requestFiltering><requestLimits maxAllowedContentLength="52428800" /></requestFiltering></security>
+  </system.webServer>
+  <location path="" overrideMode="Allow"><system.webServer><handlers /></system.webServer></location>
+</configuration>"#).unwrap();
+        let paths: Vec<&str> = cfg
+            .declared_sections
+            .iter()
+            .map(|d| d.path.as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "system.webServer/handlers",
+                "system.webServer/rewrite/rules"
+            ]
+        );
+        assert_eq!(cfg.handlers, ["WebDAV"]);
+        assert_eq!(cfg.max_allowed_content_length, Some(52_428_800));
+        assert_eq!(cfg.override_modes.len(), 1);
+        assert_eq!(
+            cfg.override_modes[0].elements,
+            ["system.webServer", "system.webServer/handlers"]
+        );
+        assert_eq!(
+            cfg.section_mode("Default Web Site/app", "system.webServer/handlers/add"),
+            SectionMode::Allowed
+        );
+        assert_eq!(
+            cfg.section_mode("x", "system.webServer/webSocket"),
+            SectionMode::Undeclared
+        );
+    }
 }

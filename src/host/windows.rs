@@ -154,6 +154,10 @@ fn probe_iis(
         }
         Err(e) => iis.config_error = Some(e.to_string()),
     }
+    // Shared configuration: IIS then reads applicationHost.config from the redirected path.
+    if let Ok(bytes) = std::fs::read(inetsrv.join(r"config\redirection.config")) {
+        iis.shared_configuration = iis_config::parse_redirection(&bytes);
+    }
     for schema in ["aspnetcore_schema.xml", "aspnetcore_schema_v2.xml"] {
         iis.schema_files
             .push(file_fact(&inetsrv.join(r"config\schema").join(schema)));

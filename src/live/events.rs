@@ -68,6 +68,13 @@ pub enum Event {
         created: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+        /// Where ANCM would have written, when the log went to ancm's scratch folder instead.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        instead_of: Option<String>,
+        /// With `instead_of`: whether the folder ANCM writes into exists (when it does not, V2
+        /// creates it and V1 writes no log).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ancm_folder_exists: Option<bool>,
     },
     /// One line the app wrote to stdout or stderr (one stream, as ANCM captures it).
     Output { pid: u32, line: String },

@@ -228,6 +228,44 @@ pub fn stdout_log_path(cfg: &LiveConfig, now: chrono::DateTime<chrono::Utc>, pid
     prefix.with_file_name(name)
 }
 
+/// Where one start's stdout log goes: where ANCM would write it, and where the emulator does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StdoutLogPlan {
+    /// ANCM's file: `stdoutLogFile` resolved against the app folder, named like ANCM's.
+    pub ancm_path: PathBuf,
+    /// The file the emulator writes: `ancm_path`, or the same name in the scratch folder.
+    pub write_path: PathBuf,
+    /// The log goes to the scratch folder, not where web.config points.
+    pub redirected: bool,
+    /// Whether `ancm_path`'s folder exists now (a read, never a write).
+    pub ancm_folder_exists: bool,
+}
+
+/// Plans one start's stdout log. With a scratch folder (`doctor`, `run`), nothing is written
+/// where web.config points — `stdoutLogFile="..\..\etc\passwd"` must not make ancm write there.
+pub fn stdout_log_plan(
+    cfg: &LiveConfig,
+    now: chrono::DateTime<chrono::Utc>,
+    pid: u32,
+) -> StdoutLogPlan {
+    let ancm_path = stdout_log_path(cfg, now, pid);
+    let ancm_folder_exists = ancm_path.parent().is_some_and(Path::is_dir);
+    match (&cfg.stdout_scratch, ancm_path.file_name()) {
+        (Some(scratch), Some(name)) => StdoutLogPlan {
+            write_path: scratch.join(name),
+            ancm_path,
+            redirected: true,
+            ancm_folder_exists,
+        },
+        _ => StdoutLogPlan {
+            write_path: ancm_path.clone(),
+            ancm_path,
+            redirected: false,
+            ancm_folder_exists,
+        },
+    }
+}
+
 /// This process's environment, as `(name, value)` pairs (non-UTF-8 entries are skipped).
 pub fn inherited_env() -> Vec<(String, String)> {
     std::env::vars_os()

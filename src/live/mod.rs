@@ -55,6 +55,10 @@ pub struct LiveConfig {
     pub rapid_fails_per_minute: u32,
     pub stdout_log_enabled: bool,
     pub stdout_log_file: String,
+    /// Where the emulator writes the stdout log files instead of where web.config points (the
+    /// folder ancm owns: `doctor` and `run` never write into the app folder or where a web.config
+    /// points). `None` writes where ANCM would, for the emulator's own tests.
+    pub stdout_scratch: Option<PathBuf>,
     /// handlerSetting `enableOutOfProcessConsoleRedirection` (only `false` disables it).
     pub console_redirection: bool,
     pub disable_start_up_error_page: bool,
@@ -116,6 +120,7 @@ impl LiveConfig {
             rapid_fails_per_minute: s.rapid_fails_per_minute()?,
             stdout_log_enabled: s.stdout_log_enabled()?,
             stdout_log_file: s.stdout_log_file().to_string(),
+            stdout_scratch: None,
             console_redirection: !s
                 .handler_setting("enableOutOfProcessConsoleRedirection")
                 .is_some_and(|h| h.value.value.trim().eq_ignore_ascii_case("false")),
@@ -153,6 +158,7 @@ impl LiveConfig {
             rapid_fails_per_minute: 10,
             stdout_log_enabled: false,
             stdout_log_file: r".\aspnetcore-stdout".into(),
+            stdout_scratch: None,
             console_redirection: true,
             disable_start_up_error_page: false,
             websockets_supported: true,

@@ -33,8 +33,27 @@ pub struct ProbeOptions {
 }
 
 /// Runs the probe; never panics on a misbehaving app, and leaves no process behind.
-pub fn probe(cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
+///
+/// Read-only for the deployment: the stdout logs ANCM would write where `stdoutLogFile` points
+/// go to a scratch folder ancm creates and removes here (their content is already in the
+/// report, so keeping them would only leave a folder behind on every run); the finding says
+/// where ANCM would have written and whether ANCM would create that folder.
+pub fn probe(mut cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
     let title = crate::catalog::title(PROBE_CHECK_ID);
+    let scratch = match tempfile::Builder::new()
+        .prefix("ancm-probe-stdout-")
+        .tempdir()
+    {
+        Ok(d) => d,
+        Err(e) => {
+            return vec![CheckResult::skipped(
+                PROBE_CHECK_ID,
+                title,
+                format!("cannot create a scratch folder for the app's stdout log: {e}"),
+            )]
+        }
+    };
+    cfg.stdout_scratch = Some(scratch.path().to_path_buf());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -267,6 +286,7 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
         }
     }
     findings.extend(shutdown_findings(&events));
+    findings.extend(stdout_log_findings(&events, module));
     Ok(findings)
 }
 
@@ -275,6 +295,43 @@ fn last_request_error(events: &[Stamped]) -> Option<String> {
         Event::Request { error, .. } => error.clone(),
         _ => None,
     })
+}
+
+/// Where the app's stdout log went, and where ANCM would have put it.
+fn stdout_log_findings(events: &[Stamped], module: super::ModuleVersion) -> Vec<Finding> {
+    events
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::StdoutLog {
+                instead_of: Some(ancm),
+                ancm_folder_exists,
+                ..
+            } => Some((ancm.clone(), *ancm_folder_exists)),
+            _ => None,
+        })
+        .map(|(ancm, folder_exists)| {
+            let folder = std::path::Path::new(&ancm)
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let mut f = Finding::note(format!(
+                "ANCM would write the stdout log to `{ancm}`; the probe wrote it to a scratch folder ancm removes afterwards, nothing in the app folder or where web.config points"
+            ))
+            .evidence("ANCM's stdout log", ancm);
+            if folder_exists == Some(false) {
+                f = f.evidence(
+                    "log folder",
+                    if module.creates_stdout_log_folder() {
+                        format!("`{folder}` does not exist: ANCM V2 creates it at start-up if the app pool identity may write there, otherwise it writes no log")
+                    } else {
+                        format!("`{folder}` does not exist and ANCM V1 does not create it: ANCM writes no log")
+                    },
+                );
+            }
+            f
+        })
+        .into_iter()
+        .collect()
 }
 
 /// How the graceful stop went.

@@ -105,9 +105,13 @@ pub fn human_line(e: &Stamped, color: bool) -> String {
             path,
             created,
             error,
+            instead_of,
+            ..
         } => (
             "stdout",
-            if *created {
+            if let (true, Some(ancm)) = (*created, instead_of) {
+                format!("stdout log {path} (in ancm's scratch folder; ANCM would write {ancm})")
+            } else if *created {
                 format!("stdout log {path}")
             } else {
                 format!(

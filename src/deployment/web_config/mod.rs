@@ -3,6 +3,7 @@
 //!
 //! Defaults and ranges come from ANCM's schema (`aspnetcore_schema_v2.xml`), see
 //! `shared/reference/ancm-reference.md` §1.1.
+pub mod elements;
 mod expand;
 mod parse;
 pub mod secret_values;
