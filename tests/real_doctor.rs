@@ -70,8 +70,7 @@ fn real_doctor_exception_in_configure_is_lifted_from_the_500_page() {
         text.contains("System.InvalidOperationException: realapp: thrown in Startup.Configure"),
         "{text}"
     );
-    assert!(text.contains("symptom: 500"), "{text}");
-    assert!(text.contains("startup exception above replaced"), "{text}");
+    assert!(text.contains("start-up exception above replaced"), "{text}");
     assert!(
         !text.contains("make sure the app uses the IIS integration"),
         "{text}"
@@ -132,7 +131,8 @@ fn real_doctor_crash_on_a_request_is_lifted() {
     let (probe, _, text) = probe("crash-on-request", &[], "");
     assert_eq!(probe["outcome"], "fail");
     assert!(
-        text.contains("the app crashed while handling the request with an unhandled `System.InvalidOperationException`: realapp: crashed while handling /"),
+        text.contains("crashed while handling the request with an unhandled `System.InvalidOperationException")
+            && text.contains("realapp: crashed while handling /"),
         "{text}"
     );
     assert!(text.contains("symptom: 502.3"), "{text}");

@@ -202,19 +202,12 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
                 Trouble::UpstreamError
             };
             let symptom = explain::iis_symptom(trouble, hosting, module);
-            // The real 3.1 runtime prints `Unhandled exception. T: message` before it aborts
-            // on an exception escaping a request thread (the real-app tier shows it).
-            let crash = (!timeout)
-                .then(|| explain::lift_exception(&app_output(&events)))
-                .flatten();
-            let msg = match (&crash, timeout) {
-                (_, true) => format!(
+            let msg = if timeout {
+                format!(
                     "the app started and accepted the request but never answered: {err}"
-                ),
-                (Some((ty, m)), false) => format!(
-                    "the app crashed while handling the request with an unhandled `{ty}`: {m}"
-                ),
-                (None, false) => format!("the app started but the request to it failed: {err}"),
+                )
+            } else {
+                format!("the app started but the request to it failed: {err}")
             };
             let mut fd = Finding::error(redact(&msg)).fix(if timeout {
                 "find what blocks request handling (deadlock, blocking call, long work); raise `requestTimeout` only for legitimately long requests"
@@ -224,10 +217,8 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
             if let Some(s) = symptom {
                 fd = fd.symptom(s);
             }
-            if let Some((ty, m)) = &crash {
-                fd = fd
-                    .evidence("unhandled exception", redact(&format!("{ty}: {m}")))
-                    .evidence("request error", redact(&err));
+            if let Some(after) = explain::AfterStart::from_events(&events).filter(|_| !timeout) {
+                fd = after.explain(fd, status);
             }
             if timeout {
                 if let Some(t) = ancm_request_timeout.filter(|t| *t > REQUEST_CAP) {
@@ -268,17 +259,7 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
                 } => Some((*port, *elapsed_ms, *listener_pid)),
                 _ => None,
             });
-            let startup = startup_exception(&app_output(&events));
-            let mut fd = if let (true, Some(ex)) = (s >= 500, &startup) {
-                // CaptureStartupErrors (on with `WebHost.CreateDefaultBuilder`): the app keeps
-                // listening and its whole pipeline is the error page (real-aspnetcore.md).
-                Finding::error(redact(&format!(
-                    "the app threw during startup and answers every request with {s}: {ex}"
-                )))
-                .symptom(s.to_string())
-                .evidence("startup exception", redact(ex))
-                .fix("fix the exception thrown in `Startup` (`ConfigureServices`/`Configure`); the host caught it (`CaptureStartupErrors`) and serves only its error page")
-            } else if s >= 500 {
+            let mut fd = if s >= 500 {
                 Finding::warning(format!(
                     "the app started but answered `GET /` with {s}: an error inside the app, not in how IIS starts it"
                 ))
@@ -286,6 +267,9 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
             } else {
                 Finding::note(format!("the app started and answered `GET /` with {s}"))
             };
+            if let Some(after) = explain::AfterStart::from_events(&events).filter(|_| s >= 500) {
+                fd = after.explain(fd, status);
+            }
             if let Some((port, ms, pid)) = ready {
                 fd = fd
                     .evidence("listening", format!("127.0.0.1:{port} (pid {pid})"))
@@ -310,29 +294,6 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     findings.extend(shutdown_findings(&events));
     findings.extend(stdout_log_findings(&events, module));
     Ok(findings)
-}
-
-/// Every line the app printed, in order (stdout and stderr are one stream, as ANCM captures).
-fn app_output(events: &[Stamped]) -> String {
-    let mut out = String::new();
-    for e in events {
-        if let Event::Output { line, .. } = &e.event {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// The exception ASP.NET Core's hosting caught at startup and printed as
-/// `Application startup exception: T: message` (2.x `WebHost`, CaptureStartupErrors on).
-fn startup_exception(output: &str) -> Option<String> {
-    output.lines().find_map(|l| {
-        l.trim()
-            .strip_prefix("Application startup exception:")
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty())
-    })
 }
 
 fn last_request_error(events: &[Stamped]) -> Option<String> {
@@ -390,11 +351,18 @@ fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
                 Finding::warning(format!(
                     "the app answered the shutdown request `POST /iisintegration` with {s} instead of 202, so ANCM falls back to a stop signal"
                 ))
-                .fix(if startup_exception(&app_output(events)).is_some() {
-                    "the startup exception above replaced the app's pipeline, the IIS middleware included, with the error page: fix it and the shutdown request is answered"
-                } else {
-                    shutdown_status_fix(*s)
-                }),
+                .fix(
+                    if matches!(
+                        explain::AfterStart::from_events(events),
+                        Some(explain::AfterStart::StartupCaught(_))
+                    ) {
+                        // CaptureStartupErrors: the error page is the whole pipeline, the IIS
+                        // middleware included (the real 2.2 app answers the shutdown with 500).
+                        "the start-up exception above replaced the app's pipeline, the IIS middleware included, with the error page: fix it and the shutdown request is answered"
+                    } else {
+                        shutdown_status_fix(*s)
+                    },
+                ),
             ),
             Event::Killed { after_ms, .. } => out.push(
                 Finding::warning(format!(
