@@ -319,7 +319,17 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         .collect();
     let live = if args.static_only || !selection.includes(crate::live::probe::PROBE_CHECK_ID) {
         report::LiveProbeRun::Skipped
-    } else if live_probe(&deployment, &args.output, &printer, &mut results) {
+    } else if live_probe(
+        &deployment,
+        &args.output,
+        &printer,
+        crate::live::stand::Stand::of(
+            &cx,
+            &results,
+            args.host.as_ref().map(|p| p.display().to_string()),
+        ),
+        &mut results,
+    ) {
         report::LiveProbeRun::Ran
     } else {
         report::LiveProbeRun::NotPossible
@@ -376,6 +386,7 @@ fn live_probe(
     deployment: &Deployment,
     output: &OutputArgs,
     printer: &crate::printer::Printer,
+    stand: crate::live::stand::Stand,
     results: &mut Vec<crate::diagnostic::CheckResult>,
 ) -> bool {
     let WebConfigState::Parsed(wc) = &deployment.web_config else {
@@ -389,7 +400,7 @@ fn live_probe(
         spinner: std::io::stderr().is_terminal() && output.format == Format::Human,
         show_secrets: output.show_secrets,
     };
-    let mut probed = crate::live::probe(cfg, opts);
+    let mut probed = crate::live::probe::probe_for(cfg, opts, &stand);
     for p in &mut probed {
         crate::live::explain::defer_to_static(p, results);
     }
