@@ -14,7 +14,8 @@ const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  no check failed (warnings allowed unless --strict; accepted findings never count)
   1  at least one check failed (or warned, with --strict) — a malformed web.config (500.19) too
-  2  ancm could not do its job: bad arguments, a missing folder, an unreadable snapshot or baseline";
+  2  ancm could not do its job: bad arguments, a missing folder, an unreadable snapshot or baseline
+  130  doctor was interrupted (Ctrl-C) during its live probe: the static results are printed";
 
 /// What a run ended in. The numbers are a contract (README, `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,9 @@ pub enum ExitStatus {
     Failure,
     /// 2: ancm could not do its job (bad arguments, unreadable input).
     Error,
+    /// 130 (128 + SIGINT, the shell's convention): `doctor` was interrupted during its live
+    /// probe; the report printed holds the static results and the probe as interrupted.
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -33,6 +37,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Error => 2,
+            ExitStatus::Interrupted => 130,
         }
     }
 }
@@ -317,22 +322,23 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         .filter(|c| selection.includes(c.id()))
         .map(|c| checks::run_one(*c, &cx))
         .collect();
+    let mut interrupted = false;
     let live = if args.static_only || !selection.includes(crate::live::probe::PROBE_CHECK_ID) {
         report::LiveProbeRun::Skipped
-    } else if live_probe(
-        &deployment,
-        &args.output,
-        &printer,
-        crate::live::stand::Stand::of(
+    } else {
+        let stand = crate::live::stand::Stand::of(
             &cx,
             &results,
             args.host.as_ref().map(|p| p.display().to_string()),
-        ),
-        &mut results,
-    ) {
-        report::LiveProbeRun::Ran
-    } else {
-        report::LiveProbeRun::NotPossible
+        );
+        match live_probe(&deployment, &args.output, &printer, stand, &mut results) {
+            Probed::Ran => report::LiveProbeRun::Ran,
+            Probed::Interrupted => {
+                interrupted = true;
+                report::LiveProbeRun::Ran
+            }
+            Probed::NotPossible => report::LiveProbeRun::NotPossible,
+        }
     };
     let gathered = crate::evidence::gather(&crate::evidence::Scope {
         deployment: &deployment,
@@ -366,6 +372,10 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         Format::Junit => report::junit::render(&report, &opts),
     };
     printer.stdout(&text)?;
+    if interrupted {
+        printer.error("interrupted: the live probe was stopped by Ctrl-C, and the app with it");
+        return Ok(ExitStatus::Interrupted);
+    }
     // A web.config IIS cannot read is a diagnosis (500.19, a failed `web-config` check, exit 1),
     // not a failure of ancm: the report says where and why, and so does one line on stderr for
     // a log that only shows stderr.
@@ -380,27 +390,48 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     })
 }
 
+/// How the live probe went, for the exit code and the report.
+enum Probed {
+    Ran,
+    /// Web.config cannot tell how to start the app (the static checks say why).
+    NotPossible,
+    /// Ctrl-C came first: the app's process groups are killed and the probe's result says so.
+    Interrupted,
+}
+
 /// Replaces the catalog placeholder of the live probe with the probe's result, unless web.config
-/// cannot tell how to start the app (the static checks already say why).
+/// cannot tell how to start the app.
 fn live_probe(
     deployment: &Deployment,
     output: &OutputArgs,
     printer: &crate::printer::Printer,
     stand: crate::live::stand::Stand,
     results: &mut Vec<crate::diagnostic::CheckResult>,
-) -> bool {
+) -> Probed {
     let WebConfigState::Parsed(wc) = &deployment.web_config else {
-        return false;
+        return Probed::NotPossible;
     };
     let Ok(cfg) = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc) else {
-        return false;
+        return Probed::NotPossible;
     };
     let _ = printer;
     let opts = crate::live::ProbeOptions {
         spinner: std::io::stderr().is_terminal() && output.format == Format::Human,
         show_secrets: output.show_secrets,
     };
-    let mut probed = crate::live::probe::probe_for(cfg, opts, &stand);
+    let Some(mut probed) = probe_unless_interrupted(cfg, opts, stand) else {
+        let id = crate::live::PROBE_CHECK_ID;
+        let interrupted = crate::diagnostic::CheckResult::skipped(
+            id,
+            crate::catalog::title(id),
+            "interrupted by Ctrl-C before the probe finished; the app was stopped",
+        );
+        match results.iter_mut().find(|r| r.id == id) {
+            Some(slot) => *slot = interrupted,
+            None => results.push(interrupted),
+        }
+        return Probed::Interrupted;
+    };
     for p in &mut probed {
         crate::live::explain::defer_to_static(p, results);
     }
@@ -410,7 +441,47 @@ fn live_probe(
             None => results.push(p),
         }
     }
-    true
+    Probed::Ran
+}
+
+/// Runs the probe on its own thread while this one waits for it or for Ctrl-C. On Ctrl-C every
+/// process group the probe started is killed (no child outlives `ancm`) and `None` comes back;
+/// the probe's thread is left to end with the process.
+fn probe_unless_interrupted(
+    cfg: crate::live::LiveConfig,
+    opts: crate::live::ProbeOptions,
+    stand: crate::live::stand::Stand,
+) -> Option<Vec<crate::diagnostic::CheckResult>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(crate::live::probe::probe_for(cfg, opts, &stand));
+    });
+    // A probe that died (its sender dropped) is a skipped probe, not an interruption.
+    let died = || {
+        let id = crate::live::PROBE_CHECK_ID;
+        vec![crate::diagnostic::CheckResult::skipped(
+            id,
+            crate::catalog::title(id),
+            "the probe stopped unexpectedly",
+        )]
+    };
+    let Ok(waiter) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        // No runtime to wait with: wait without Ctrl-C handling.
+        return Some(rx.blocking_recv().unwrap_or_else(|_| died()));
+    };
+    let outcome = waiter.block_on(async {
+        tokio::select! {
+            probed = rx => Some(probed.unwrap_or_else(|_| died())),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    if outcome.is_none() {
+        crate::live::process::kill_all_for_exit();
+    }
+    outcome
 }
 
 /// `ancm run`: the emulator as a long-running session (a timeline with `--trace`).

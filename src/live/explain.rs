@@ -48,6 +48,9 @@ pub enum StartFailure {
     ForeignListener { port: u16 },
     /// More than rapidFailsPerMinute crashes in the current minute.
     RapidFail { limit: u32, count: u32 },
+    /// The session stopped (Ctrl-C, SIGTERM) while the start was pending: no further attempt.
+    /// An emulator state, not an ANCM failure; requests then get the shutting-down answer.
+    Interrupted,
 }
 
 impl StartFailure {
@@ -58,6 +61,7 @@ impl StartFailure {
             StartFailure::SpawnFailed { .. } => "CreateProcessW",
             StartFailure::RapidFail { .. } => "GetProcess",
             _ => "PostStartCheck",
+            // (Interrupted falls in PostStartCheck: the wait for the port was cut short.)
         }
     }
 
@@ -85,6 +89,8 @@ impl StartFailure {
             StartFailure::Timeout { .. } | StartFailure::WrongPort { .. } => "0x8027025a",
             StartFailure::ForeignListener { .. } => "0x8007065f",
             StartFailure::RapidFail { .. } => "0x8007053d",
+            // ERROR_CANCELLED [INFER: the emulator's own state, ANCM has no such event].
+            StartFailure::Interrupted => "0x800704c7",
         };
         fixed.to_string()
     }
@@ -137,6 +143,9 @@ impl StartFailure {
             StartFailure::RapidFail { limit, count } => format!(
                 "the app crashed {count} times this minute, more than rapidFailsPerMinute={limit}"
             ),
+            StartFailure::Interrupted => {
+                "the start was interrupted: the session is stopping (Ctrl-C or SIGTERM)".to_string()
+            }
         }
     }
 }
@@ -171,6 +180,7 @@ impl StartFailure {
             StartFailure::WrongPort { .. } => StartKind::WrongPort,
             StartFailure::ForeignListener { .. } => StartKind::ForeignListener,
             StartFailure::RapidFail { .. } => StartKind::RapidFail,
+            StartFailure::Interrupted => StartKind::Config,
         }
     }
 }
@@ -476,6 +486,10 @@ pub fn diagnose_start(
         StartFailure::RapidFail { limit, count } => (
             format!("the app crashed {count} times within a minute, more than `rapidFailsPerMinute={limit}`, so ANCM stops starting it until the minute is over"),
             "fix the crash (see the exit and output above); raising `rapidFailsPerMinute` only hides it".to_string(),
+        ),
+        StartFailure::Interrupted => (
+            "the start was interrupted before the app listened (Ctrl-C or SIGTERM)".to_string(),
+            "run it again and let the start finish".to_string(),
         ),
     };
     if let Some(s) = symptom {

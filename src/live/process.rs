@@ -268,9 +268,19 @@ fn one_pipe() -> std::io::Result<(std::fs::File, std::os::fd::OwnedFd)> {
     Ok((r, w))
 }
 
+/// Set by [`kill_all_for_exit`]: `ancm` is on its way out, so a group started afterwards (a
+/// probe thread that was mid-spawn when Ctrl-C came) is killed as soon as it registers.
+static CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn register(pid: u32) {
     if pid != 0 {
-        lock(&LIVE_GROUPS).push(pid);
+        let mut groups = lock(&LIVE_GROUPS);
+        if CLOSED.load(std::sync::atomic::Ordering::SeqCst) {
+            drop(groups);
+            signal_group(pid, StopSignal::Kill);
+            return;
+        }
+        groups.push(pid);
     }
 }
 
@@ -528,6 +538,16 @@ pub fn kill_all() {
     }
     #[cfg(windows)]
     lock(&JOBS).clear();
+}
+
+/// [`kill_all`], and every group started from now on is killed at once: for an interrupted
+/// `ancm` whose other threads may still be starting one.
+pub fn kill_all_for_exit() {
+    {
+        let _groups = lock(&LIVE_GROUPS);
+        CLOSED.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    kill_all();
 }
 
 /// Installs a panic hook that kills every started process group before the usual report.

@@ -53,8 +53,10 @@ impl Session {
         })
     }
 
-    /// Stops accepting, drains open requests (bounded), then stops the app gracefully.
+    /// Stops accepting, drains open requests (bounded), then stops the app gracefully. A start
+    /// still pending is interrupted first (no further attempt), so open requests end promptly.
     pub async fn stop(self) {
+        self.sup.interrupt();
         let _ = self.stop_tx.send(true);
         let _ = self.server.await;
         self.sup.shutdown().await;

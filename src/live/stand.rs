@@ -83,8 +83,11 @@ fn cannot_stand_in(cx: &Context<'_>) -> Option<String> {
             .as_ref()
             .map(|t| t.name.clone())
             .unwrap_or_default();
-        if !info.format.is_pe() {
-            // Published for a Linux / macOS RID: it may start here, IIS on Windows cannot start it.
+        // A .NET apphost published for a Linux / macOS RID (the folder holds its app): it may
+        // start here, IIS on Windows cannot start it. Any other native program (a test double,
+        // a launcher) is started as it is.
+        let dotnet_app = layout.kind != crate::deployment::layout::AppKind::Unknown;
+        if !info.format.is_pe() && dotnet_app {
             return Some(format!(
                 "`{name}` is a {} executable: this machine could start it, but IIS on Windows cannot, so a start here would prove nothing about the server",
                 info.format.os()

@@ -105,6 +105,9 @@ pub struct Supervisor {
     pub bus: Arc<EventBus>,
     inherited: Vec<(String, String)>,
     inner: tokio::sync::Mutex<Inner>,
+    /// Set once the session stops: a pending start gives up at once and makes no further
+    /// attempt (read without the `inner` lock, which a pending start holds).
+    interrupted: watch::Sender<bool>,
 }
 
 impl Supervisor {
@@ -127,7 +130,18 @@ impl Supervisor {
                 shut_down: false,
                 last_failure: None,
             }),
+            interrupted: watch::channel(false).0,
         })
+    }
+
+    /// Stops starting: a pending start ends before its next attempt or poll, and no new one
+    /// begins (Ctrl-C during `run`, the end of a session).
+    pub fn interrupt(&self) {
+        self.interrupted.send_replace(true);
+    }
+
+    fn is_interrupted(&self) -> bool {
+        *self.interrupted.borrow()
     }
 
     /// The most recent start failure, for the probe's diagnosis.
@@ -143,7 +157,7 @@ impl Supervisor {
     /// A ready backend, starting one if the slot is empty (`PROCESS_MANAGER::GetProcess`).
     pub async fn acquire(&self) -> Result<Arc<Backend>, Unavailable> {
         let mut inner = self.inner.lock().await;
-        if inner.shut_down {
+        if inner.shut_down || self.is_interrupted() {
             return Err(Unavailable::ShuttingDown);
         }
         if let Some(b) = &inner.slot {
@@ -176,6 +190,12 @@ impl Supervisor {
                 inner.slot = Some(b.clone());
                 Ok(b)
             }
+            Err(StartFailure::Interrupted) => {
+                self.bus.emit(Event::Note {
+                    message: StartFailure::Interrupted.reason(),
+                });
+                Err(Unavailable::ShuttingDown)
+            }
             Err(f) => {
                 if self.cfg.module == ModuleVersion::V1 {
                     // V1's failed start went through StopProcess and counted (§3.7 [SRC]).
@@ -205,6 +225,9 @@ impl Supervisor {
         let output = self.output_mode();
         let mut last = None;
         for attempt in 1..=self.cfg.attempts.clamp(1, ATTEMPTS) {
+            if self.is_interrupted() {
+                return Err(StartFailure::Interrupted);
+            }
             let port = match configured {
                 Some(p) => p,
                 None => match ports::choose_port(cfg.module) {
@@ -222,6 +245,7 @@ impl Supervisor {
             };
             match self.attempt(attempt, port, &token, &output).await {
                 Ok(b) => return Ok(b),
+                Err(StartFailure::Interrupted) => return Err(StartFailure::Interrupted),
                 Err(f) => {
                     let critical = f.is_critical();
                     last = Some(f);
@@ -410,7 +434,9 @@ impl Supervisor {
                 }))
             }
             Err(f) => {
-                self.report_attempt(attempt, port, &f, started.elapsed().as_millis() as u64);
+                if !matches!(f, StartFailure::Interrupted) {
+                    self.report_attempt(attempt, port, &f, started.elapsed().as_millis() as u64);
+                }
                 // CleanUp: the whole tree dies before the next attempt (§3.4).
                 if exit_rx.borrow().is_none() {
                     ending.store(KILLED_BY_ANCM, Ordering::SeqCst);
@@ -437,7 +463,11 @@ impl Supervisor {
         let mut reported: Vec<u16> = Vec::new();
         let mut first_elsewhere: Option<Instant> = None;
         let output = || lock(capture).text();
+        let mut interrupted = self.interrupted.subscribe();
         loop {
+            if *interrupted.borrow_and_update() {
+                return Err(StartFailure::Interrupted);
+            }
             if exit_rx.borrow().is_some() {
                 // The exit task drained the output before publishing the exit.
                 let exit = exit_rx.borrow().unwrap_or(ExitInfo {
@@ -511,6 +541,7 @@ impl Supervisor {
             }
             tokio::select! {
                 _ = exit_rx.changed() => {}
+                _ = interrupted.changed() => {}
                 _ = tokio::time::sleep(POLL) => {}
             }
         }
@@ -526,6 +557,8 @@ impl Supervisor {
 
     /// Stops the backend and refuses new starts (503 from now on).
     pub async fn shutdown(&self) {
+        // First, without the lock: a start holding it gives up instead of finishing.
+        self.interrupt();
         let backend = {
             let mut inner = self.inner.lock().await;
             inner.shut_down = true;
