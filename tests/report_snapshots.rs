@@ -1,8 +1,13 @@
 //! Snapshots of the renderers over one shared, hand-built report (pass, warn, fail with a located
 //! finding and its source line, skip, secret evidence): human in ASCII and Unicode without colour,
-//! and JSON redacted and with `--show-secrets`. Review changes with `cargo insta review` (or
+//! and JSON redacted and with `--show-secrets`. Then the first screen for a healthy app, a broken
+//! one and one judged on Linux without IIS (real checks over the bundled examples with Linux host
+//! facts), each line within 100 columns. Review changes with `cargo insta review` (or
 //! `INSTA_UPDATE=always cargo test --test report_snapshots` and read the diff).
+use ancm_doctor::checks::{self, Context};
+use ancm_doctor::deployment::Deployment;
 use ancm_doctor::diagnostic::{CheckResult, Finding, Location};
+use ancm_doctor::host::HostFacts;
 use ancm_doctor::report::{human, json, RenderOptions, Report};
 use std::path::Path;
 
@@ -220,8 +225,166 @@ fn human_names_a_host_snapshot_and_counts_in_the_singular() {
     let report = Report::new(report.app_dir, "server-42.json".to_string(), report.checks);
     let text = human::render(&report, &opts(false, false));
     assert!(text.starts_with(&format!(
-        "ancm doctor {} (host facts from server-42.json)\n",
+        "ancm doctor {}\nmachine facts: from the snapshot server-42.json\n",
         dir.path().display()
     )));
     assert!(text.contains("\n1 check: 1 passed,"), "{text}");
+}
+
+/// Host facts of a Linux machine without IIS or dotnet: what a CI runner has.
+fn linux_without_iis() -> HostFacts {
+    HostFacts {
+        os: "linux".into(),
+        arch: "x86_64".into(),
+        ..HostFacts::default()
+    }
+}
+
+/// The real checks over a bundled example, judged with Linux facts.
+fn example_report(name: &str) -> (Report, std::path::PathBuf) {
+    // Relative (cargo runs tests in the package folder), so wrapping does not depend on where
+    // the checkout is.
+    let dir = Path::new("examples").join(name);
+    let deployment = Deployment::load(&dir).unwrap();
+    let host = linux_without_iis();
+    let results = checks::run_all(&Context {
+        deployment: &deployment,
+        host: &host,
+    });
+    let mut report = Report::new(dir.clone(), "probe".into(), results);
+    report.tool.commit = None;
+    (report, dir)
+}
+
+/// A healthy app judged against a server snapshot, the live probe passed.
+fn healthy(app_dir: &Path) -> Report {
+    // A fixed list (not the registry), so a new check does not change this snapshot.
+    let ids = [
+        "web-config",
+        "handler-module",
+        "process-path",
+        "stdout-log",
+        "runtime-config",
+        "framework-resolution",
+        "module-installed",
+        "app-pool",
+        "live-probe",
+    ];
+    let results = ids
+        .iter()
+        .map(|id| {
+            let notes = if *id == "live-probe" {
+                vec![Finding::note(
+                    "the app answered `GET /` with 200 through the proxy",
+                )]
+            } else {
+                Vec::new()
+            };
+            CheckResult::from_findings(id, ancm_doctor::catalog::title(id), notes)
+        })
+        .collect();
+    let mut report = Report::new(app_dir.to_path_buf(), "server.json".into(), results)
+        .with_live_probe(ancm_doctor::report::LiveProbeRun::Ran);
+    report.tool.commit = None;
+    report
+}
+
+fn assert_fits(text: &str) {
+    for l in text.lines() {
+        assert!(l.chars().count() <= 100, "line over 100 columns:\n{l}");
+    }
+}
+
+#[test]
+fn first_screen_healthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = human::render(&healthy(dir.path()), &opts(true, false));
+    assert_fits(&text);
+    assert!(
+        text.lines().count() <= 12,
+        "a healthy app is a few lines:\n{text}"
+    );
+    assert!(!text.contains("errors") && !text.contains("next steps"));
+    assert_report_snapshot!("first_screen_healthy", text, dir.path());
+}
+
+#[test]
+fn first_screen_broken() {
+    let (report, dir) = example_report("launcher-placeholders");
+    let text = human::render(&report, &opts(true, false));
+    assert_fits(&text);
+    // Summary first, then the error above the warning, whatever the catalog order.
+    let areas = text.find("web.config  ").unwrap();
+    let error = text.find("launcher-placeholders: `processPath`").unwrap();
+    let warning = text.find("handler-module: handler uses").unwrap();
+    assert!(areas < error && error < warning, "{text}");
+    assert_report_snapshot!("first_screen_broken", text, &dir);
+}
+
+#[test]
+fn first_screen_linux_without_iis() {
+    let (report, dir) = example_report("healthy-portable");
+    let text = human::render(&report, &opts(true, false));
+    assert_fits(&text);
+    // The IIS checks are one line that says how to judge them, not one line each.
+    assert_eq!(
+        text.matches("ancm doctor --host server.json").count(),
+        1,
+        "{text}"
+    );
+    assert!(!text.contains("module-installed"), "{text}");
+    assert_report_snapshot!("first_screen_linux_without_iis", text, &dir);
+    let verbose = human::render(
+        &report,
+        &RenderOptions {
+            verbose: true,
+            ..opts(true, false)
+        },
+    );
+    assert_fits(&verbose);
+    assert!(
+        verbose.contains("module-installed"),
+        "-v names every check:\n{verbose}"
+    );
+}
+
+#[test]
+fn quiet_prints_only_problems_and_the_summary() {
+    let (report, _) = example_report("launcher-placeholders");
+    let quiet = human::render(
+        &report,
+        &RenderOptions {
+            quiet: true,
+            ..opts(true, false)
+        },
+    );
+    assert!(quiet.contains("launcher-placeholders: `processPath`"));
+    assert!(quiet.contains("checks:"));
+    assert!(!quiet.contains("not judged here"), "{quiet}");
+    let (healthy, _) = example_report("healthy-portable");
+    let quiet = human::render(
+        &healthy,
+        &RenderOptions {
+            quiet: true,
+            ..opts(true, false)
+        },
+    );
+    assert!(
+        !quiet.contains("errors") && !quiet.contains("warnings"),
+        "{quiet}"
+    );
+}
+
+#[test]
+fn every_registered_check_has_an_area() {
+    // A new check lands in "app files" until `src/report/areas.rs` names its area; this says which.
+    let unlisted: Vec<&str> = checks::REGISTRY
+        .iter()
+        .map(|c| c.id())
+        .filter(|id| !ancm_doctor::report::areas::is_listed(id))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "add these to src/report/areas.rs: {unlisted:?}"
+    );
 }

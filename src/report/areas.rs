@@ -68,6 +68,11 @@ const TABLE: &[(&str, Area)] = &[
     ("virtual-directories", Area::Iis),
     ("child-app-inherits-handler", Area::Iis),
     ("windows-auth-token", Area::Iis),
+    ("shared-configuration", Area::Iis),
+    ("url-rewrite-module", Area::Iis),
+    ("section-locked", Area::Iis),
+    ("webdav", Area::Iis),
+    ("websocket-module", Area::Iis),
     ("live-probe", Area::LiveProbe),
     ("server-evidence", Area::Iis),
 ];
@@ -78,6 +83,11 @@ pub fn area_of_id(id: &str) -> Area {
         .find(|(i, _)| *i == id)
         .map(|(_, a)| *a)
         .unwrap_or(Area::AppFiles)
+}
+
+/// Whether the table names this check (others default to app files).
+pub fn is_listed(id: &str) -> bool {
+    TABLE.iter().any(|(i, _)| *i == id)
 }
 
 pub fn area_of(c: &CheckResult) -> Area {
