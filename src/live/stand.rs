@@ -93,7 +93,7 @@ fn cannot_stand_in(cx: &Context<'_>) -> Option<String> {
                 info.format.os()
             ));
         }
-        if here != "windows" && !info.is_managed() {
+        if info.format.is_pe() && here != "windows" && !info.is_managed() {
             return Some(format!(
                 "`{name}` is a Windows executable: this {here} machine cannot start it; run `ancm doctor` on the server to start it"
             ));
