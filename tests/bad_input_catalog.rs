@@ -3,7 +3,8 @@
 //! the host snapshot, `explain`'s paste, applicationHost.config — each run through the real
 //! binary (or, for applicationHost.config, which only a Windows probe reads from disk, the
 //! library reader). Every case must end in a clear result: a one-line `error:` naming the file
-//! with exit 2, or a report whose finding names the file, or a normal pass. Never a panic, and
+//! (exit 2 when ancm could not do its job, 1 for a web.config IIS cannot read — a diagnosed
+//! 500.19), or a report whose finding names the file, or a normal pass. Never a panic, and
 //! bounded: each run has a 60 s kill timer and a 2 GiB address-space limit (`RLIMIT_AS`), so an
 //! unbounded read or a hang fails the case instead of passing slowly.
 #![cfg(unix)]
@@ -39,10 +40,21 @@ impl Run {
             .clone()
     }
 
-    /// Exit 2 and exactly one `error:` line on stderr containing every `expect`.
+    /// Exit 2 (ancm could not do its job) and exactly one `error:` line on stderr containing
+    /// every `expect`.
     fn one_line_error(&self, expect: &[&str]) -> String {
+        self.one_line(2, expect)
+    }
+
+    /// A web.config IIS cannot read is a diagnosed 500.19, so a finding (exit 1, README "Exit
+    /// codes"), still with exactly one `error:` line on stderr naming the file and position.
+    fn one_line_finding(&self, expect: &[&str]) -> String {
+        self.one_line(1, expect)
+    }
+
+    fn one_line(&self, code: i32, expect: &[&str]) -> String {
         assert_eq!(
-            self.code, 2,
+            self.code, code,
             "stdout:\n{}\nstderr:\n{}",
             self.stdout, self.stderr
         );
@@ -183,21 +195,21 @@ fn web_config_truncated_utf16_is_a_located_error() {
     let mut bytes = utf16le(&text);
     bytes.truncate(bytes.len() / 2 + 1); // odd length, cut mid-element
     replace(app.path(), "web.config", &bytes);
-    doctor(app.path()).one_line_error(&["web.config"]);
+    doctor(app.path()).one_line_finding(&["web.config"]);
 }
 
 #[test]
 fn web_config_that_is_only_a_utf8_bom() {
     let app = healthy_app();
     replace(app.path(), "web.config", b"\xEF\xBB\xBF");
-    doctor(app.path()).one_line_error(&["web.config"]);
+    doctor(app.path()).one_line_finding(&["web.config"]);
 }
 
 #[test]
 fn web_config_that_is_only_a_utf16_bom() {
     let app = healthy_app();
     replace(app.path(), "web.config", b"\xFF\xFE");
-    doctor(app.path()).one_line_error(&["web.config"]);
+    doctor(app.path()).one_line_finding(&["web.config"]);
 }
 
 #[test]
@@ -269,14 +281,14 @@ fn web_config_with_nul_bytes_is_a_located_error() {
     bytes.extend(b"\0\0\0");
     bytes.extend(&text[60..]);
     replace(app.path(), "web.config", &bytes);
-    doctor(app.path()).one_line_error(&["web.config:3:6:", "NUL byte"]);
+    doctor(app.path()).one_line_finding(&["web.config:3:6:", "NUL byte"]);
 }
 
 #[test]
 fn web_config_that_is_a_fifo_is_refused_without_opening_it() {
     let app = healthy_app();
     fifo(&app.path().join("web.config"));
-    doctor(app.path()).one_line_error(&["web.config", "not a regular file"]);
+    doctor(app.path()).one_line_finding(&["web.config", "not a regular file"]);
 }
 
 #[test]
@@ -284,7 +296,7 @@ fn web_config_that_is_a_folder() {
     let app = healthy_app();
     std::fs::remove_file(app.path().join("web.config")).unwrap();
     std::fs::create_dir(app.path().join("web.config")).unwrap();
-    doctor(app.path()).one_line_error(&["web.config", "is a folder"]);
+    doctor(app.path()).one_line_finding(&["web.config", "is a folder"]);
 }
 
 #[test]
@@ -293,7 +305,7 @@ fn web_config_symlink_loop() {
     std::fs::remove_file(app.path().join("web.config")).unwrap();
     std::os::unix::fs::symlink("loop.b", app.path().join("web.config")).unwrap();
     std::os::unix::fs::symlink("web.config", app.path().join("loop.b")).unwrap();
-    doctor(app.path()).one_line_error(&["web.config", "symbolic links"]);
+    doctor(app.path()).one_line_finding(&["web.config", "symbolic links"]);
 }
 
 /// Root reads a mode-000 file anyway (CAP_DAC_OVERRIDE), so this case runs `ancm` as `nobody`
@@ -318,7 +330,7 @@ fn web_config_unreadable_for_the_user_running_ancm() {
         ],
         uid,
     );
-    run.one_line_error(&["web.config", "ermission denied"]);
+    run.one_line_finding(&["web.config", "ermission denied"]);
 }
 
 // ---- runtimeconfig.json ----------------------------------------------------------------
