@@ -133,6 +133,16 @@ pub struct DoctorArgs {
     /// `none` judges the app alone (the machine checks are skipped)
     #[arg(long, value_name = "FILE|none")]
     pub host: Option<PathBuf>,
+    /// Also ask the live site (one GET) and match its answer (ANCM's and IIS's error pages) with
+    /// the findings
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// With `--url`: accept an invalid or self-signed TLS certificate
+    #[arg(long, requires = "url")]
+    pub insecure: bool,
+    /// With `--url`: seconds to wait for the whole answer
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "url")]
+    pub timeout: u64,
     /// Run and report only these checks (ids, comma-separated or repeated)
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub only: Vec<String>,
@@ -346,6 +356,20 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         this_machine: args.host.is_none(),
     });
     crate::evidence::attach(&mut results, &gathered);
+    if let Some(url) = &args.url {
+        let opts = crate::live::site::FetchOptions {
+            insecure: args.insecure,
+            timeout: std::time::Duration::from_secs(args.timeout.clamp(1, 600)),
+        };
+        let site = match crate::live::site::fetch(url, opts) {
+            Ok(answer) => crate::live::site::correlate(&answer, &results),
+            Err(why) => crate::live::site::unreachable(&why),
+        };
+        match results.iter_mut().find(|r| r.id == site.id) {
+            Some(slot) => *slot = site,
+            None => results.push(site),
+        }
+    }
     // Evidence may add results of its own: `--only` / `--skip` apply to those too.
     results.retain(|r| selection.includes(&r.id));
     // Ids first: a baseline may name a finding by its id.

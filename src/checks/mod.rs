@@ -27,6 +27,7 @@ pub(crate) mod iis_app;
 pub mod launch_model;
 mod launcher_placeholders;
 mod live_probe;
+mod live_site;
 mod module_installed;
 mod path_changed_after_iis_start;
 mod process_path;
@@ -101,6 +102,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &webdav::WebDav,
     &websocket_module::WebSocketModule,
     &live_probe::LiveProbe,
+    &live_site::LiveSite,
     &server_evidence::ServerEvidence,
 ];
 

@@ -23,6 +23,7 @@ pub mod probe;
 pub mod process;
 pub mod proxy;
 pub mod session;
+pub mod site;
 pub mod stand;
 pub mod supervisor;
 pub mod trace;
