@@ -75,6 +75,7 @@ const TABLE: &[(&str, Area)] = &[
     ("websocket-module", Area::Iis),
     ("live-probe", Area::LiveProbe),
     ("server-evidence", Area::Iis),
+    ("live-site", Area::LiveProbe),
 ];
 
 pub fn area_of_id(id: &str) -> Area {
