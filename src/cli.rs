@@ -65,6 +65,13 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Print the facts ancm gathers about this machine (the snapshot format for `doctor --host`)
     Host(HostArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `ancm man > /usr/local/share/man/man1/ancm.1`
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -179,6 +186,10 @@ pub struct RunArgs {
 pub struct HostArgs {
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Write to FILE (UTF-8, atomically) instead of stdout — on Windows PowerShell 5.1 `>` would
+    /// write UTF-16 (which `doctor --host` reads too)
+    #[arg(long = "output", short = 'o', value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
 }
 
 /// Entry point used by `main`.
@@ -220,7 +231,7 @@ impl Command {
             Command::Run(a) => a.output.format,
             Command::Host(a) => a.output.format,
             Command::Checks(a) => a.format,
-            Command::Explain { .. } => Format::Human,
+            Command::Explain { .. } | Command::Completions { .. } | Command::Man => Format::Human,
         }
     }
 }
@@ -253,6 +264,20 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Explain { code } => explain(&code),
         Command::Checks(args) => list_checks(args),
         Command::Host(args) => host(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "ancm", &mut out);
+            print_out(&String::from_utf8_lossy(&out))?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            print_out(&String::from_utf8_lossy(&out))?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
 
@@ -525,20 +550,24 @@ fn run_app(args: RunArgs) -> Result<ExitStatus> {
             .context("cannot create a scratch folder for the app's stdout log")?;
         cfg.stdout_scratch = Some(scratch.keep());
     }
-    let listen: std::net::SocketAddr = args.listen.parse().with_context(|| {
-        format!(
-            "--listen `{}`: expected an address like 127.0.0.1:8080",
-            args.listen
-        )
-    })?;
+    let listen = parse_listen(&args.listen)?;
     let opts = crate::live::trace::TraceOptions {
         json: args.output.format == Format::Json,
         color: resolve_color(args.output.color, args.output.format),
         show_secrets: args.output.show_secrets,
         all_events: args.trace,
     };
-    crate::live::trace::run(cfg, listen, opts)
-        .with_context(|| format!("cannot serve on {listen}"))?;
+    crate::live::trace::run(cfg, listen, opts).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            let free = std::net::TcpListener::bind((listen.ip(), 0))
+                .and_then(|l| l.local_addr())
+                .map(|a| format!("; try `--listen {a}` (free now) or stop what listens there"))
+                .unwrap_or_default();
+            anyhow::anyhow!("cannot serve on {listen}: the port is in use{free}")
+        } else {
+            anyhow::anyhow!("cannot serve on {listen}: {e}")
+        }
+    })?;
     Ok(ExitStatus::Success)
 }
 
@@ -681,6 +710,23 @@ fn list_checks(args: ChecksArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// Writes `text` to a temporary file beside `path`, then renames it over `path`: a reader never
+/// sees half a snapshot.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        tmp.write_all(b"\n")?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 fn host(args: HostArgs) -> Result<ExitStatus> {
     require_report_format("host", args.output.format)?;
     let facts = HostFacts::probe();
@@ -689,6 +735,55 @@ fn host(args: HostArgs) -> Result<ExitStatus> {
     } else {
         crate::host::render::render(&facts)
     };
-    print_out(&text)?;
+    match &args.output_file {
+        Some(path) => write_atomically(path, &text)
+            .with_context(|| format!("{}: cannot write the snapshot", path.display()))?,
+        None => print_out(&text)?,
+    }
     Ok(ExitStatus::Success)
+}
+
+/// `--listen`: `127.0.0.1:8080`, `[::1]:8080`, `localhost:8080` (loopback) or a bare port
+/// (`8080`, on 127.0.0.1).
+pub fn parse_listen(text: &str) -> Result<std::net::SocketAddr> {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    let t = text.trim();
+    if let Ok(port) = t.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    if let Some(port) = t
+        .strip_prefix("localhost:")
+        .or_else(|| t.strip_prefix("LOCALHOST:"))
+    {
+        if let Ok(port) = port.parse::<u16>() {
+            return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+        }
+    }
+    t.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--listen `{text}`: expected a port (`8080`), `localhost:8080` or an address like `127.0.0.1:8080`"
+        )
+    })
+}
+
+#[cfg(test)]
+mod listen_tests {
+    use super::parse_listen;
+
+    #[test]
+    fn listen_forms() {
+        assert_eq!(parse_listen("8080").unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            parse_listen("localhost:9000").unwrap().to_string(),
+            "127.0.0.1:9000"
+        );
+        assert_eq!(parse_listen("[::1]:81").unwrap().to_string(), "[::1]:81");
+        assert_eq!(
+            parse_listen("0.0.0.0:80").unwrap().to_string(),
+            "0.0.0.0:80"
+        );
+        let e = parse_listen("localhost").unwrap_err().to_string();
+        assert!(e.contains("expected a port"), "{e}");
+        assert!(parse_listen("99999").is_err());
+    }
 }

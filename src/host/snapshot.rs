@@ -49,11 +49,15 @@ pub fn read(path: &Path) -> Result<HostFacts, SnapshotError> {
     parse(path, &bytes)
 }
 
-/// Parses a snapshot's bytes (a UTF-8 BOM is allowed: PowerShell 5 writes one).
+/// Parses a snapshot's bytes: UTF-8 with or without a BOM, or UTF-16 with a BOM (Windows
+/// PowerShell 5.1's `ancm host --format json > server.json` writes UTF-16LE).
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<HostFacts, SnapshotError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = crate::text_encoding::decode(bytes).map_err(|e| SnapshotError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| SnapshotError::Json {
+        serde_json::from_str(&text).map_err(|e| SnapshotError::Json {
             path: path.to_path_buf(),
             line: e.line(),
             column: e.column(),

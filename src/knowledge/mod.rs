@@ -23,7 +23,9 @@ pub use ancm_versions::{
 pub use exit::{decode_exit_code, decode_process_exit, decode_signal, ExitOs};
 pub use host_message::{classify_host_message, HostMessage};
 pub use hresult::{from_errno as hresult_from_errno, from_win32 as hresult_from_win32};
-pub use managed_exception::{unhandled_exception, ManagedException};
+pub use managed_exception::{
+    request_exception, startup_exception, unhandled_exception, InnerException, ManagedException,
+};
 
 use serde::Serialize;
 

@@ -259,24 +259,97 @@ pub fn decode_ending(exit: ExitInfo, ending: Ending, after_ready: bool) -> Strin
 }
 
 /// `Unhandled exception. System.X: message` (3.0+) or `Unhandled Exception: System.X: message`
-/// (2.x): the exception type and message.
+/// (2.x): the exception type and its whole message (inner exceptions in `knowledge`'s
+/// [`ManagedException`](crate::knowledge::ManagedException)).
 pub fn lift_exception(output: &str) -> Option<(String, String)> {
-    for line in output.lines() {
-        let l = line.trim();
-        let Some(rest) = l
-            .strip_prefix("Unhandled exception.")
-            .or_else(|| l.strip_prefix("Unhandled Exception:"))
-        else {
-            continue;
-        };
-        let rest = rest.trim();
-        let (ty, msg) = match rest.split_once(": ") {
-            Some((t, m)) if !t.contains(' ') => (t.to_string(), m.trim().to_string()),
-            Some(_) | None => (rest.to_string(), String::new()),
-        };
-        return Some((ty, msg));
+    crate::knowledge::unhandled_exception(output).map(|e| (e.type_name, e.message))
+}
+
+/// What went wrong after the app was listening, read from its output: it died of an exception
+/// while handling a request, it caught its start-up exception and answers every request with
+/// 500 (`CaptureStartupErrors`), or the server logged an exception a request threw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterStart {
+    CrashedInRequest(crate::knowledge::ManagedException),
+    StartupCaught(crate::knowledge::ManagedException),
+    RequestThrew(crate::knowledge::ManagedException),
+}
+
+impl AfterStart {
+    /// Reads the output the app wrote after it was ready (the session's events).
+    pub fn from_events(events: &[super::events::Stamped]) -> Option<AfterStart> {
+        use super::events::Event;
+        // The whole output: a startup exception is printed before the app listens.
+        let output: String = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::Output { line, .. } => Some(format!("{line}\n")),
+                _ => None,
+            })
+            .collect();
+        let died_serving = events.iter().any(|e| {
+            matches!(&e.event, Event::Exited { after_ready: true, exit, .. } if exit.code != Some(0))
+        });
+        if let Some(x) = crate::knowledge::startup_exception(&output) {
+            return Some(AfterStart::StartupCaught(x));
+        }
+        if died_serving {
+            if let Some(x) = crate::knowledge::unhandled_exception(&output) {
+                return Some(AfterStart::CrashedInRequest(x));
+            }
+        }
+        crate::knowledge::request_exception(&output).map(AfterStart::RequestThrew)
     }
-    None
+
+    pub fn exception(&self) -> &crate::knowledge::ManagedException {
+        match self {
+            AfterStart::CrashedInRequest(x)
+            | AfterStart::StartupCaught(x)
+            | AfterStart::RequestThrew(x) => x,
+        }
+    }
+
+    /// Rewrites the probe's finding about the failed request: the exception is the cause.
+    pub fn explain(
+        &self,
+        f: crate::diagnostic::Finding,
+        status: Option<u16>,
+    ) -> crate::diagnostic::Finding {
+        use crate::diagnostic::Level;
+        let x = self.exception();
+        let summary = x.summary();
+        let (level, message, fix) = match self {
+            AfterStart::CrashedInRequest(_) => (
+                Level::Error,
+                format!("the app started, then crashed while handling the request with an unhandled `{summary}`"),
+                "fix the exception the request handler throws (the stack trace in the app's output shows where)",
+            ),
+            AfterStart::StartupCaught(_) => (
+                Level::Error,
+                format!(
+                    "the app caught its start-up exception and answers every request with {} (`CaptureStartupErrors`): `{summary}`",
+                    status.map_or("500".to_string(), |s| s.to_string())
+                ),
+                "fix the start-up error in the exception (`Startup.ConfigureServices` / `Configure`); the 500 page hides it from visitors",
+            ),
+            AfterStart::RequestThrew(_) => (
+                f.level,
+                format!(
+                    "the app started, but the request threw `{summary}`{}",
+                    status.map_or(String::new(), |s| format!(" and was answered {s}"))
+                ),
+                "fix the exception the request handler throws (the stack trace in the app's output shows where)",
+            ),
+        };
+        let mut f = f;
+        f.level = level;
+        f.message = message;
+        f.fix = Some(fix.to_string());
+        if let Some(hint) = x.hint {
+            f = f.evidence("what it usually means", hint);
+        }
+        f.evidence("exception", x.text.clone())
+    }
 }
 
 /// The host's "framework not found" block, summarised.
@@ -386,10 +459,19 @@ pub fn diagnose_start(
         ("ANCM error code".to_string(), f.hresult().to_string()),
     ];
     let output = f.output();
-    let exception = lift_exception(output);
-    if let Some((ty, msg)) = &exception {
-        evidence.push(("unhandled exception".into(), format!("{ty}: {msg}")));
+    let unhandled = crate::knowledge::unhandled_exception(output);
+    // The block as printed: the whole message, inner exceptions and where they were thrown.
+    if let Some(x) = &unhandled {
+        evidence.push(("unhandled exception".into(), x.text.clone()));
     }
+    let exception = unhandled.as_ref().map(|x| {
+        let summary = x.summary();
+        let message = summary
+            .strip_prefix(&format!("{}: ", x.type_name))
+            .unwrap_or("")
+            .to_string();
+        (x.type_name.clone(), message)
+    });
     let (message, fix) = match f {
         StartFailure::Exited { exit, .. } => {
             evidence.push(("exit".into(), decode_exit(*exit)));

@@ -217,6 +217,9 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
             if let Some(s) = symptom {
                 fd = fd.symptom(s);
             }
+            if let Some(after) = explain::AfterStart::from_events(&events).filter(|_| !timeout) {
+                fd = after.explain(fd, status);
+            }
             if timeout {
                 if let Some(t) = ancm_request_timeout.filter(|t| *t > REQUEST_CAP) {
                     fd = fd.evidence(
@@ -264,6 +267,9 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
             } else {
                 Finding::note(format!("the app started and answered `GET /` with {s}"))
             };
+            if let Some(after) = explain::AfterStart::from_events(&events).filter(|_| s >= 500) {
+                fd = after.explain(fd, status);
+            }
             if let Some((port, ms, pid)) = ready {
                 fd = fd
                     .evidence("listening", format!("127.0.0.1:{port} (pid {pid})"))

@@ -74,6 +74,7 @@ const TABLE: &[(&str, Area)] = &[
     ("webdav", Area::Iis),
     ("websocket-module", Area::Iis),
     ("live-probe", Area::LiveProbe),
+    ("live-site", Area::LiveProbe),
     ("server-evidence", Area::Iis),
     ("live-site", Area::LiveProbe),
 ];
