@@ -18,9 +18,17 @@ fn probe(mode: &str, env: &[(&str, &str)], attrs: &str) -> (serde_json::Value, i
 
 /// A healthy real app passes, with no warning from the probe: before the shutdown request carried
 /// `Content-Length: 0`, Kestrel's 411 made every healthy app warn.
+/// One real app at a time: ten Kestrel apps starting at once on a 2-core machine made one probe
+/// fail in a full-suite run (not reproduced alone); the suite costs the same run in series.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_healthy_app_passes_without_a_shutdown_warning() {
+    let _serial = serial();
     let (probe, code, text) = probe("healthy", &[], "");
     assert_eq!(probe["outcome"], "pass", "{text}");
     assert!(!text.contains("shutdown request"), "{text}");
@@ -30,6 +38,7 @@ fn real_doctor_healthy_app_passes_without_a_shutdown_warning() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_healthy_modes_pass() {
+    let _serial = serial();
     let other = free_port().to_string();
     for (mode, env) in [
         ("no-integration", vec![]),
@@ -45,6 +54,7 @@ fn real_doctor_healthy_modes_pass() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_exception_in_main_is_lifted_with_the_abort() {
+    let _serial = serial();
     let (probe, code, text) = probe("throw-in-main", &[], "");
     assert_eq!(probe["outcome"], "fail");
     assert!(
@@ -64,6 +74,7 @@ fn real_doctor_exception_in_main_is_lifted_with_the_abort() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_exception_in_configure_is_lifted_from_the_500_page() {
+    let _serial = serial();
     let (probe, code, text) = probe("throw-in-configure", &[], "");
     assert_eq!(probe["outcome"], "fail", "{text}");
     assert!(
@@ -83,6 +94,7 @@ fn real_doctor_exception_in_configure_is_lifted_from_the_500_page() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_bad_appsettings_json_is_found_statically_and_reproduced() {
+    let _serial = serial();
     let dir = real_app("healthy", &[], "");
     std::fs::write(
         dir.path().join("appsettings.json"),
@@ -119,6 +131,7 @@ fn real_doctor_bad_appsettings_json_is_found_statically_and_reproduced() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_exit_code_is_decoded() {
+    let _serial = serial();
     let (probe, _, text) = probe("exit-code", &[("REALAPP_EXIT_CODE", "7")], "");
     assert_eq!(probe["outcome"], "fail");
     assert!(text.contains("exit code 7"), "{text}");
@@ -128,6 +141,7 @@ fn real_doctor_exit_code_is_decoded() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_crash_on_a_request_is_lifted() {
+    let _serial = serial();
     let (probe, _, text) = probe("crash-on-request", &[], "");
     assert_eq!(probe["outcome"], "fail");
     assert!(
@@ -141,6 +155,7 @@ fn real_doctor_crash_on_a_request_is_lifted() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_hang_on_a_request_is_502_3() {
+    let _serial = serial();
     let (probe, _, text) = probe("hang-on-request", &[], r#"requestTimeout="00:00:02""#);
     assert_eq!(probe["outcome"], "fail");
     assert!(text.contains("never answered"), "{text}");
@@ -150,6 +165,7 @@ fn real_doctor_hang_on_a_request_is_502_3() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_slow_start_beyond_the_limit_is_a_start_timeout() {
+    let _serial = serial();
     let (probe, _, text) = probe(
         "slow-start",
         &[("REALAPP_SLOW_START_MS", "60000")],
@@ -165,10 +181,16 @@ fn real_doctor_slow_start_beyond_the_limit_is_a_start_timeout() {
 #[test]
 #[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
 fn real_doctor_only_the_app_writes_into_its_folder() {
+    let _serial = serial();
     let dir = real_app("write-file", &[], "");
     let before = names(dir.path());
     let (report, code) = doctor(dir.path(), &[]);
-    assert_eq!(check(&report, "live-probe")["outcome"], "pass");
+    assert_eq!(
+        check(&report, "live-probe")["outcome"],
+        "pass",
+        "{:#}",
+        check(&report, "live-probe")
+    );
     assert_eq!(code, 0);
     let mut expected = before;
     expected.push("written-by-app.txt".to_string());
