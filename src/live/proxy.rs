@@ -783,7 +783,12 @@ pub fn connection<I>(
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    hyper::server::conn::http1::Builder::new()
+    let header_wait = proxy.sup.cfg.header_wait;
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_wait);
+    builder
         .serve_connection(TokioIo::new(io), ProxyService::new(proxy, remote))
         .with_upgrades()
 }
