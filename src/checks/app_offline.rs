@@ -66,10 +66,7 @@ mod tests {
         let h = host("windows");
         run_one(
             &AppOffline,
-            &Context {
-                deployment: d,
-                host: &h,
-            },
+            &Context::new(d, &h),
         )
     }
 

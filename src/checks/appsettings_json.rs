@@ -336,10 +336,7 @@ mod tests {
         let h = host("windows");
         run_one(
             &AppSettingsJson,
-            &Context {
-                deployment: d,
-                host: &h,
-            },
+            &Context::new(d, &h),
         )
     }
 

@@ -3,7 +3,7 @@
 //! first on PATH runs the app as a 32-bit process with only the x86 runtimes — often without the
 //! ASP.NET Core framework installed for x86 — and in-process hosting in a 64-bit worker cannot
 //! use it at all.
-use super::launch_model::{LaunchModel, Starter};
+use crate::contract::plan::Starter;
 use super::{Check, CheckRun, Context};
 use crate::deployment::binary::ManagedArch;
 use crate::diagnostic::{Finding, Level};
@@ -19,7 +19,7 @@ impl Check for DotnetArchitecture {
         Level::Error
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let model = LaunchModel::of(cx);
+        let model = &cx.plan;
         if !matches!(model.starter, Starter::Muxer(_)) {
             return CheckRun::Skip("the app is not started through `dotnet`".into());
         }

@@ -148,10 +148,7 @@ mod tests {
         let h = host(os);
         run_one(
             &StdoutLog,
-            &Context {
-                deployment: d,
-                host: &h,
-            },
+            &Context::new(d, &h),
         )
     }
 
@@ -270,10 +267,7 @@ mod tests {
             instance_id: None,
             home: Some(r"D:\home".into()),
         });
-        let cx = Context {
-            deployment: &d,
-            host: &h,
-        };
+        let cx = Context::new(&d, &h);
         assert_eq!(run_one(&StdoutLog, &cx).findings.len(), 1);
         // Facts without an OS cannot tell: a note.
         assert_eq!(run_on(&d, "").findings[1].level, Level::Note);

@@ -7,7 +7,7 @@
 //! found" block is summarised.
 use super::events::ExitInfo;
 use super::ports::OwnedListener;
-use super::ModuleVersion;
+use crate::contract::ModuleVersion;
 pub use crate::contract::symptom::{iis_symptom, StartKind, Trouble};
 use crate::deployment::web_config::HostingModel;
 
