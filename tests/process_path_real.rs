@@ -21,10 +21,7 @@ fn process_path(app: &Path) -> CheckResult {
     let d = Deployment::load(app).unwrap();
     let host = HostFacts::default();
     let check = checks::find("process-path").unwrap();
-    checks::run_one(
-        check,
-        &Context::new(&d, &host),
-    )
+    checks::run_one(check, &Context::new(&d, &host))
 }
 
 /// Runs what web.config says with the real muxer standing in for `dotnet`; (exit code, output).

@@ -2,8 +2,8 @@
 //! pick for this app on this machine — or the failure it will print, with the versions it found
 //! (hostfxr.md §3.5–§3.6, §5.1, §5.2). The resolver in `fx` is checked against the real host by
 //! `tests/fx_differential.rs`.
-use crate::contract::plan::{rid_os, Plan, Starter};
 use super::{Check, CheckRun, Context};
+use crate::contract::plan::{rid_os, Plan, Starter};
 use crate::contract::split_arguments;
 use crate::deployment::layout::Loaded;
 use crate::diagnostic::{Evidence, Finding, Level, Location};

@@ -534,10 +534,7 @@ mod tests {
 
     fn run(d: &Deployment) -> CheckResult {
         let h = host("linux");
-        run_one(
-            &ProcessPath,
-            &Context::new(d, &h),
-        )
+        run_one(&ProcessPath, &Context::new(d, &h))
     }
 
     fn attrs(pp: &str, args: Option<&str>, model: Option<&str>) -> Vec<(&'static str, String)> {

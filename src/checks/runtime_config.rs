@@ -3,8 +3,8 @@
 //! with the legacy `rollForwardOnNoCandidateFx`/`applyPatches`, no duplicate frameworks, and a
 //! valid `DOTNET_ROLL_FORWARD`. A missing file (or one naming no framework) makes the host run
 //! the app as self-contained, which fails unless the runtime is in the app folder.
-use crate::contract::plan::Starter;
 use super::{Check, CheckRun, Context};
+use crate::contract::plan::Starter;
 use crate::deployment::layout::{AppKind, Loaded};
 use crate::deployment::runtime_config::RuntimeConfigError;
 use crate::diagnostic::{Finding, Level, Location};

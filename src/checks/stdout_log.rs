@@ -146,10 +146,7 @@ mod tests {
 
     fn run_on(d: &Deployment, os: &str) -> CheckResult {
         let h = host(os);
-        run_one(
-            &StdoutLog,
-            &Context::new(d, &h),
-        )
+        run_one(&StdoutLog, &Context::new(d, &h))
     }
 
     fn dep(module: &str, file: &str, files: &[&str], probes: &[(&str, PathState)]) -> Deployment {

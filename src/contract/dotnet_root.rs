@@ -9,7 +9,6 @@ use crate::host::dotnet_install::{same_path, DotnetFacts, DotnetInstall, RootSou
 use crate::host::facts::PathScope;
 use std::collections::BTreeMap;
 
-
 /// How the app is started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Launch {

@@ -101,9 +101,9 @@ impl<'a> Plan<'a> {
         // A Windows path to the muxer judged on facts of another OS: it is `dotnet` from that
         // root on the server; here it can only be the `dotnet` these facts find on PATH.
         let foreign_muxer = match &starter {
-            Starter::Muxer(Launch::MuxerAt { root }) if !windows && is_windows_path(root) => {
-                target.as_ref().map(|t| t.process_path.text.trim().to_string())
-            }
+            Starter::Muxer(Launch::MuxerAt { root }) if !windows && is_windows_path(root) => target
+                .as_ref()
+                .map(|t| t.process_path.text.trim().to_string()),
             _ => None,
         };
         if foreign_muxer.is_some() {
@@ -286,74 +286,74 @@ pub fn starter(target: &LaunchTarget, app_dir: &str, windows: bool) -> Starter {
 /// when multi-level lookup applies (hostfxr.md §4.3: hostfxr ≤ 6.0, or an app TFM before
 /// net7.0 on 7.0+ hosts, unless `DOTNET_MULTILEVEL_LOOKUP=0`).
 impl<'a> Plan<'a> {
-/// The frameworks the host will search: the chosen root, plus on Windows the global locations
-/// when multi-level lookup applies.
-pub fn hives(&self, install: &DotnetInstall) -> Vec<Hive> {
-    let model = self;
-    let skip_invalid = install
-        .hostfxr_version()
-        .is_some_and(|v| skips_folders_without_deps_json(&v));
-    let hive_of = |i: &DotnetInstall| {
-        if skip_invalid {
-            i.hive_of_valid_frameworks()
-        } else {
-            i.hive()
-        }
-    };
-    let mut hives = vec![hive_of(install)];
-    if self.host.os != "windows" {
-        return hives;
-    }
-    let disabled = model
-        .env
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("DOTNET_MULTILEVEL_LOOKUP") && v.trim() == "0");
-    let hostfxr_major = install.hostfxr_version().map(|v| v.major()).unwrap_or(0);
-    let app_tfm_before_7 = match self.deployment.layout.runtime_config.as_ref() {
-        Some(Loaded::Parsed { value, .. }) => value
-            .tfm
-            .as_deref()
-            .and_then(tfm_major)
-            .is_some_and(|m| m < 7),
-        _ => false,
-    };
-    if disabled || (hostfxr_major >= 7 && !app_tfm_before_7) {
-        return hives;
-    }
-    for other in &self.host.dotnet.installs {
-        let global = other
-            .sources
-            .iter()
-            .any(|s| matches!(s, RootSource::Registered { .. } | RootSource::Default));
-        if global && other.root != install.root && other.exists {
-            hives.push(hive_of(other));
-        }
-    }
-    hives
-}
-
-/// The message context for this machine and root.
-pub fn message_context<'b>(
-    &'b self,
-    install: &'b DotnetInstall,
-    arch: &'b str,
-    rid: &'b str,
-) -> MessageContext<'b> {
-    let style = fx::message::MessageStyle::for_hostfxr(
-        &install
+    /// The frameworks the host will search: the chosen root, plus on Windows the global locations
+    /// when multi-level lookup applies.
+    pub fn hives(&self, install: &DotnetInstall) -> Vec<Hive> {
+        let model = self;
+        let skip_invalid = install
             .hostfxr_version()
-            .unwrap_or_else(|| FxVersion::new(8, 0, 0)),
-    );
-    MessageContext {
-        style,
-        arch,
-        rid,
-        os: rid_os(&self.host.os),
-        app_path: self.runtime_config_path.as_deref().unwrap_or_default(),
-        dotnet_root: &install.root,
-        runtime_config_path: self.runtime_config_path.as_deref().unwrap_or_default(),
+            .is_some_and(|v| skips_folders_without_deps_json(&v));
+        let hive_of = |i: &DotnetInstall| {
+            if skip_invalid {
+                i.hive_of_valid_frameworks()
+            } else {
+                i.hive()
+            }
+        };
+        let mut hives = vec![hive_of(install)];
+        if self.host.os != "windows" {
+            return hives;
+        }
+        let disabled = model
+            .env
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("DOTNET_MULTILEVEL_LOOKUP") && v.trim() == "0");
+        let hostfxr_major = install.hostfxr_version().map(|v| v.major()).unwrap_or(0);
+        let app_tfm_before_7 = match self.deployment.layout.runtime_config.as_ref() {
+            Some(Loaded::Parsed { value, .. }) => value
+                .tfm
+                .as_deref()
+                .and_then(tfm_major)
+                .is_some_and(|m| m < 7),
+            _ => false,
+        };
+        if disabled || (hostfxr_major >= 7 && !app_tfm_before_7) {
+            return hives;
+        }
+        for other in &self.host.dotnet.installs {
+            let global = other
+                .sources
+                .iter()
+                .any(|s| matches!(s, RootSource::Registered { .. } | RootSource::Default));
+            if global && other.root != install.root && other.exists {
+                hives.push(hive_of(other));
+            }
+        }
+        hives
     }
-}
+
+    /// The message context for this machine and root.
+    pub fn message_context<'b>(
+        &'b self,
+        install: &'b DotnetInstall,
+        arch: &'b str,
+        rid: &'b str,
+    ) -> MessageContext<'b> {
+        let style = fx::message::MessageStyle::for_hostfxr(
+            &install
+                .hostfxr_version()
+                .unwrap_or_else(|| FxVersion::new(8, 0, 0)),
+        );
+        MessageContext {
+            style,
+            arch,
+            rid,
+            os: rid_os(&self.host.os),
+            app_path: self.runtime_config_path.as_deref().unwrap_or_default(),
+            dotnet_root: &install.root,
+            runtime_config_path: self.runtime_config_path.as_deref().unwrap_or_default(),
+        }
+    }
 }
 
 /// Whether this hostfxr ignores framework folders without `<name>.deps.json`: dotnet/runtime#90035

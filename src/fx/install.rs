@@ -80,7 +80,11 @@ mod tests {
     fn a_probed_folder_becomes_a_hive_and_a_hostfxr_version() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
-        for d in ["host/fxr/3.1.23", "host/fxr/8.0.1", "host/fxr/not-a-version"] {
+        for d in [
+            "host/fxr/3.1.23",
+            "host/fxr/8.0.1",
+            "host/fxr/not-a-version",
+        ] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
         let asp = root.join("shared/Microsoft.AspNetCore.App/8.0.1");
@@ -99,7 +103,9 @@ mod tests {
         let hive = i.hive();
         let asp = &hive.frameworks["Microsoft.AspNetCore.App"];
         assert_eq!(asp.len(), 2);
-        assert!(asp.iter().any(|v| v.dir_name == "8.0.2" && v.config.is_err()));
+        assert!(asp
+            .iter()
+            .any(|v| v.dir_name == "8.0.2" && v.config.is_err()));
         // Only 8.0.1 has its deps.json.
         assert_eq!(
             i.hive_of_valid_frameworks().frameworks["Microsoft.AspNetCore.App"].len(),

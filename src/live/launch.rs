@@ -6,9 +6,9 @@
 //! `supervisor.rs`) and never rewrites the user's arguments.
 use super::events::{lock, Event, EventBus, ShownVar};
 use super::LiveConfig;
-use crate::contract::ModuleVersion;
 use crate::contract::command_line::{lookup_in, no_env};
 use crate::contract::environment::{child_environment, AncmModule};
+use crate::contract::ModuleVersion;
 use crate::contract::{AppFolder, LaunchTarget, PathState, Program};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};

@@ -5,8 +5,8 @@
 //! `dotnet` here), what the server's facts say it would use, and which static checks already
 //! failed — so the probe skips instead of failing a healthy app for this machine's lack, and
 //! says so when its verdict and the static one differ. Pure but for [`this_machine_dotnet`].
-use crate::contract::plan::Starter;
 use crate::checks::Context;
+use crate::contract::plan::Starter;
 use crate::diagnostic::{CheckResult, Outcome};
 
 /// What the probe knows about the machine it stands in for.
