@@ -448,7 +448,7 @@ fn diagnose(
     selection: &report::select::Selection,
     started: std::time::Instant,
 ) -> Diagnosed {
-    let cx = Context { deployment, host };
+    let cx = Context::new(deployment, host);
     let mut results: Vec<crate::diagnostic::CheckResult> = checks::REGISTRY
         .iter()
         .filter(|c| selection.includes(c.id()))
