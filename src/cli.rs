@@ -57,9 +57,10 @@ pub enum Command {
     Run(RunArgs),
     /// Explain a check id, an HTTP substatus (502.5), an HRESULT or a .NET host exit code
     Explain {
-        /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`
-        #[arg(allow_hyphen_values = true)]
-        code: String,
+        /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`; several are
+        /// explained in turn; `-` reads one pasted message (an event-log or IIS-log line) from stdin
+        #[arg(allow_hyphen_values = true, required = true, num_args = 1..)]
+        code: Vec<String>,
     },
     /// List every check: id, severity and title
     Checks(ChecksArgs),
@@ -261,7 +262,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Doctor(args) => doctor(args),
         Command::Run(args) => run_app(args),
-        Command::Explain { code } => explain(&code),
+        Command::Explain { code } => explain_all(&code),
         Command::Checks(args) => list_checks(args),
         Command::Host(args) => host(args),
         Command::Completions { shell } => {
@@ -571,6 +572,30 @@ fn run_app(args: RunArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// `ancm explain A B -`: each argument explained in turn (`-`: the message pasted on stdin).
+fn explain_all(codes: &[String]) -> Result<ExitStatus> {
+    let mut first = true;
+    for code in codes {
+        if !first {
+            print_out("")?;
+        }
+        first = false;
+        if code == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read the pasted message from stdin")?;
+            let text = text.trim();
+            if text.is_empty() {
+                anyhow::bail!("`explain -` read nothing on stdin: paste the message, then end it with Ctrl-D (Ctrl-Z on Windows)");
+            }
+            explain(text)?;
+        } else {
+            explain(code)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
 fn explain(code: &str) -> Result<ExitStatus> {
     if let Some(entry) = crate::catalog::lookup(code) {
         let m = &entry.meta;
@@ -613,6 +638,11 @@ fn explain(code: &str) -> Result<ExitStatus> {
             String::new()
         } else {
             format!(" (known for {status}: {})", known.join(", "))
+        };
+        let ids = crate::catalog::entries().iter().map(|e| e.meta.id.as_str());
+        let hint = match report::select::did_you_mean(code.trim(), ids) {
+            Some(best) if hint.is_empty() => format!(" (did you mean `{best}`?)"),
+            _ => hint,
         };
         anyhow::bail!(
             "`{code}` is not a check id or a code ancm knows{hint}; `ancm checks` lists the check ids"
