@@ -362,7 +362,12 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     let live = if args.static_only || !selection.includes(crate::live::probe::PROBE_CHECK_ID) {
         report::LiveProbeRun::Skipped
     } else {
-        match live_probe(&deployment, &args.output, &printer, &mut results) {
+        let stand = crate::live::stand::Stand::of(
+            &cx,
+            &results,
+            args.host.as_ref().map(|p| p.display().to_string()),
+        );
+        match live_probe(&deployment, &args.output, &printer, stand, &mut results) {
             Probed::Ran => report::LiveProbeRun::Ran,
             Probed::Interrupted => {
                 interrupted = true;
@@ -450,6 +455,7 @@ fn live_probe(
     deployment: &Deployment,
     output: &OutputArgs,
     printer: &crate::printer::Printer,
+    stand: crate::live::stand::Stand,
     results: &mut Vec<crate::diagnostic::CheckResult>,
 ) -> Probed {
     let WebConfigState::Parsed(wc) = &deployment.web_config else {
@@ -463,7 +469,7 @@ fn live_probe(
         spinner: std::io::stderr().is_terminal() && output.format == Format::Human,
         show_secrets: output.show_secrets,
     };
-    let Some(mut probed) = probe_unless_interrupted(cfg, opts) else {
+    let Some(mut probed) = probe_unless_interrupted(cfg, opts, stand) else {
         let id = crate::live::PROBE_CHECK_ID;
         let interrupted = crate::diagnostic::CheckResult::skipped(
             id,
@@ -494,10 +500,11 @@ fn live_probe(
 fn probe_unless_interrupted(
     cfg: crate::live::LiveConfig,
     opts: crate::live::ProbeOptions,
+    stand: crate::live::stand::Stand,
 ) -> Option<Vec<crate::diagnostic::CheckResult>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(crate::live::probe(cfg, opts));
+        let _ = tx.send(crate::live::probe::probe_for(cfg, opts, &stand));
     });
     // A probe that died (its sender dropped) is a skipped probe, not an interruption.
     let died = || {

@@ -48,6 +48,12 @@ fn wait_for_child(ancm: &Child) -> u32 {
     }
 }
 
+/// One test at a time: both time ancm's exit after SIGINT and scan /proc for its children;
+/// run side by side on a loaded 2-core machine they delay each other past their bounds.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 fn sigint(child: &Child) {
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -78,6 +84,7 @@ fn read_all(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String
 
 #[test]
 fn ctrl_c_during_doctors_probe_prints_the_static_results_and_exits_130() {
+    let _serial = serial();
     for format in ["json", "human"] {
         let dir = tempfile::tempdir().unwrap();
         slow_app(dir.path());
@@ -114,9 +121,13 @@ fn ctrl_c_during_doctors_probe_prints_the_static_results_and_exits_130() {
                 "{probe:#}"
             );
         } else {
-            assert!(out.contains("[web-config]"), "{out}");
+            // The static results are there (a failing check with its next step), and the
+            // probe's line says it was interrupted (the human layout may wrap it).
+            assert!(out.contains("process-path"), "{out}");
+            assert!(out.contains("next steps:"), "{out}");
+            let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(
-                out.contains("[live-probe] (skipped: interrupted by Ctrl-C"),
+                flat.contains("interrupted by Ctrl-C before the probe finished"),
                 "{out}"
             );
         }
@@ -127,6 +138,7 @@ fn ctrl_c_during_doctors_probe_prints_the_static_results_and_exits_130() {
 
 #[test]
 fn ctrl_c_while_a_start_is_pending_ends_run_without_another_attempt() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     slow_app(dir.path());
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -230,6 +230,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn a_thousand_concurrent_connections_with_no_proxy_error() {
+    let _serial = serial();
     let run = Run::start("--no-token-check", "", None);
     let port = run.port;
     const CONNS: usize = 1000;
@@ -284,6 +285,7 @@ fn a_thousand_concurrent_connections_with_no_proxy_error() {
 
 #[test]
 fn the_app_killed_mid_load_gives_502_then_restarts_and_recovers() {
+    let _serial = serial();
     let run = Run::start("--no-token-check", "", None);
     let port = run.port;
     let rt = runtime();
@@ -380,6 +382,7 @@ fn the_app_killed_mid_load_gives_502_then_restarts_and_recovers() {
 
 #[test]
 fn rapid_fail_lockout_engages_when_the_app_keeps_dying() {
+    let _serial = serial();
     // Crashes after every answer; the limit is 2 crashes a minute.
     let run = Run::start(
         "--no-token-check --crash-after 1",
@@ -422,6 +425,7 @@ fn rapid_fail_lockout_engages_when_the_app_keeps_dying() {
 
 #[test]
 fn sigterm_and_sigint_mid_load_leave_no_orphaned_process() {
+    let _serial = serial();
     for sig in [libc::SIGTERM, libc::SIGINT] {
         let mut run = Run::start("--no-token-check", "", None);
         let port = run.port;
@@ -467,6 +471,7 @@ fn sigterm_and_sigint_mid_load_leave_no_orphaned_process() {
 
 #[test]
 fn slowloris_clients_do_not_starve_the_others() {
+    let _serial = serial();
     let run = Run::start("--no-token-check", "", None);
     let port = run.port;
     let rt = runtime();
@@ -539,6 +544,7 @@ fn rss_kb(pid: u32, field: &str) -> u64 {
 
 #[test]
 fn oversized_headers_and_bodies_are_bounded() {
+    let _serial = serial();
     let run = Run::start("--no-token-check", "", None);
     let port = run.port;
     let ancm_pid = run.child.id();
@@ -579,6 +585,13 @@ fn oversized_headers_and_bodies_are_bounded() {
     run.stop();
 }
 
+/// One load test at a time: each drives up to 1,000 connections or measures ancm's CPU ticks,
+/// and two at once on a 2-core machine starve each other's app starts (a first request then
+/// meets a 502 that has nothing to do with what the test checks).
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the `(comm)`: state is 3rd; utime and stime are the 14th and 15th.
@@ -590,6 +603,7 @@ fn cpu_ticks(pid: u32) -> u64 {
 
 #[test]
 fn the_accept_loop_backs_off_on_emfile_instead_of_spinning() {
+    let _serial = serial();
     // 64 descriptors: the runtime, the listener and the app's pipes take some; 100 held client
     // connections exhaust the rest, and the accept loop meets EMFILE.
     let run = Run::start("--no-token-check", "", Some(64));

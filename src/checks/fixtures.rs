@@ -81,6 +81,7 @@ pub fn deployment(
         app_offline: None,
         deps_json: None,
         runtime_files: Default::default(),
+        app_settings: Vec::new(),
     }
 }
 

@@ -194,6 +194,7 @@ impl Fixture {
             app_offline: None,
             deps_json,
             runtime_files: RuntimeFiles::from_names(&self.runtime_files),
+            app_settings: Vec::new(),
         }
     }
 

@@ -176,6 +176,7 @@ pub(crate) mod fixtures {
             app_offline: None,
             deps_json: None,
             runtime_files: Default::default(),
+            app_settings: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::host::HostFacts;
 
 mod app_offline;
 mod app_pool;
+mod appsettings_json;
 mod aspnetcore_attributes;
 mod child_app_inherits_handler;
 mod deps_assets;
@@ -86,6 +87,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &dotnet_architecture::DotnetArchitecture,
     &framework_resolution::FrameworkResolution,
     &deps_assets::DepsAssets,
+    &appsettings_json::AppSettingsJson,
     &globalization_icu::GlobalizationIcu,
     &runtime_support::RuntimeSupport,
     &module_installed::ModuleInstalled,

@@ -1,5 +1,6 @@
 //! What is on disk for one published app: `web.config`, the app's files and what kind of app they
 //! make. Reads files; knows nothing about checks. Errors are typed and keep the input that failed.
+pub mod app_settings;
 pub mod binary;
 pub mod deps_json;
 pub mod json_file;
@@ -26,6 +27,8 @@ pub struct Deployment {
     pub deps_json: Option<deps_json::DepsJsonFacts>,
     /// The host/runtime files in the app folder (self-contained deployments carry them).
     pub runtime_files: runtime_files::RuntimeFiles,
+    /// `appsettings.json` and `appsettings.<Environment>.json`, read (not parsed).
+    pub app_settings: Vec<app_settings::AppSettingsFile>,
 }
 
 #[derive(Debug)]
@@ -128,7 +131,9 @@ impl Deployment {
             .app_name
             .as_deref()
             .and_then(|name| deps_json::read(app_dir, name));
+        let app_settings = app_settings::read(app_dir, &layout.files);
         Ok(Deployment {
+            app_settings,
             deps_json,
             runtime_files: runtime_files::RuntimeFiles::from_index(&layout.files),
             app_dir: app_dir.to_path_buf(),

@@ -24,6 +24,7 @@ pub mod process;
 pub mod proxy;
 pub mod session;
 pub mod site;
+pub mod stand;
 pub mod supervisor;
 pub mod trace;
 

@@ -8,6 +8,7 @@
 use super::events::{Event, EventBus, Stamped};
 use super::explain::{self, Trouble};
 use super::session::Session;
+pub use super::stand::Stand;
 use super::LiveConfig;
 use crate::deployment::web_config::HostingModel;
 use crate::diagnostic::{CheckResult, Finding};
@@ -38,8 +39,24 @@ pub struct ProbeOptions {
 /// go to a scratch folder ancm creates and removes here (their content is already in the
 /// report, so keeping them would only leave a folder behind on every run); the finding says
 /// where ANCM would have written and whether ANCM would create that folder.
-pub fn probe(mut cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
+pub fn probe(cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
+    probe_for(cfg, opts, &Stand::default())
+}
+
+/// [`probe`], saying which machine it speaks for: it skips when this machine cannot start the
+/// app as the server would (a Windows-only layout elsewhere, an apphost for another OS, no
+/// `dotnet` here), and notes what it substituted and where its verdict and the static checks'
+/// differ.
+pub fn probe_for(mut cfg: LiveConfig, opts: ProbeOptions, stand: &Stand) -> Vec<CheckResult> {
     let title = crate::catalog::title(PROBE_CHECK_ID);
+    let this_dotnet = if stand.muxer {
+        super::stand::this_machine_dotnet()
+    } else {
+        None
+    };
+    if let Some(skip) = cannot_reproduce(stand, this_dotnet.as_deref()) {
+        return vec![CheckResult::skipped(PROBE_CHECK_ID, title, skip)];
+    }
     let scratch = match tempfile::Builder::new()
         .prefix("ancm-probe-stdout-")
         .tempdir()
@@ -75,7 +92,10 @@ pub fn probe(mut cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
     // by its guard. (Not `kill_all`: other probes in this process may be running.)
     rt.shutdown_timeout(Duration::from_secs(2));
     match findings {
-        Ok(f) => vec![CheckResult::from_findings(PROBE_CHECK_ID, title, f)],
+        Ok(mut f) => {
+            speak_for(&mut f, stand, this_dotnet.as_deref());
+            vec![CheckResult::from_findings(PROBE_CHECK_ID, title, f)]
+        }
         Err(reason) => vec![CheckResult::skipped(PROBE_CHECK_ID, title, reason)],
     }
 }
@@ -303,6 +323,87 @@ fn last_request_error(events: &[Stamped]) -> Option<String> {
     })
 }
 
+/// Why the probe cannot stand in for the server here, as a skip reason: the static checks then
+/// speak alone (a healthy app is never failed for this machine's lack).
+fn cannot_reproduce(stand: &Stand, this_dotnet: Option<&str>) -> Option<String> {
+    let statics = if stand.static_failed.is_empty() {
+        "the static checks judged the facts and found nothing that stops the start".to_string()
+    } else {
+        format!(
+            "the static checks judged the facts ({} failed)",
+            stand
+                .static_failed
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    if let Some(why) = &stand.cannot_stand_in {
+        return Some(format!("{why}; {statics}"));
+    }
+    if stand.muxer && this_dotnet.is_none() {
+        let server = stand
+            .server_dotnet
+            .as_deref()
+            .map(|s| format!(" (the server would use {s})"))
+            .unwrap_or_default();
+        return Some(format!(
+            "this machine has no `dotnet` on PATH, so the probe cannot start the app the way the server would{server}; {statics}"
+        ));
+    }
+    None
+}
+
+/// Says which machine the probe's result is about, and why it differs from the static verdict
+/// when it does.
+fn speak_for(findings: &mut Vec<Finding>, stand: &Stand, this_dotnet: Option<&str>) {
+    if let Some(first) = findings.first_mut() {
+        let mut machine = Vec::new();
+        if let Some(here) = this_dotnet {
+            let server = stand
+                .server_dotnet
+                .as_deref()
+                .map(|s| format!("; the server would use {s}"))
+                .unwrap_or_default();
+            machine.push(format!("ran with this machine's dotnet {here}{server}"));
+        }
+        if let Some(s) = &stand.snapshot {
+            machine.push(format!(
+                "the facts are a snapshot of another machine (`{s}`); the probe ran on this one"
+            ));
+        }
+        if !machine.is_empty() {
+            *first = first.clone().evidence("this machine", machine.join("; "));
+        }
+    }
+    let probe_failed = findings
+        .iter()
+        .any(|f| f.level == crate::diagnostic::Level::Error);
+    if !probe_failed && !stand.static_failed.is_empty() {
+        findings.push(Finding::note(format!(
+            "the app started on this machine, but the static checks failed on the {} facts ({}): the server differs from this machine there, and the static verdict stands",
+            if stand.snapshot.is_some() { "server's" } else { "machine's" },
+            stand
+                .static_failed
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    } else if probe_failed && stand.static_failed.is_empty() && stand.snapshot.is_some() {
+        if let Some(f) = findings
+            .iter_mut()
+            .find(|f| f.level == crate::diagnostic::Level::Error)
+        {
+            *f = f.clone().evidence(
+                "static checks",
+                "none failed on the server's facts: this failure shows only when the app runs, here — it may come from this machine (its dotnet, its environment) rather than the server",
+            );
+        }
+    }
+}
+
 /// Where the app's stdout log went, and where ANCM would have put it.
 fn stdout_log_findings(events: &[Stamped], module: super::ModuleVersion) -> Vec<Finding> {
     events
@@ -351,7 +452,18 @@ fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
                 Finding::warning(format!(
                     "the app answered the shutdown request `POST /iisintegration` with {s} instead of 202, so ANCM falls back to a stop signal"
                 ))
-                .fix(shutdown_status_fix(*s)),
+                .fix(
+                    if matches!(
+                        explain::AfterStart::from_events(events),
+                        Some(explain::AfterStart::StartupCaught(_))
+                    ) {
+                        // CaptureStartupErrors: the error page is the whole pipeline, the IIS
+                        // middleware included (the real 2.2 app answers the shutdown with 500).
+                        "the start-up exception above replaced the app's pipeline, the IIS middleware included, with the error page: fix it and the shutdown request is answered"
+                    } else {
+                        shutdown_status_fix(*s)
+                    },
+                ),
             ),
             Event::Killed { after_ms, .. } => out.push(
                 Finding::warning(format!(

@@ -76,6 +76,7 @@ const TABLE: &[(&str, Area)] = &[
     ("live-probe", Area::LiveProbe),
     ("live-site", Area::LiveProbe),
     ("server-evidence", Area::Iis),
+    ("live-site", Area::LiveProbe),
 ];
 
 pub fn area_of_id(id: &str) -> Area {
