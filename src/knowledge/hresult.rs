@@ -96,6 +96,14 @@ pub(crate) static CODES: &[HResult] = &[
         source: "winerror.h; `app-pool` and `virtual-directories` checks",
     },
     HResult {
+        value: 0x8007_10DD,
+        name: "ERROR_INVALID_OPERATION",
+        meaning: "the operation identifier is not valid (Win32 error 4317)",
+        cause: "IIS Manager or `appcmd` could not start a site or app pool: the Windows Process Activation Service (WAS) or the World Wide Web Publishing Service (W3SVC) is stopped, so there is nothing to hand the start to (reported by operators; ANCM itself does not return this code)",
+        fix: "start the services (`net start was` and `net start w3svc`, or `iisreset`), then start the site; if a service will not start, the System event log says why",
+        source: "winerror.h (`ERROR_INVALID_OPERATION` 4317); operators' reports of IIS Manager's \"The operation identifier is not valid (0x800710DD)\"",
+    },
+    HResult {
         value: 0x8007_0032,
         name: "ERROR_NOT_SUPPORTED",
         meaning: "the request is not supported",
