@@ -347,7 +347,17 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     let selection = report::select::Selection::new(&args.only, &args.skip)?;
     let deployment = Deployment::load(&args.app_dir)?;
     let baseline = report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())?;
-    let (host, host_source) = load_host(args.host.as_ref())?;
+    let (mut host, host_source) = load_host(args.host.as_ref())?;
+    if args.host.is_none() {
+        // The facts are this machine's: a muxer folder only `processPath` names is read too.
+        let named = crate::contract::Plan::of(&deployment, &host)
+            .muxer_root_not_in_facts()
+            .map(str::to_string);
+        if let Some(root) = named {
+            let os = host.os.clone();
+            crate::host::dotnet_install::add_process_path_root(&mut host.dotnet, &root, &os);
+        }
+    }
     let cx = Context::new(&deployment, &host);
     let mut results: Vec<crate::diagnostic::CheckResult> = checks::REGISTRY
         .iter()

@@ -45,11 +45,35 @@ pub fn choose_port(module: ModuleVersion) -> Result<u16, NoFreePort> {
                 .unwrap_or([0; 4]),
         );
         let port = low + (r % span) as u16;
-        if !ipv4_listening(port) {
+        if !ipv4_listening(port) && !bound_here(port) {
             return Ok(port);
         }
     }
     Err(NoFreePort { low, high })
+}
+
+/// Whether a TCP socket of any state holds `port` locally (Linux): ANCM only asks for
+/// listeners, but Windows lets the app bind a port a TIME_WAIT connection holds, and Linux does
+/// not unless the app sets `SO_REUSEADDR`, which .NET's `TcpListener` does not (the real 3.1
+/// runtime dies with `SocketException (98): Address already in use`). Skipping such ports keeps
+/// this machine from failing a start the server would not.
+fn bound_here(port: u16) -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|file| {
+        std::fs::read_to_string(file)
+            .map(|text| local_ports(&text).any(|p| p == port))
+            .unwrap_or(false)
+    })
+}
+
+/// The local port of every row of `/proc/net/tcp` text, whatever its state.
+fn local_ports(text: &str) -> impl Iterator<Item = u16> + '_ {
+    text.lines().skip(1).filter_map(|line| {
+        let local = line.split_whitespace().nth(1)?;
+        u16::from_str_radix(local.rsplit(':').next()?, 16).ok()
+    })
 }
 
 /// One listening TCP socket.
@@ -334,6 +358,12 @@ mod tests {
             }]
         );
         assert!(parse_proc_net_tcp("garbage\nmore garbage", false).is_empty());
+    }
+
+    #[test]
+    fn local_ports_include_every_state() {
+        assert_eq!(local_ports(SAMPLE).collect::<Vec<_>>(), [0x5BA0, 0xD431]);
+        assert_eq!(local_ports("header\ngarbage").count(), 0);
     }
 
     #[test]
