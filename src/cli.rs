@@ -125,9 +125,25 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// The published app folder (the IIS physical path)
-    #[arg(default_value = ".")]
-    pub app_dir: PathBuf,
+    /// The published app folder (the IIS physical path). Without it, on a machine (or a
+    /// `--host` snapshot) with IIS: every ASP.NET Core app of the server; else the current folder
+    pub app_dir: Option<PathBuf>,
+    /// Every ASP.NET Core app of these IIS sites (repeat or comma-separate), each checked in its
+    /// own folder with its own pool
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        conflicts_with = "app_dir"
+    )]
+    pub site: Vec<String>,
+    /// Every ASP.NET Core app of every IIS site (the default without APP_DIR when IIS is there)
+    #[arg(long, conflicts_with_all = ["app_dir", "site"])]
+    pub all: bool,
+    /// Read IIS's sites, pools and modules from this applicationHost.config instead of the
+    /// machine's (or the snapshot's)
+    #[arg(long, value_name = "FILE")]
+    pub iis_config: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Exit 1 on warnings too
@@ -345,20 +361,114 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     opts.strict = args.strict;
     let printer = crate::printer::Printer::new(args.output.quiet);
     let selection = report::select::Selection::new(&args.only, &args.skip)?;
-    let deployment = Deployment::load(&args.app_dir)?;
-    let baseline = report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())?;
+    // A named folder is read first: its error wins over the snapshot's, as it always did.
+    let deployment = match &args.app_dir {
+        Some(dir) => Some(Deployment::load(dir)?),
+        None => None,
+    };
     let (mut host, host_source) = load_host(args.host.as_ref())?;
-    if args.host.is_none() {
-        // The facts are this machine's: a muxer folder only `processPath` names is read too.
-        let named = crate::contract::Plan::of(&deployment, &host)
-            .muxer_root_not_in_facts()
-            .map(str::to_string);
-        if let Some(root) = named {
-            let os = host.os.clone();
-            crate::host::dotnet_install::add_process_path_root(&mut host.dotnet, &root, &os);
-        }
+    if let Some(path) = &args.iis_config {
+        apply_iis_config(&mut host, path)?;
     }
-    let cx = Context::new(&deployment, &host);
+    let Some(deployment) = deployment else {
+        if args.all || !args.site.is_empty() || host.iis.is_some() {
+            return doctor_server(
+                &args,
+                &host,
+                host_source,
+                &opts,
+                &printer,
+                &selection,
+                started,
+            );
+        }
+        // No IIS here: the current folder, as before servers were known.
+        let deployment = Deployment::load(std::path::Path::new("."))?;
+        return doctor_folder(
+            &args,
+            &deployment,
+            &host,
+            host_source,
+            &opts,
+            &printer,
+            &selection,
+            started,
+        );
+    };
+    doctor_folder(
+        &args,
+        &deployment,
+        &host,
+        host_source,
+        &opts,
+        &printer,
+        &selection,
+        started,
+    )
+}
+
+/// `--iis-config FILE`: IIS's configuration from this file, in place of the machine's or the
+/// snapshot's. The rest of the facts (module files, dotnet, PATH) stay as they were.
+fn apply_iis_config(host: &mut HostFacts, path: &std::path::Path) -> Result<()> {
+    let bytes =
+        crate::deployment::json_file::read_bounded(path, crate::host::snapshot::MAX_SNAPSHOT)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cfg = crate::host::iis_config::parse(&bytes).map_err(|e| match e {
+        crate::host::iis_config::IisConfigError::Malformed { line, message } => {
+            anyhow::anyhow!(
+                "{}:{line}: not an applicationHost.config: {message}",
+                path.display()
+            )
+        }
+        other => anyhow::anyhow!("{}: not an applicationHost.config: {other}", path.display()),
+    })?;
+    let iis = host.iis.get_or_insert_with(Default::default);
+    iis.config_path = path.display().to_string();
+    iis.config = Some(cfg);
+    iis.config_error = None;
+    Ok(())
+}
+
+/// One folder's diagnosis: the report and whether Ctrl-C stopped its live probe.
+struct Diagnosed {
+    report: Report,
+    interrupted: bool,
+}
+
+/// Every check, the live probe (unless `--static`), the evidence, `--url` and the baseline over
+/// one app folder. Shared by the single-folder and the server report.
+#[allow(clippy::too_many_arguments)]
+fn diagnose(
+    args: &DoctorArgs,
+    deployment: &Deployment,
+    baseline: Option<&report::baseline::Baseline>,
+    host: &HostFacts,
+    host_source: &str,
+    printer: &crate::printer::Printer,
+    selection: &report::select::Selection,
+    started: std::time::Instant,
+) -> Diagnosed {
+    // The facts are this machine's: a muxer folder only `processPath` names is read too.
+    let named = args
+        .host
+        .is_none()
+        .then(|| {
+            crate::contract::Plan::of(deployment, host)
+                .muxer_root_not_in_facts()
+                .map(str::to_string)
+        })
+        .flatten();
+    let completed;
+    let host = match named {
+        Some(root) => {
+            let mut h = host.clone();
+            crate::host::dotnet_install::add_process_path_root(&mut h.dotnet, &root, &host.os);
+            completed = h;
+            &completed
+        }
+        None => host,
+    };
+    let cx = Context::new(deployment, host);
     let mut results: Vec<crate::diagnostic::CheckResult> = checks::REGISTRY
         .iter()
         .filter(|c| selection.includes(c.id()))
@@ -373,7 +483,7 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
             &results,
             args.host.as_ref().map(|p| p.display().to_string()),
         );
-        match live_probe(&deployment, &args.output, &printer, stand, &mut results) {
+        match live_probe(deployment, &args.output, printer, stand, &mut results) {
             Probed::Ran => report::LiveProbeRun::Ran,
             Probed::Interrupted => {
                 interrupted = true;
@@ -383,8 +493,8 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         }
     };
     let gathered = crate::evidence::gather(&crate::evidence::Scope {
-        deployment: &deployment,
-        host: &host,
+        deployment,
+        host,
         this_machine: args.host.is_none(),
     });
     crate::evidence::attach(&mut results, &gathered);
@@ -406,7 +516,7 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     results.retain(|r| selection.includes(&r.id));
     // Ids first: a baseline may name a finding by its id.
     report::ids::assign(&deployment.app_dir, &mut results);
-    if let Some(b) = &baseline {
+    if let Some(b) = baseline {
         for (entry, used) in b.entries.iter().zip(b.apply(&mut results)) {
             if used == 0 && selection.includes(&entry.check) {
                 printer.error(&format!(
@@ -417,15 +527,46 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
             }
         }
     }
-    let report = Report::new(deployment.app_dir.clone(), host_source, results)
+    let report = Report::new(deployment.app_dir.clone(), host_source.to_string(), results)
         .with_live_probe(live)
         .with_duration(started.elapsed());
+    Diagnosed {
+        report,
+        interrupted,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn doctor_folder(
+    args: &DoctorArgs,
+    deployment: &Deployment,
+    host: &HostFacts,
+    host_source: String,
+    opts: &RenderOptions,
+    printer: &crate::printer::Printer,
+    selection: &report::select::Selection,
+    started: std::time::Instant,
+) -> Result<ExitStatus> {
+    let baseline = report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())?;
+    let Diagnosed {
+        report,
+        interrupted,
+    } = diagnose(
+        args,
+        deployment,
+        baseline.as_ref(),
+        host,
+        &host_source,
+        printer,
+        selection,
+        started,
+    );
     let text = match args.output.format {
-        Format::Human => report::human::render(&report, &opts),
-        Format::Json => report::json::render(&report, &opts),
-        Format::Sarif => report::sarif::render(&report, &opts),
-        Format::Github => report::github::render(&report, &opts),
-        Format::Junit => report::junit::render(&report, &opts),
+        Format::Human => report::human::render(&report, opts),
+        Format::Json => report::json::render(&report, opts),
+        Format::Sarif => report::sarif::render(&report, opts),
+        Format::Github => report::github::render(&report, opts),
+        Format::Junit => report::junit::render(&report, opts),
     };
     printer.stdout(&text)?;
     if interrupted {
@@ -440,6 +581,128 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     }
     let s = report.summary;
     Ok(if s.failed > 0 || (args.strict && s.warned > 0) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Every ASP.NET Core app of the server (`--all`, `--site`, or no APP_DIR with IIS here): each
+/// application whose handler is ANCM, checked in its own folder (so with its own pool, which the
+/// IIS checks find by that folder), one report grouped by app with the server summary first.
+#[allow(clippy::too_many_arguments)]
+fn doctor_server(
+    args: &DoctorArgs,
+    host: &HostFacts,
+    host_source: String,
+    opts: &RenderOptions,
+    printer: &crate::printer::Printer,
+    selection: &report::select::Selection,
+    started: std::time::Instant,
+) -> Result<ExitStatus> {
+    use crate::server::report::{AppEntry, AppOutcome, ServerReport};
+    if !matches!(args.output.format, Format::Human | Format::Json) {
+        anyhow::bail!(
+            "the server report (every app, `--site`, `--all`) prints `human` or `json`; for `{}` name one app folder",
+            args.output
+                .format
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        );
+    }
+    if args.url.is_some() {
+        anyhow::bail!(
+            "`--url` asks one site: name its app folder too (`ancm doctor APP_DIR --url URL`)"
+        );
+    }
+    let Some(cfg) = host.iis_config() else {
+        anyhow::bail!(
+            "no IIS configuration to list the server's apps from: {}; or pass `--iis-config applicationHost.config`",
+            host.iis_skip_reason()
+                .unwrap_or_else(|| "the host facts hold none".into())
+        );
+    };
+    let listed = crate::server::apps::enumerate(
+        cfg,
+        &args.site,
+        |p| host.expand(p),
+        crate::server::summary_reader,
+    )?;
+    let (ancm, others): (Vec<_>, Vec<_>) = listed.into_iter().partition(|a| a.is_ancm());
+    let this_machine = args.host.is_none();
+    let mut entries = Vec::new();
+    let mut interrupted = false;
+    for app in ancm {
+        if interrupted {
+            break;
+        }
+        let inherited = match &app.handler {
+            crate::server::apps::Handler::Inherited { from, .. } => Some(from.clone()),
+            _ => None,
+        };
+        let outcome = match Deployment::load(std::path::Path::new(&app.folder)) {
+            Err(e) if this_machine => AppOutcome::Unreadable(e.to_string()),
+            Err(e) => AppOutcome::NotHere(format!(
+                "{e} on this machine (the facts are the snapshot's)"
+            )),
+            Ok(deployment)
+                if matches!(deployment.web_config, WebConfigState::Missing)
+                    && inherited.is_some() =>
+            {
+                AppOutcome::InheritedOnly {
+                    from: inherited.unwrap_or_default(),
+                }
+            }
+            Ok(deployment) => {
+                match report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())
+                {
+                    Err(e) => AppOutcome::Unreadable(e.to_string()),
+                    Ok(baseline) => {
+                        let d = diagnose(
+                            args,
+                            &deployment,
+                            baseline.as_ref(),
+                            host,
+                            &host_source,
+                            printer,
+                            selection,
+                            std::time::Instant::now(),
+                        );
+                        interrupted = d.interrupted;
+                        if let WebConfigState::Invalid(e) = &deployment.web_config {
+                            printer.error(&format!("error: {e}"));
+                        }
+                        AppOutcome::Checked(Box::new(d.report))
+                    }
+                }
+            }
+        };
+        entries.push(AppEntry { app, outcome });
+    }
+    let server = ServerReport {
+        host: host_source,
+        iis_config: host
+            .iis
+            .as_ref()
+            .map(|i| i.config_path.clone())
+            .unwrap_or_default(),
+        sites: args.site.clone(),
+        apps: entries,
+        others,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        strict: args.strict,
+    };
+    let text = match args.output.format {
+        Format::Json => crate::server::report::render_json(&server, opts),
+        _ => crate::server::report::render_human(&server, opts),
+    };
+    printer.stdout(&text)?;
+    if interrupted {
+        printer.error("interrupted: the live probe was stopped by Ctrl-C, and the app with it; the apps after it were not checked");
+        return Ok(ExitStatus::Interrupted);
+    }
+    Ok(if server.failed() {
         ExitStatus::Failure
     } else {
         ExitStatus::Success

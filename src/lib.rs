@@ -22,4 +22,5 @@ pub mod live;
 pub mod printer;
 pub mod report;
 pub mod secrets;
+pub mod server;
 pub mod text_encoding;
