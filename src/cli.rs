@@ -194,6 +194,10 @@ pub struct RunArgs {
     /// Where the proxy listens
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Seconds a client may take to send its request line and headers before the connection is
+    /// dropped, as HTTP.sys's HeaderWait does in front of IIS (default 120; 0 = never)
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub header_wait: u64,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -827,6 +831,8 @@ fn run_app(args: RunArgs) -> Result<ExitStatus> {
             .context("cannot create a scratch folder for the app's stdout log")?;
         cfg.stdout_scratch = Some(scratch.keep());
     }
+    cfg.header_wait =
+        (args.header_wait > 0).then(|| std::time::Duration::from_secs(args.header_wait));
     let listen = parse_listen(&args.listen)?;
     let opts = crate::live::trace::TraceOptions {
         json: args.output.format == Format::Json,
