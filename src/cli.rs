@@ -57,9 +57,10 @@ pub enum Command {
     Run(RunArgs),
     /// Explain a check id, an HTTP substatus (502.5), an HRESULT or a .NET host exit code
     Explain {
-        /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`
-        #[arg(allow_hyphen_values = true)]
-        code: String,
+        /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`; several are
+        /// explained in turn; `-` reads one pasted message (an event-log or IIS-log line) from stdin
+        #[arg(allow_hyphen_values = true, required = true, num_args = 1..)]
+        code: Vec<String>,
     },
     /// List every check: id, severity and title
     Checks(ChecksArgs),
@@ -281,7 +282,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Doctor(args) => doctor(args),
         Command::Run(args) => run_app(args),
-        Command::Explain { code } => explain(&code),
+        Command::Explain { code } => explain_all(&code),
         Command::Checks(args) => list_checks(args),
         Command::Host(args) => host(args),
         Command::Completions { shell } => {
@@ -854,37 +855,73 @@ fn run_app(args: RunArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn explain(code: &str) -> Result<ExitStatus> {
-    if let Some(entry) = crate::catalog::lookup(code) {
-        let m = &entry.meta;
-        let mut text = format!("{}: {}\n\nseverity: {}\n", m.id, m.title, m.severity);
-        if !m.explains.is_empty() {
-            let symptoms: Vec<String> = m
-                .explains
-                .iter()
-                .map(|s| {
-                    match crate::knowledge::lookup(s)
-                        .into_iter()
-                        .find(|e| e.code == *s)
-                    {
-                        Some(e) => format!("{s} ({})", e.name),
-                        None => s.clone(),
-                    }
-                })
-                .collect();
-            text.push_str(&format!("explains: {}\n", symptoms.join("; ")));
+/// `ancm explain A B -`: each argument explained in turn (`-`: the message pasted on stdin, read
+/// as one message). An argument ancm does not know is an error line; the others are still
+/// explained, and the exit code is 2 if any was unknown.
+fn explain_all(codes: &[String]) -> Result<ExitStatus> {
+    let color = resolve_color(ColorChoice::Auto, Format::Human);
+    let terminal = std::io::stdout().is_terminal();
+    let width = if terminal {
+        crossterm::terminal::size()
+            .map(|(w, _)| usize::from(w).clamp(40, 100))
+            .unwrap_or(100)
+    } else {
+        100
+    };
+    let style = report::explain::Style {
+        color,
+        width,
+        wrap_fields: terminal,
+    };
+    let mut shown = 0;
+    let mut unknown = Vec::new();
+    for code in codes {
+        let pasted;
+        let input = if code == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read the pasted message from stdin")?;
+            pasted = text.trim().to_string();
+            if pasted.is_empty() {
+                anyhow::bail!("`explain -` read nothing on stdin: paste the message, then end it with Ctrl-D (Ctrl-Z on Windows)");
+            }
+            pasted.as_str()
+        } else {
+            code.as_str()
+        };
+        match explain_one(input, style) {
+            Ok(text) => {
+                if shown > 0 {
+                    print_out("")?;
+                }
+                print_out(&text)?;
+                shown += 1;
+            }
+            Err(e) if codes.len() > 1 => {
+                eprintln!("error: {e}");
+                unknown.push(code);
+            }
+            Err(e) => return Err(e),
         }
-        text.push_str(&format!("since: {}\n", m.since));
-        if let Some(r) = &m.removed {
-            text.push_str(&format!("removed: {r}\n"));
-        }
-        text.push('\n');
-        text.push_str(entry.body.trim_end());
-        print_out(&text)?;
-        return Ok(ExitStatus::Success);
     }
-    let hits = crate::knowledge::lookup(code);
-    if hits.is_empty() {
+    Ok(if unknown.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    })
+}
+
+/// One argument of `explain`: a check id (its catalog entry) or what a code or message means.
+fn explain_one(code: &str, style: report::explain::Style) -> Result<String> {
+    if let Some(entry) = crate::catalog::lookup(code) {
+        return Ok(report::explain::catalog_entry(entry, style));
+    }
+    let reading = crate::knowledge::read(code);
+    let empty = match &reading {
+        crate::knowledge::Reading::Code(hits) => hits.is_empty(),
+        crate::knowledge::Reading::Message(m) => m.parts.iter().all(|p| p.explanation.is_none()),
+    };
+    if empty {
         // `502.4`: name the substatuses ancm does know for that status.
         let status = code.trim().split(['.', ' ']).next().unwrap_or_default();
         let known: Vec<String> = crate::knowledge::symptoms()
@@ -897,62 +934,29 @@ fn explain(code: &str) -> Result<ExitStatus> {
         } else {
             format!(" (known for {status}: {})", known.join(", "))
         };
+        let ids = crate::catalog::entries().iter().map(|e| e.meta.id.as_str());
+        let hint = match report::select::did_you_mean(code.trim(), ids) {
+            Some(best) if hint.is_empty() => format!(" (did you mean `{best}`?)"),
+            _ => hint,
+        };
+        // Echo at most 60 characters of what was pasted, with no control characters (a pasted
+        // escape sequence must not reach the terminal).
+        let shown: String = code
+            .trim()
+            .chars()
+            .take(60)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let shown = if shown.len() < code.trim().len() {
+            format!("{shown}…")
+        } else {
+            shown
+        };
         anyhow::bail!(
-            "`{code}` is not a check id or a code ancm knows{hint}; `ancm checks` lists the check ids"
+            "`{shown}` is not a check id or a code ancm knows{hint}; `ancm checks` lists the check ids"
         );
     }
-    print_out(&render_explanations(code, &hits))?;
-    Ok(ExitStatus::Success)
-}
-
-/// `ancm explain` for codes: every reading, each with all its forms, meaning, cause, fix and
-/// source; symptoms also name the checks that can account for them.
-fn render_explanations(input: &str, hits: &[crate::knowledge::Explanation]) -> String {
-    let mut text = String::new();
-    if hits.len() > 1 {
-        text.push_str(&format!(
-            "`{}` has {} readings:\n\n",
-            input.trim(),
-            hits.len()
-        ));
-    }
-    for (i, h) in hits.iter().enumerate() {
-        let number = if hits.len() > 1 {
-            format!("{}. ", i + 1)
-        } else {
-            String::new()
-        };
-        let title = h.title();
-        let family = h.family.as_str();
-        if title.contains(family) {
-            text.push_str(&format!("{number}{title}\n"));
-        } else {
-            text.push_str(&format!("{number}{title} ({family})\n"));
-        }
-        let mut field = |label: &str, value: &str| {
-            if !value.is_empty() {
-                text.push_str(&format!("   {label:<8} {value}\n"));
-            }
-        };
-        if let Some(r) = &h.reading {
-            field("read as:", r);
-        }
-        field("forms:", &h.forms.join(" | "));
-        field("meaning:", &h.meaning);
-        field("cause:", &h.cause);
-        field("fix:", &h.fix);
-        field("source:", &h.source);
-        if h.family == crate::knowledge::Family::HttpStatus {
-            let checks: Vec<&str> = crate::catalog::entries()
-                .iter()
-                .filter(|e| e.meta.removed.is_none() && e.meta.explains.contains(&h.code))
-                .map(|e| e.meta.id.as_str())
-                .collect();
-            field("checks:", &checks.join(", "));
-        }
-        text.push('\n');
-    }
-    text.trim_end().to_string()
+    Ok(report::explain::reading(code, &reading, style))
 }
 
 fn list_checks(args: ChecksArgs) -> Result<ExitStatus> {
