@@ -456,6 +456,26 @@ fn diagnose(
     selection: &report::select::Selection,
     started: std::time::Instant,
 ) -> Diagnosed {
+    // The facts are this machine's: a muxer folder only `processPath` names is read too.
+    let named = args
+        .host
+        .is_none()
+        .then(|| {
+            crate::contract::Plan::of(deployment, host)
+                .muxer_root_not_in_facts()
+                .map(str::to_string)
+        })
+        .flatten();
+    let completed;
+    let host = match named {
+        Some(root) => {
+            let mut h = host.clone();
+            crate::host::dotnet_install::add_process_path_root(&mut h.dotnet, &root, &host.os);
+            completed = h;
+            &completed
+        }
+        None => host,
+    };
     let cx = Context::new(deployment, host);
     let mut results: Vec<crate::diagnostic::CheckResult> = checks::REGISTRY
         .iter()
