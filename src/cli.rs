@@ -375,10 +375,7 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     let deployment = Deployment::load(&args.app_dir)?;
     let baseline = report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())?;
     let (host, host_source) = load_host(args.host.as_ref())?;
-    let cx = Context {
-        deployment: &deployment,
-        host: &host,
-    };
+    let cx = Context::new(&deployment, &host);
     let mut results: Vec<crate::diagnostic::CheckResult> = checks::REGISTRY
         .iter()
         .filter(|c| selection.includes(c.id()))

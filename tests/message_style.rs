@@ -192,10 +192,7 @@ static SYMPTOMS_SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::Atomic
 
 fn check_folder(dir: &Path, host: &HostFacts, bad: &mut Vec<String>) -> usize {
     let deployment = Deployment::load(dir).expect("fixture folder loads");
-    let cx = Context {
-        deployment: &deployment,
-        host,
-    };
+    let cx = Context::new(&deployment, host);
     let mut seen = 0;
     for result in checks::run_all(&cx) {
         for f in &result.findings {

@@ -21,13 +21,7 @@ fn process_path(app: &Path) -> CheckResult {
     let d = Deployment::load(app).unwrap();
     let host = HostFacts::default();
     let check = checks::find("process-path").unwrap();
-    checks::run_one(
-        check,
-        &Context {
-            deployment: &d,
-            host: &host,
-        },
-    )
+    checks::run_one(check, &Context::new(&d, &host))
 }
 
 /// Runs what web.config says with the real muxer standing in for `dotnet`; (exit code, output).
@@ -214,10 +208,7 @@ fn self_contained_started_with_dotnet_only_warns_because_it_really_runs() {
     assert!(d.layout.runtime().carries_own_runtime());
     // Only a warning (from `self-contained`), nothing fails: the real host below agrees.
     let host = HostFacts::default();
-    let all = checks::run_all(&Context {
-        deployment: &d,
-        host: &host,
-    });
+    let all = checks::run_all(&Context::new(&d, &host));
     let failed: Vec<&str> = all
         .iter()
         .filter(|r| r.outcome == Outcome::Fail)

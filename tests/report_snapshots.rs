@@ -247,10 +247,7 @@ fn example_report(name: &str) -> (Report, std::path::PathBuf) {
     let dir = Path::new("examples").join(name);
     let deployment = Deployment::load(&dir).unwrap();
     let host = linux_without_iis();
-    let results = checks::run_all(&Context {
-        deployment: &deployment,
-        host: &host,
-    });
+    let results = checks::run_all(&Context::new(&deployment, &host));
     let mut report = Report::new(dir.clone(), "probe".into(), results);
     report.tool.commit = None;
     (report, dir)

@@ -64,13 +64,7 @@ mod tests {
 
     fn run(d: &Deployment) -> CheckResult {
         let h = host("windows");
-        run_one(
-            &AppOffline,
-            &Context {
-                deployment: d,
-                host: &h,
-            },
-        )
+        run_one(&AppOffline, &Context::new(d, &h))
     }
 
     #[test]

@@ -334,13 +334,7 @@ mod tests {
 
     fn run(d: &Deployment) -> CheckResult {
         let h = host("windows");
-        run_one(
-            &AppSettingsJson,
-            &Context {
-                deployment: d,
-                host: &h,
-            },
-        )
+        run_one(&AppSettingsJson, &Context::new(d, &h))
     }
 
     fn one(text: &str) -> CheckResult {

@@ -2,8 +2,8 @@
 //! machine is in the app folder (hostfxr.md §6). A missing one stops the host before `Main` with
 //! "An assembly specified in the application dependencies manifest … was not found"
 //! (0x8000808C); a malformed deps.json stops it earlier (0x8000808B).
-use super::launch_model::{rid_os, LaunchModel};
 use super::{Check, CheckRun, Context};
+use crate::contract::plan::rid_os;
 use crate::deployment::deps_json::host_message;
 use crate::diagnostic::{Finding, Level};
 use crate::fx::message::exit_code_forms;
@@ -30,7 +30,7 @@ impl Check for DepsAssets {
                 "no `<App>.deps.json`: the host loads every dll in the folder".into(),
             );
         };
-        let model = LaunchModel::of(cx);
+        let model = &cx.plan;
         let symptom = model.start_failure_symptom();
         let file = deps
             .path

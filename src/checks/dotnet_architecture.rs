@@ -3,8 +3,8 @@
 //! first on PATH runs the app as a 32-bit process with only the x86 runtimes — often without the
 //! ASP.NET Core framework installed for x86 — and in-process hosting in a 64-bit worker cannot
 //! use it at all.
-use super::launch_model::{LaunchModel, Starter};
 use super::{Check, CheckRun, Context};
+use crate::contract::plan::Starter;
 use crate::deployment::binary::ManagedArch;
 use crate::diagnostic::{Finding, Level};
 use crate::host::dotnet_install::host_arch_name;
@@ -19,7 +19,7 @@ impl Check for DotnetArchitecture {
         Level::Error
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let model = LaunchModel::of(cx);
+        let model = &cx.plan;
         if !matches!(model.starter, Starter::Muxer(_)) {
             return CheckRun::Skip("the app is not started through `dotnet`".into());
         }

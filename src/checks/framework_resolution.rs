@@ -2,8 +2,8 @@
 //! pick for this app on this machine — or the failure it will print, with the versions it found
 //! (hostfxr.md §3.5–§3.6, §5.1, §5.2). The resolver in `fx` is checked against the real host by
 //! `tests/fx_differential.rs`.
-use super::launch_model::{hives, message_context, rid_os, LaunchModel, Starter};
 use super::{Check, CheckRun, Context};
+use crate::contract::plan::{rid_os, Plan, Starter};
 use crate::contract::split_arguments;
 use crate::deployment::layout::Loaded;
 use crate::diagnostic::{Evidence, Finding, Level, Location};
@@ -23,7 +23,7 @@ impl Check for FrameworkResolution {
         Level::Error
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let model = LaunchModel::of(cx);
+        let model = &cx.plan;
         if model.starter == Starter::Unknown {
             return CheckRun::Skip("no usable `processPath` in web.config".into());
         }
@@ -74,8 +74,8 @@ impl Check for FrameworkResolution {
         }
         let windows = cx.host.os == "windows";
         let mut env = model.roll_forward_env(windows);
-        env.command_line = muxer_roll_forward(cx, &model);
-        let hives = hives(cx, &model, install);
+        env.command_line = muxer_roll_forward(cx, model);
+        let hives = model.hives(install);
         let req = fx::Request {
             app,
             env: &env,
@@ -133,7 +133,7 @@ impl Check for FrameworkResolution {
                 )
             }
             Err(failure) => {
-                let mcx = message_context(cx, &model, install, &arch, &rid);
+                let mcx = model.message_context(install, &arch, &rid);
                 let lines = host_message(&failure, &mcx);
                 let refused_by_policy = policy_refusal(cx, app, &env, &failure);
                 // With an explicit policy, the policy is the cause; with the default, the
@@ -161,7 +161,7 @@ impl Check for FrameworkResolution {
 
 /// The muxer's `--roll-forward` in web.config `arguments` (only `dotnet` reads it; an apphost
 /// passes it to the app).
-fn muxer_roll_forward(cx: &Context<'_>, model: &LaunchModel<'_>) -> Option<CommandLineRollForward> {
+fn muxer_roll_forward(cx: &Context<'_>, model: &Plan<'_>) -> Option<CommandLineRollForward> {
     if !matches!(model.starter, Starter::Muxer(_)) {
         return None;
     }

@@ -200,10 +200,7 @@ impl Fixture {
 
     pub fn run(&self, check: &dyn Check) -> CheckResult {
         let d = self.deployment();
-        let cx = Context {
-            deployment: &d,
-            host: &self.host,
-        };
+        let cx = Context::new(&d, &self.host);
         run_one(check, &cx)
     }
 }

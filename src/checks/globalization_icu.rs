@@ -1,7 +1,6 @@
 //! `globalization-icu` (Linux): .NET needs libicu unless the app runs in globalization-invariant
 //! mode; without it the runtime aborts at start ("Couldn't find a valid ICU package installed on
 //! the system. Set the configuration flag System.Globalization.Invariant to true …").
-use super::launch_model::LaunchModel;
 use super::{Check, CheckRun, Context};
 use crate::deployment::layout::Loaded;
 use crate::diagnostic::{Finding, Level};
@@ -26,7 +25,7 @@ impl Check for GlobalizationIcu {
         if !icu.is_empty() {
             return CheckRun::Findings(Vec::new());
         }
-        let model = LaunchModel::of(cx);
+        let model = &cx.plan;
         let in_config = match &cx.deployment.layout.runtime_config {
             Some(Loaded::Parsed { value, .. }) => {
                 match value

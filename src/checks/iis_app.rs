@@ -32,8 +32,7 @@ pub(super) fn app<'a>(cx: &Context<'a>) -> Result<(&'a IisConfig, AppMatch<'a>),
 
 /// The app pool the app runs in, when the facts can tell.
 pub(super) fn app_pool<'a>(cx: &Context<'a>) -> Option<&'a AppPool> {
-    let (cfg, m) = app(cx).ok()?;
-    cfg.pool(&m.application.application_pool)
+    cx.plan.app_pool
 }
 
 /// Adds "which IIS application" evidence, saying when it was matched by folder name only.
@@ -187,10 +186,7 @@ pub(crate) mod fixtures {
 
     /// Ids of findings by level, for terse assertions.
     pub fn run(check: &dyn super::super::Check, d: &Deployment, h: &HostFacts) -> super::CheckRun {
-        check.run(&super::Context {
-            deployment: d,
-            host: h,
-        })
+        check.run(&super::Context::new(d, h))
     }
 
     pub fn findings(run: super::CheckRun) -> Vec<crate::diagnostic::Finding> {

@@ -4,6 +4,7 @@
 //! A check is a unit struct in its own file implementing [`Check`]; [`REGISTRY`] lists them in
 //! pipeline order, which is also the report order. Titles and documentation live in the catalog
 //! (`checks/*.md` at the top level); `tests/catalog.rs` keeps the two one-to-one.
+use crate::contract::Plan;
 use crate::deployment::Deployment;
 use crate::diagnostic::{CheckResult, Finding, Level};
 use crate::host::HostFacts;
@@ -25,7 +26,6 @@ mod fx_fixtures;
 mod globalization_icu;
 mod handler_module;
 pub(crate) mod iis_app;
-pub mod launch_model;
 mod launcher_placeholders;
 mod live_probe;
 mod live_site;
@@ -49,10 +49,23 @@ mod webdav;
 mod websocket_module;
 mod windows_auth_token;
 
-/// Everything a check may look at.
+/// Everything a check may look at: the facts, and the launch plan computed once from them.
 pub struct Context<'a> {
     pub deployment: &'a Deployment,
     pub host: &'a HostFacts,
+    /// What ANCM and the .NET host will do with these facts (`contract::Plan`), computed once
+    /// here so every check judges the same launch.
+    pub plan: Plan<'a>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(deployment: &'a Deployment, host: &'a HostFacts) -> Context<'a> {
+        Context {
+            deployment,
+            host,
+            plan: Plan::of(deployment, host),
+        }
+    }
 }
 
 /// What one run of a check produced.

@@ -5,7 +5,7 @@
 //! Pure: all facts come from the deployment's layout.
 use super::{Check, CheckRun, Context};
 use crate::contract::command_line::{extension, file_name};
-use crate::contract::module::{worker_env, Hosting};
+use crate::contract::module::Hosting;
 use crate::contract::{LaunchTarget, PathState, Program, StartKind};
 use crate::deployment::binary::{BinaryInfo, BundleMarker};
 use crate::deployment::layout::{AppKind, AppLayout};
@@ -29,8 +29,9 @@ impl Check for ProcessPath {
             return CheckRun::Skip("no `aspNetCore` section in `web.config`".into());
         };
         let layout = &cx.deployment.layout;
-        let env = worker_env(cx.host);
-        let target = LaunchTarget::resolve(section, layout, &env);
+        let Some(target) = cx.plan.target.clone() else {
+            return CheckRun::Skip("no `aspNetCore` section in `web.config`".into());
+        };
         let s = Situation::new(wc, section, layout, target);
         s.run()
     }
@@ -533,13 +534,7 @@ mod tests {
 
     fn run(d: &Deployment) -> CheckResult {
         let h = host("linux");
-        run_one(
-            &ProcessPath,
-            &Context {
-                deployment: d,
-                host: &h,
-            },
-        )
+        run_one(&ProcessPath, &Context::new(d, &h))
     }
 
     fn attrs(pp: &str, args: Option<&str>, model: Option<&str>) -> Vec<(&'static str, String)> {

@@ -3,8 +3,8 @@
 //! with the legacy `rollForwardOnNoCandidateFx`/`applyPatches`, no duplicate frameworks, and a
 //! valid `DOTNET_ROLL_FORWARD`. A missing file (or one naming no framework) makes the host run
 //! the app as self-contained, which fails unless the runtime is in the app folder.
-use super::launch_model::{LaunchModel, Starter};
 use super::{Check, CheckRun, Context};
+use crate::contract::plan::Starter;
 use crate::deployment::layout::{AppKind, Loaded};
 use crate::deployment::runtime_config::RuntimeConfigError;
 use crate::diagnostic::{Finding, Level, Location};
@@ -22,7 +22,7 @@ impl Check for RuntimeConfigValid {
         Level::Error
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let model = LaunchModel::of(cx);
+        let model = &cx.plan;
         if model.starter == Starter::Unknown {
             return CheckRun::Skip("no usable `processPath` in web.config".into());
         }

@@ -1,7 +1,6 @@
 //! `runtime-support`: the framework the app will run on (or asks for) is a supported release —
 //! not a preview, not a major version past its end of support. A warning: the app still starts,
 //! but gets no security fixes (or preview behaviour).
-use super::launch_model::{hives, LaunchModel};
 use super::{Check, CheckRun, Context};
 use crate::diagnostic::{Finding, Level};
 use crate::fx::{self, FxVersion};
@@ -56,7 +55,7 @@ impl Check for RuntimeSupport {
 /// will really run: the frameworks a self-contained app carries, or the versions the host will
 /// resolve on this machine; a reference alone says little (`rollForward` may lift it).
 pub fn findings(cx: &Context<'_>, today: &str) -> CheckRun {
-    let model = LaunchModel::of(cx);
+    let model = &cx.plan;
     let Some(app) = &model.app_config else {
         return CheckRun::Skip("no readable runtimeconfig.json".into());
     };
@@ -71,7 +70,7 @@ pub fn findings(cx: &Context<'_>, today: &str) -> CheckRun {
                 "the framework that will run is not known on this machine".into(),
             );
         };
-        let hives = hives(cx, &model, install);
+        let hives = model.hives(install);
         let env = model.roll_forward_env(cx.host.os == "windows");
         let req = fx::Request {
             app,
@@ -134,10 +133,7 @@ mod tests {
 
     fn run_at(fx: &Fixture, today: &str) -> CheckRun {
         let d = fx.deployment();
-        let cx = Context {
-            deployment: &d,
-            host: &fx.host,
-        };
+        let cx = Context::new(&d, &fx.host);
         findings(&cx, today)
     }
 

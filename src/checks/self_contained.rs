@@ -2,8 +2,8 @@
 //! (hostfxr.md §1 mode detection, §3.1 `includedFrameworks`, §7): a self-contained app carries
 //! its host files and is started through its own executable; a framework-dependent one does not
 //! carry a stray `hostfxr` that would flip the host into self-contained mode.
-use super::launch_model::{LaunchModel, Starter};
 use super::{Check, CheckRun, Context};
+use crate::contract::plan::Starter;
 use crate::diagnostic::{Finding, Level};
 use crate::fx::message::exit_code_forms;
 use crate::fx::resolve::CORE_HOST_LIB_MISSING_FAILURE;
@@ -18,7 +18,7 @@ impl Check for SelfContained {
         Level::Error
     }
     fn run(&self, cx: &Context<'_>) -> CheckRun {
-        let model = LaunchModel::of(cx);
+        let model = &cx.plan;
         let Some(config) = &model.app_config else {
             return CheckRun::Skip("no readable runtimeconfig.json".into());
         };

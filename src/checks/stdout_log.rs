@@ -146,13 +146,7 @@ mod tests {
 
     fn run_on(d: &Deployment, os: &str) -> CheckResult {
         let h = host(os);
-        run_one(
-            &StdoutLog,
-            &Context {
-                deployment: d,
-                host: &h,
-            },
-        )
+        run_one(&StdoutLog, &Context::new(d, &h))
     }
 
     fn dep(module: &str, file: &str, files: &[&str], probes: &[(&str, PathState)]) -> Deployment {
@@ -270,10 +264,7 @@ mod tests {
             instance_id: None,
             home: Some(r"D:\home".into()),
         });
-        let cx = Context {
-            deployment: &d,
-            host: &h,
-        };
+        let cx = Context::new(&d, &h);
         assert_eq!(run_one(&StdoutLog, &cx).findings.len(), 1);
         // Facts without an OS cannot tell: a note.
         assert_eq!(run_on(&d, "").findings[1].level, Level::Note);

@@ -64,10 +64,7 @@ pub fn healthy_with(from: &str, to: &str) -> String {
 }
 
 pub fn findings(check: &dyn Check, f: &Fixture) -> Vec<Finding> {
-    let cx = Context {
-        deployment: &f.deployment,
-        host: &f.host,
-    };
+    let cx = Context::new(&f.deployment, &f.host);
     match check.run(&cx) {
         CheckRun::Findings(v) => {
             assert!(
@@ -90,10 +87,7 @@ pub fn findings(check: &dyn Check, f: &Fixture) -> Vec<Finding> {
 }
 
 pub fn is_skip(check: &dyn Check, f: &Fixture) -> bool {
-    let cx = Context {
-        deployment: &f.deployment,
-        host: &f.host,
-    };
+    let cx = Context::new(&f.deployment, &f.host);
     matches!(check.run(&cx), CheckRun::Skip(_))
 }
 

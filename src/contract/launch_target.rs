@@ -193,7 +193,10 @@ fn classify(pp: &Expanded, folder: &dyn AppFolder) -> Program {
         };
     }
     // ancm-protocol.md §2.2 step 2: neither `:` nor `%` ⇒ try `<physicalPath>\<processPath>`.
-    if !text.contains(':') && !text.contains('%') && !text.starts_with("\\\\") {
+    // A rooted path (`/usr/bin/node`, `\tools\app.exe`) stays rooted when joined to the folder
+    // (`std::filesystem::path::operator/` keeps only the drive), so it never names a file in it.
+    let rooted = text.starts_with(['/', '\\']);
+    if !text.contains(':') && !text.contains('%') && !rooted {
         if let Some(rel) = app_relative(text) {
             let state = folder.state(&rel);
             let bare = !text.contains(['\\', '/']);

@@ -1,5 +1,6 @@
 //! `<app>.runtimeconfig.json`: what the .NET host reads from it (hostfxr.md §3.1). Parsing only;
 //! resolution lives in `fx`.
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,6 +39,61 @@ pub struct RuntimeConfig {
     pub additional_probing_paths: Vec<String>,
     /// Where the `runtimeOptions` level roll-forward settings are written.
     pub positions: SettingPositions,
+}
+
+/// What a runtimeconfig says about frameworks, in the shape the host facts keep (serde): the
+/// `runtimeOptions` level settings and the framework references. The same shape serves the
+/// app's file and a framework folder's own `<name>.runtimeconfig.json` (`host::dotnet_install`
+/// records those as facts; `fx` resolves over them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_forward: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_patches: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_forward_on_no_candidate_fx: Option<i64>,
+    /// `framework` then `frameworks`, concatenated as the host does.
+    #[serde(default)]
+    pub frameworks: Vec<FxRefSpec>,
+    /// `includedFrameworks` (self-contained apps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub included_frameworks: Vec<FxRefSpec>,
+}
+
+/// One framework reference as written in a runtimeconfig.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxRefSpec {
+    pub name: String,
+    /// `None` when the reference has no `version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_forward: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_patches: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_forward_on_no_candidate_fx: Option<i64>,
+}
+
+impl From<&RuntimeConfig> for FxConfig {
+    fn from(rc: &RuntimeConfig) -> FxConfig {
+        let spec = |r: &FrameworkReference| FxRefSpec {
+            name: r.name.clone(),
+            // The deployment parser keeps a missing version as "".
+            version: (!r.version.is_empty()).then(|| r.version.clone()),
+            roll_forward: r.roll_forward.clone(),
+            apply_patches: r.apply_patches,
+            roll_forward_on_no_candidate_fx: r.roll_forward_on_no_candidate_fx,
+        };
+        FxConfig {
+            roll_forward: rc.roll_forward.clone(),
+            apply_patches: rc.apply_patches,
+            roll_forward_on_no_candidate_fx: rc.roll_forward_on_no_candidate_fx,
+            frameworks: rc.frameworks.iter().map(spec).collect(),
+            included_frameworks: rc.included_frameworks.iter().map(spec).collect(),
+        }
+    }
 }
 
 /// Errors reading this file: the shared host-JSON error.

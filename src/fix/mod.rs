@@ -101,7 +101,7 @@ impl Proposal {
 /// The static checks over these facts (the live probe and the live site are not run: they
 /// only report what the static checks already know or need a network).
 fn static_results(deployment: &Deployment, host: &HostFacts) -> Vec<CheckResult> {
-    checks::run_all(&Context { deployment, host })
+    checks::run_all(&Context::new(deployment, host))
 }
 
 /// Computes the fix for `app_dir` without writing anything.

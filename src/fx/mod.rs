@@ -7,6 +7,7 @@
 //! - [`resolve`]: reconciliation of references and roll-forward over installed versions.
 //! - [`policy`]: which setting decided a reference's roll-forward, and what it allows.
 //! - [`message`]: what the host prints when it fails, per hostfxr generation.
+pub mod install;
 pub mod message;
 pub mod policy;
 pub mod resolve;

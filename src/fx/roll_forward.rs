@@ -4,7 +4,7 @@
 //! the host's framework references (name, version, range, roll-to-highest, applyPatches,
 //! prefer-release). Pure: the environment comes in as data.
 use super::version::FxVersion;
-use serde::{Deserialize, Serialize};
+
 use std::fmt;
 
 /// A `rollForward` value (ordered from most to least restrictive, as the host orders them).
@@ -98,59 +98,7 @@ impl Range {
     }
 }
 
-/// What a runtimeconfig says about frameworks: the `runtimeOptions` level settings and the
-/// framework references. The same shape serves the app's file and a framework folder's own
-/// `<name>.runtimeconfig.json` (kept in host facts), so it is serde.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FxConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roll_forward: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub apply_patches: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roll_forward_on_no_candidate_fx: Option<i64>,
-    /// `framework` then `frameworks`, concatenated as the host does.
-    #[serde(default)]
-    pub frameworks: Vec<FxRefSpec>,
-    /// `includedFrameworks` (self-contained apps).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub included_frameworks: Vec<FxRefSpec>,
-}
-
-/// One framework reference as written in a runtimeconfig.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FxRefSpec {
-    pub name: String,
-    /// `None` when the reference has no `version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roll_forward: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub apply_patches: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roll_forward_on_no_candidate_fx: Option<i64>,
-}
-
-impl From<&crate::deployment::runtime_config::RuntimeConfig> for FxConfig {
-    fn from(rc: &crate::deployment::runtime_config::RuntimeConfig) -> FxConfig {
-        let spec = |r: &crate::deployment::runtime_config::FrameworkReference| FxRefSpec {
-            name: r.name.clone(),
-            // The deployment parser keeps a missing version as "".
-            version: (!r.version.is_empty()).then(|| r.version.clone()),
-            roll_forward: r.roll_forward.clone(),
-            apply_patches: r.apply_patches,
-            roll_forward_on_no_candidate_fx: r.roll_forward_on_no_candidate_fx,
-        };
-        FxConfig {
-            roll_forward: rc.roll_forward.clone(),
-            apply_patches: rc.apply_patches,
-            roll_forward_on_no_candidate_fx: rc.roll_forward_on_no_candidate_fx,
-            frameworks: rc.frameworks.iter().map(spec).collect(),
-            included_frameworks: rc.included_frameworks.iter().map(spec).collect(),
-        }
-    }
-}
+pub use crate::deployment::runtime_config::{FxConfig, FxRefSpec};
 
 /// The environment variables that steer roll-forward, as the app's process will see them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

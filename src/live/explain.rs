@@ -7,8 +7,8 @@
 //! found" block is summarised.
 use super::events::ExitInfo;
 use super::ports::OwnedListener;
-use super::ModuleVersion;
 pub use crate::contract::symptom::{iis_symptom, StartKind, Trouble};
+use crate::contract::ModuleVersion;
 use crate::deployment::web_config::HostingModel;
 
 /// Why one start (ANCM's `StartProcess`, two attempts) failed.

@@ -5,9 +5,10 @@
 //! so the whole tree can be stopped; it does not decide when to start or stop (that is
 //! `supervisor.rs`) and never rewrites the user's arguments.
 use super::events::{lock, Event, EventBus, ShownVar};
-use super::{LiveConfig, ModuleVersion};
+use super::LiveConfig;
 use crate::contract::command_line::{lookup_in, no_env};
 use crate::contract::environment::{child_environment, AncmModule};
+use crate::contract::ModuleVersion;
 use crate::contract::{AppFolder, LaunchTarget, PathState, Program};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};

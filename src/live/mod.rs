@@ -35,8 +35,7 @@ use thiserror::Error;
 
 pub use probe::{probe, ProbeOptions, CHECK_IDS, PROBE_CHECK_ID};
 
-/// The one module-version enum, the contract's (re-exported for the emulator's callers).
-pub use crate::contract::ModuleVersion;
+use crate::contract::ModuleVersion;
 
 /// Everything the emulator needs from web.config, with ANCM's defaults applied.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 use thiserror::Error;
 
-use super::ModuleVersion;
+use crate::contract::ModuleVersion;
 
 /// V2 draws from 10000–48000 (`MIN_PORT_RANDOM`..`MAX_PORT`); V1 from 1025–48000
 /// (ancm-protocol.md §3.1 [SRC]).

@@ -405,7 +405,7 @@ fn speak_for(findings: &mut Vec<Finding>, stand: &Stand, this_dotnet: Option<&st
 }
 
 /// Where the app's stdout log went, and where ANCM would have put it.
-fn stdout_log_findings(events: &[Stamped], module: super::ModuleVersion) -> Vec<Finding> {
+fn stdout_log_findings(events: &[Stamped], module: crate::contract::ModuleVersion) -> Vec<Finding> {
     events
         .iter()
         .find_map(|e| match &e.event {

@@ -10,7 +10,8 @@
 use super::events::{Event, EventBus};
 use super::explain::{self, StartFailure, Trouble};
 use super::supervisor::{Backend, Supervisor, Unavailable};
-use super::{LiveConfig, ModuleVersion};
+use super::LiveConfig;
+use crate::contract::ModuleVersion;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};

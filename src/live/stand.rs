@@ -5,8 +5,8 @@
 //! `dotnet` here), what the server's facts say it would use, and which static checks already
 //! failed — so the probe skips instead of failing a healthy app for this machine's lack, and
 //! says so when its verdict and the static one differ. Pure but for [`this_machine_dotnet`].
-use crate::checks::launch_model::{LaunchModel, Starter};
 use crate::checks::Context;
+use crate::contract::plan::Starter;
 use crate::diagnostic::{CheckResult, Outcome};
 
 /// What the probe knows about the machine it stands in for.
@@ -29,7 +29,7 @@ impl Stand {
     /// From the facts the static checks judged, and their results. `snapshot` is the `--host`
     /// source when the facts are not this machine's.
     pub fn of(cx: &Context<'_>, results: &[CheckResult], snapshot: Option<String>) -> Stand {
-        let model = LaunchModel::of(cx);
+        let model = &cx.plan;
         let muxer = matches!(model.starter, Starter::Muxer(_));
         // Only a snapshot describes another machine; this machine's facts are what the probe
         // runs with anyway.

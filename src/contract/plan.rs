@@ -1,19 +1,24 @@
-//! Shared by the .NET host checks (not a check itself): from the facts, how ANCM will start the
-//! app (`processPath`), the environment the app will see (machine + web.config, web.config wins,
-//! ancm-reference.md §1.1), the dotnet root the launch uses, and the framework resolution the
-//! host will do there. Pure: everything comes from [`Context`].
-use super::Context;
-use crate::contract::command_line::no_env;
-use crate::contract::environment::config_over_worker;
-use crate::contract::module::worker_env;
-use crate::contract::{
-    AppFolder, Hosting, LaunchTarget, ModuleVersion, PathState, Program, StartKind,
-};
+//! The launch plan: what ANCM and the .NET host will do for this app on this machine, computed
+//! once from the one listing of the app folder (`Deployment`) and the host facts, and read by
+//! every check (`checks::Context::plan`) and by the probe's stand-in decision (`live::stand`).
+//!
+//! It holds `processPath`/`arguments` resolved against the folder with the worker's
+//! environment ([`LaunchTarget`]), how the .NET host sees that start ([`Starter`]), the
+//! environment the app will see (machine + web.config, web.config wins, ancm-reference.md §1.1),
+//! module generation and hosting model, the app's runtimeconfig, and the dotnet root the launch
+//! uses ([`RootChoice`]). Pure.
+use super::dotnet_root::{choose_root, Launch, RootChoice};
+use super::environment::config_over_worker;
+use super::module::worker_env;
+use super::{Hosting, LaunchTarget, ModuleVersion, Program, StartKind};
 use crate::deployment::layout::Loaded;
 use crate::deployment::web_config::HostingModel;
+use crate::deployment::Deployment;
 use crate::fx::message::MessageContext;
 use crate::fx::{self, FxConfig, FxVersion, Hive, RollForwardEnv};
-use crate::host::dotnet_install::{choose_root, host_arch_name, DotnetInstall, Launch, RootChoice};
+use crate::host::dotnet_install::{host_arch_name, DotnetInstall, RootSource};
+use crate::host::iis_config::AppPool;
+use crate::host::HostFacts;
 use std::collections::BTreeMap;
 
 /// How `processPath` starts the app.
@@ -36,8 +41,11 @@ pub fn rid_os(os: &str) -> &str {
     }
 }
 
-/// Where and how the app starts, as far as the .NET host is concerned.
-pub struct LaunchModel<'a> {
+/// Where and how the app starts, computed once per run.
+pub struct Plan<'a> {
+    /// `processPath` + `arguments` resolved against the app folder with the worker's
+    /// environment; `None` without an `aspNetCore` section.
+    pub target: Option<LaunchTarget>,
     pub starter: Starter,
     /// The environment the app's process sees: host facts, overridden by web.config's
     /// `<environmentVariables>`.
@@ -48,14 +56,20 @@ pub struct LaunchModel<'a> {
     /// The app's runtimeconfig, when present and parsed.
     pub app_config: Option<FxConfig>,
     pub runtime_config_path: Option<String>,
+    /// The IIS app pool that serves the app folder, when the facts can tell.
+    pub app_pool: Option<&'a AppPool>,
     /// The chosen dotnet root (framework-dependent launches).
     pub root: Option<RootChoice<'a>>,
+    /// `processPath` names a muxer by a Windows absolute path (`C:\Program Files\dotnet\dotnet.exe`)
+    /// and the facts are of another OS: the launch is judged with the `dotnet` these facts find
+    /// on PATH, as the probe runs it with this machine's. The path as written.
+    pub foreign_muxer: Option<String>,
+    deployment: &'a Deployment,
+    host: &'a HostFacts,
 }
 
-impl<'a> LaunchModel<'a> {
-    pub fn of(cx: &Context<'a>) -> LaunchModel<'a> {
-        let d = cx.deployment;
-        let host = cx.host;
+impl<'a> Plan<'a> {
+    pub fn of(d: &'a Deployment, host: &'a HostFacts) -> Plan<'a> {
         let windows = host.os == "windows";
         let section = d.web_config().and_then(|w| w.aspnetcore.as_ref());
         let env = config_over_worker(
@@ -79,14 +93,22 @@ impl<'a> LaunchModel<'a> {
             });
         let in_process = hosting.in_process();
         let worker = worker_env(host);
-        let mut starter = match section {
+        let target = section.map(|s| LaunchTarget::resolve(s, &d.layout, &worker));
+        let mut starter = match &target {
             None => Starter::Unknown,
-            Some(s) => starter(
-                &LaunchTarget::resolve(s, &d.layout, &worker),
-                &d.app_dir.display().to_string(),
-                windows,
-            ),
+            Some(t) => starter(t, &d.app_dir.display().to_string(), windows),
         };
+        // A Windows path to the muxer judged on facts of another OS: it is `dotnet` from that
+        // root on the server; here it can only be the `dotnet` these facts find on PATH.
+        let foreign_muxer = match &starter {
+            Starter::Muxer(Launch::MuxerAt { root }) if !windows && is_windows_path(root) => target
+                .as_ref()
+                .map(|t| t.process_path.text.trim().to_string()),
+            _ => None,
+        };
+        if foreign_muxer.is_some() {
+            starter = Starter::Muxer(Launch::MuxerOnPath);
+        }
         let (app_config, runtime_config_path) = match &d.layout.runtime_config {
             Some(Loaded::Parsed { path, value }) => (
                 Some(FxConfig::from(value)),
@@ -95,10 +117,11 @@ impl<'a> LaunchModel<'a> {
             Some(Loaded::Invalid { path, .. }) => (None, Some(path.display().to_string())),
             None => (None, None),
         };
+        let app_pool = app_pool(d, host);
         // In-process on Windows, ANCM itself looks for a muxer of the worker's bitness: x86
         // when the app's pool has `enable32BitAppOnWin64` (found in the IIS facts), else the
         // machine's (ancm-reference.md §6.5, hostfxr.md §4.5).
-        let worker_arch = super::iis_app::app_pool(cx)
+        let worker_arch = app_pool
             .filter(|pool| pool.enable_32bit_app_on_win64)
             .map(|_| "x86".to_string())
             .unwrap_or_else(|| host_arch_name(&host.arch).to_string());
@@ -109,7 +132,7 @@ impl<'a> LaunchModel<'a> {
                 });
             }
         }
-        let root = match &starter {
+        let mut root = match &starter {
             Starter::Muxer(launch) => Some(choose_root(&host.dotnet, &host.os, launch, &env)),
             // In-process, ANCM starts a framework-dependent apphost's app through its own
             // dotnet lookup, like `dotnet` (ancm-reference.md §7.2 step 3).
@@ -135,14 +158,26 @@ impl<'a> LaunchModel<'a> {
             }
             Starter::Unknown => None,
         };
-        LaunchModel {
+        if let (Some(pp), Some(choice)) = (&foreign_muxer, root.as_mut()) {
+            choice.why = format!(
+                "`processPath` names `{pp}`, a Windows path, and these facts are of a {} machine: judged with the `dotnet` they find instead — {}",
+                if host.os.is_empty() { "non-Windows" } else { host.os.as_str() },
+                choice.why
+            );
+        }
+        Plan {
+            target,
             starter,
             env,
             in_process,
             hosting,
             app_config,
             runtime_config_path,
+            app_pool,
             root,
+            foreign_muxer,
+            deployment: d,
+            host,
         }
     }
 
@@ -168,6 +203,36 @@ impl<'a> LaunchModel<'a> {
     pub fn install(&self) -> Option<&'a DotnetInstall> {
         self.root.as_ref().and_then(|r| r.install)
     }
+
+    /// `processPath` names the muxer in a folder the facts do not describe at all (not on PATH,
+    /// not registered, not a default location, not probed for this app): the facts cannot say
+    /// whether .NET is there. The folder, when so.
+    pub fn muxer_root_not_in_facts(&self) -> Option<&str> {
+        match (&self.starter, &self.root) {
+            (Starter::Muxer(Launch::MuxerAt { root }), Some(c)) if c.install.is_none() => {
+                Some(root.as_str())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A Windows absolute path (`C:\…`, `\\server\share`), as written on the server.
+fn is_windows_path(p: &str) -> bool {
+    let b = p.as_bytes();
+    (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':') || p.starts_with("\\")
+}
+
+/// The app pool of the IIS application whose physical path is the app folder, when the IIS
+/// facts can tell.
+fn app_pool<'a>(d: &Deployment, host: &'a HostFacts) -> Option<&'a AppPool> {
+    if host.iis_skip_reason().is_some() {
+        return None;
+    }
+    let cfg = host.iis_config()?;
+    let dir = d.app_dir.display().to_string();
+    let m = cfg.find_app(&dir, |p| host.expand(p))?;
+    cfg.pool(&m.application.application_pool)
 }
 
 /// The machine of the executable `processPath` names (or the app's apphost), from its header.
@@ -217,65 +282,78 @@ pub fn starter(target: &LaunchTarget, app_dir: &str, windows: bool) -> Starter {
     }
 }
 
-/// [`starter`] for a `processPath` alone, with no environment and nothing known of the folder.
-pub fn classify(process_path: &str, app_dir: &str, windows: bool) -> Starter {
-    struct Unlisted;
-    impl AppFolder for Unlisted {
-        fn state(&self, _: &str) -> PathState {
-            PathState::Unknown
-        }
-    }
-    let target = LaunchTarget::resolve_text(process_path, "", &Unlisted, &no_env);
-    starter(&target, app_dir, windows)
-}
-
 /// The frameworks the host will search: the chosen root, plus on Windows the global locations
 /// when multi-level lookup applies (hostfxr.md §4.3: hostfxr ≤ 6.0, or an app TFM before
 /// net7.0 on 7.0+ hosts, unless `DOTNET_MULTILEVEL_LOOKUP=0`).
-pub fn hives(cx: &Context<'_>, model: &LaunchModel<'_>, install: &DotnetInstall) -> Vec<Hive> {
-    let skip_invalid = install
-        .hostfxr_version()
-        .is_some_and(|v| skips_folders_without_deps_json(&v));
-    let hive_of = |i: &DotnetInstall| {
-        if skip_invalid {
-            i.hive_of_valid_frameworks()
-        } else {
-            i.hive()
+impl<'a> Plan<'a> {
+    /// The frameworks the host will search: the chosen root, plus on Windows the global locations
+    /// when multi-level lookup applies.
+    pub fn hives(&self, install: &DotnetInstall) -> Vec<Hive> {
+        let model = self;
+        let skip_invalid = install
+            .hostfxr_version()
+            .is_some_and(|v| skips_folders_without_deps_json(&v));
+        let hive_of = |i: &DotnetInstall| {
+            if skip_invalid {
+                i.hive_of_valid_frameworks()
+            } else {
+                i.hive()
+            }
+        };
+        let mut hives = vec![hive_of(install)];
+        if self.host.os != "windows" {
+            return hives;
         }
-    };
-    let mut hives = vec![hive_of(install)];
-    if cx.host.os != "windows" {
-        return hives;
+        let disabled = model
+            .env
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("DOTNET_MULTILEVEL_LOOKUP") && v.trim() == "0");
+        let hostfxr_major = install.hostfxr_version().map(|v| v.major()).unwrap_or(0);
+        let app_tfm_before_7 = match self.deployment.layout.runtime_config.as_ref() {
+            Some(Loaded::Parsed { value, .. }) => value
+                .tfm
+                .as_deref()
+                .and_then(tfm_major)
+                .is_some_and(|m| m < 7),
+            _ => false,
+        };
+        if disabled || (hostfxr_major >= 7 && !app_tfm_before_7) {
+            return hives;
+        }
+        for other in &self.host.dotnet.installs {
+            let global = other
+                .sources
+                .iter()
+                .any(|s| matches!(s, RootSource::Registered { .. } | RootSource::Default));
+            if global && other.root != install.root && other.exists {
+                hives.push(hive_of(other));
+            }
+        }
+        hives
     }
-    let disabled = model
-        .env
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("DOTNET_MULTILEVEL_LOOKUP") && v.trim() == "0");
-    let hostfxr_major = install.hostfxr_version().map(|v| v.major()).unwrap_or(0);
-    let app_tfm_before_7 = match cx.deployment.layout.runtime_config.as_ref() {
-        Some(Loaded::Parsed { value, .. }) => value
-            .tfm
-            .as_deref()
-            .and_then(tfm_major)
-            .is_some_and(|m| m < 7),
-        _ => false,
-    };
-    if disabled || (hostfxr_major >= 7 && !app_tfm_before_7) {
-        return hives;
-    }
-    for other in &cx.host.dotnet.installs {
-        let global = other.sources.iter().any(|s| {
-            matches!(
-                s,
-                crate::host::dotnet_install::RootSource::Registered { .. }
-                    | crate::host::dotnet_install::RootSource::Default
-            )
-        });
-        if global && other.root != install.root && other.exists {
-            hives.push(hive_of(other));
+
+    /// The message context for this machine and root.
+    pub fn message_context<'b>(
+        &'b self,
+        install: &'b DotnetInstall,
+        arch: &'b str,
+        rid: &'b str,
+    ) -> MessageContext<'b> {
+        let style = fx::message::MessageStyle::for_hostfxr(
+            &install
+                .hostfxr_version()
+                .unwrap_or_else(|| FxVersion::new(8, 0, 0)),
+        );
+        MessageContext {
+            style,
+            arch,
+            rid,
+            os: rid_os(&self.host.os),
+            app_path: self.runtime_config_path.as_deref().unwrap_or_default(),
+            dotnet_root: &install.root,
+            runtime_config_path: self.runtime_config_path.as_deref().unwrap_or_default(),
         }
     }
-    hives
 }
 
 /// Whether this hostfxr ignores framework folders without `<name>.deps.json`: dotnet/runtime#90035
@@ -298,57 +376,39 @@ pub fn tfm_major(tfm: &str) -> Option<i64> {
     rest.split('.').next()?.parse().ok()
 }
 
-/// The message context for this machine and root.
-pub fn message_context<'b>(
-    cx: &'b Context<'_>,
-    model: &'b LaunchModel<'_>,
-    install: &'b DotnetInstall,
-    arch: &'b str,
-    rid: &'b str,
-) -> MessageContext<'b> {
-    let style = fx::message::MessageStyle::for_hostfxr(
-        &install
-            .hostfxr_version()
-            .unwrap_or_else(|| FxVersion::new(8, 0, 0)),
-    );
-    MessageContext {
-        style,
-        arch,
-        rid,
-        os: rid_os(&cx.host.os),
-        app_path: model.runtime_config_path.as_deref().unwrap_or_default(),
-        dotnet_root: &install.root,
-        runtime_config_path: model.runtime_config_path.as_deref().unwrap_or_default(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::command_line::no_env;
+    use crate::contract::{AppFolder, PathState};
 
     #[test]
     fn in_process_worker_bitness_follows_the_pools_32_bit_setting() {
-        use super::super::iis_app::fixtures::{deployment, host, web_config};
+        use crate::checks::iis_app::fixtures::{deployment, host, web_config};
         // LegacyPool (D:\sites\legacy) runs 32-bit workers; ShopPool (C:\apps\Shop) 64-bit.
         let h = host();
         let legacy = deployment(r"D:\sites\legacy", Some(web_config()));
-        let cx = Context {
-            deployment: &legacy,
-            host: &h,
-        };
         assert_eq!(
-            LaunchModel::of(&cx).starter,
+            Plan::of(&legacy, &h).starter,
             Starter::Muxer(Launch::MuxerOnPathInProcess { arch: "x86".into() })
         );
         let shop = deployment(r"C:\apps\Shop", Some(web_config()));
-        let cx = Context {
-            deployment: &shop,
-            host: &h,
-        };
         assert_eq!(
-            LaunchModel::of(&cx).starter,
+            Plan::of(&shop, &h).starter,
             Starter::Muxer(Launch::MuxerOnPathInProcess { arch: "x64".into() })
         );
+    }
+
+    /// `processPath` alone, nothing known of the folder.
+    fn classify(process_path: &str, app_dir: &str, windows: bool) -> Starter {
+        struct Unlisted;
+        impl AppFolder for Unlisted {
+            fn state(&self, _: &str) -> PathState {
+                PathState::Unknown
+            }
+        }
+        let target = LaunchTarget::resolve_text(process_path, "", &Unlisted, &no_env);
+        starter(&target, app_dir, windows)
     }
 
     #[test]
@@ -376,6 +436,19 @@ mod tests {
         assert_eq!(
             classify("%LAUNCHER_PATH%", "C:\\app", true),
             Starter::Unknown
+        );
+        // A Unix absolute path is that path, not one inside the app folder.
+        assert_eq!(
+            classify("/usr/bin/node", "/srv/app", false),
+            Starter::Executable {
+                path: "/usr/bin/node".into()
+            }
+        );
+        assert_eq!(
+            classify("/opt/dotnet/dotnet", "/srv/app", false),
+            Starter::Muxer(Launch::MuxerAt {
+                root: "/opt/dotnet".into()
+            })
         );
     }
 
