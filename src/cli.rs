@@ -382,12 +382,7 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         .map(|c| checks::run_one(*c, &cx))
         .collect();
     // Each finding a web.config edit fixes names the `ancm fix` that makes it (nothing written).
-    crate::fix::annotate(
-        &deployment.app_dir,
-        &host,
-        args.host.as_deref(),
-        &mut results,
-    );
+    crate::fix::annotate(&deployment, &host, args.host.as_deref(), &mut results);
     let mut interrupted = false;
     let live = if args.static_only || !selection.includes(crate::live::probe::PROBE_CHECK_ID) {
         report::LiveProbeRun::Skipped

@@ -128,6 +128,25 @@ pub fn propose(app_dir: &Path, host: &HostFacts) -> Result<Proposal, FixError> {
             path: path.clone(),
             source,
         })?;
+    let folders = plan
+        .folders
+        .iter()
+        .map(|rel| rel.split('/').fold(app_dir.to_path_buf(), |p, c| p.join(c)))
+        .collect();
+    if plan.is_empty() {
+        return Ok(Proposal {
+            path,
+            encoding: wc.encoding,
+            new_text: wc.text.clone(),
+            old_text: wc.text,
+            new_bytes: original.clone(),
+            original,
+            folders,
+            fixed: Vec::new(),
+            remaining: problems(&before),
+            plan,
+        });
+    }
     let (new_text, new_bytes) = edit::apply(&wc.text, &original, wc.encoding, &plan.edits())
         .map_err(|source| FixError::Edit {
             path: path.clone(),
@@ -138,24 +157,15 @@ pub fn propose(app_dir: &Path, host: &HostFacts) -> Result<Proposal, FixError> {
         error,
     })?;
     let after = what_if(deployment, new_wc, &plan.folders, host);
-    let folders = plan
-        .folders
-        .iter()
-        .map(|rel| rel.split('/').fold(app_dir.to_path_buf(), |p, c| p.join(c)))
-        .collect();
     Ok(Proposal {
         path,
         encoding: wc.encoding,
-        old_text: wc.text.clone(),
+        old_text: wc.text,
         new_text,
         new_bytes,
         original,
         folders,
-        fixed: if plan.is_empty() {
-            Vec::new()
-        } else {
-            disappeared(&before, &after)
-        },
+        fixed: disappeared(&before, &after),
         remaining: problems(&after),
         plan,
     })
@@ -213,22 +223,46 @@ fn disappeared(before: &[CheckResult], after: &[CheckResult]) -> Vec<Fixed> {
         .collect()
 }
 
-/// For `ancm doctor`: marks each finding of `results` that `ancm fix` addresses for this
-/// folder, naming the command in the finding's fix and in its `fix_command`. Reads the folder
-/// again; writes nothing. A folder `fix` cannot work on (no web.config …) is left unmarked.
-/// `host_arg` is doctor's `--host`, repeated in the command so `fix` judges the same machine.
+/// For `ancm doctor`: marks each finding of `results` (doctor's static results over
+/// `deployment`) that `ancm fix` addresses, naming the command in the finding's fix and in its
+/// `fix_command`. The same plan and what-if as [`propose`]; writes nothing. `host_arg` is
+/// doctor's `--host`, repeated in the command so `fix` judges the same machine.
 pub fn annotate(
-    app_dir: &Path,
+    deployment: &Deployment,
     host: &HostFacts,
     host_arg: Option<&Path>,
     results: &mut [CheckResult],
 ) {
-    let Ok(proposal) = propose(app_dir, host) else {
+    let Some(wc) = deployment.web_config() else {
         return;
     };
-    if proposal.is_empty() {
+    if wc.aspnetcore.is_none() {
         return;
     }
+    let Ok(plan) = plan::plan(wc, &deployment.layout, host, results) else {
+        return;
+    };
+    if plan.is_empty() {
+        return;
+    }
+    // The edit on the decoded text is the same in every encoding; only the what-if needs it.
+    let Ok((new_text, _)) = edit::apply(
+        &wc.text,
+        wc.text.as_bytes(),
+        TextEncoding::Utf8,
+        &plan.edits(),
+    ) else {
+        return;
+    };
+    let Ok(mut new_wc) = web_config::parse(&wc.path, new_text.as_bytes()) else {
+        return;
+    };
+    new_wc.encoding = wc.encoding;
+    let Ok(fresh) = Deployment::load(&deployment.app_dir) else {
+        return;
+    };
+    let fixed = disappeared(results, &what_if(fresh, new_wc, &plan.folders, host));
+    let app_dir = &deployment.app_dir;
     let host_opt = host_arg
         .map(|h| format!(" --host {}", shell_word(&h.display().to_string())))
         .unwrap_or_default();
@@ -238,11 +272,10 @@ pub fn annotate(
     );
     for r in results.iter_mut() {
         for f in r.findings.iter_mut() {
-            let fixed = proposal
-                .fixed
+            let is_fixed = fixed
                 .iter()
                 .any(|x| x.check == r.id && x.message == f.message);
-            if fixed {
+            if is_fixed {
                 f.fix = Some(match f.fix.take() {
                     Some(fix) => {
                         format!("{fix} (`{command}` shows this change, `--write` makes it)")
