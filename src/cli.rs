@@ -67,9 +67,10 @@ pub enum Command {
     Fix(FixArgs),
     /// Explain a check id, an HTTP substatus (502.5), an HRESULT or a .NET host exit code
     Explain {
-        /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`
-        #[arg(allow_hyphen_values = true)]
-        code: String,
+        /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`; several are
+        /// explained in turn; `-` reads one pasted message (an event-log or IIS-log line) from stdin
+        #[arg(allow_hyphen_values = true, required = true, num_args = 1..)]
+        code: Vec<String>,
     },
     /// List every check: id, severity and title
     Checks(ChecksArgs),
@@ -135,9 +136,25 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// The published app folder (the IIS physical path)
-    #[arg(default_value = ".")]
-    pub app_dir: PathBuf,
+    /// The published app folder (the IIS physical path). Without it, on a machine (or a
+    /// `--host` snapshot) with IIS: every ASP.NET Core app of the server; else the current folder
+    pub app_dir: Option<PathBuf>,
+    /// Every ASP.NET Core app of these IIS sites (repeat or comma-separate), each checked in its
+    /// own folder with its own pool
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        conflicts_with = "app_dir"
+    )]
+    pub site: Vec<String>,
+    /// Every ASP.NET Core app of every IIS site (the default without APP_DIR when IIS is there)
+    #[arg(long, conflicts_with_all = ["app_dir", "site"])]
+    pub all: bool,
+    /// Read IIS's sites, pools and modules from this applicationHost.config instead of the
+    /// machine's (or the snapshot's)
+    #[arg(long, value_name = "FILE")]
+    pub iis_config: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Exit 1 on warnings too
@@ -203,6 +220,10 @@ pub struct RunArgs {
     /// Where the proxy listens
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Seconds a client may take to send its request line and headers before the connection is
+    /// dropped, as HTTP.sys's HeaderWait does in front of IIS (default 120; 0 = never)
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub header_wait: u64,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -288,7 +309,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Doctor(args) => doctor(args),
         Command::Run(args) => run_app(args),
         Command::Fix(args) => fix(args),
-        Command::Explain { code } => explain(&code),
+        Command::Explain { code } => explain_all(&code),
         Command::Checks(args) => list_checks(args),
         Command::Host(args) => host(args),
         Command::Completions { shell } => {
@@ -372,17 +393,101 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     opts.strict = args.strict;
     let printer = crate::printer::Printer::new(args.output.quiet);
     let selection = report::select::Selection::new(&args.only, &args.skip)?;
-    let deployment = Deployment::load(&args.app_dir)?;
-    let baseline = report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())?;
-    let (host, host_source) = load_host(args.host.as_ref())?;
-    let cx = Context::new(&deployment, &host);
+    // A named folder is read first: its error wins over the snapshot's, as it always did.
+    let deployment = match &args.app_dir {
+        Some(dir) => Some(Deployment::load(dir)?),
+        None => None,
+    };
+    let (mut host, host_source) = load_host(args.host.as_ref())?;
+    if let Some(path) = &args.iis_config {
+        apply_iis_config(&mut host, path)?;
+    }
+    let Some(deployment) = deployment else {
+        if args.all || !args.site.is_empty() || host.iis.is_some() {
+            return doctor_server(
+                &args,
+                &host,
+                host_source,
+                &opts,
+                &printer,
+                &selection,
+                started,
+            );
+        }
+        // No IIS here: the current folder, as before servers were known.
+        let deployment = Deployment::load(std::path::Path::new("."))?;
+        return doctor_folder(
+            &args,
+            &deployment,
+            &host,
+            host_source,
+            &opts,
+            &printer,
+            &selection,
+            started,
+        );
+    };
+    doctor_folder(
+        &args,
+        &deployment,
+        &host,
+        host_source,
+        &opts,
+        &printer,
+        &selection,
+        started,
+    )
+}
+
+/// `--iis-config FILE`: IIS's configuration from this file, in place of the machine's or the
+/// snapshot's. The rest of the facts (module files, dotnet, PATH) stay as they were.
+fn apply_iis_config(host: &mut HostFacts, path: &std::path::Path) -> Result<()> {
+    let bytes =
+        crate::deployment::json_file::read_bounded(path, crate::host::snapshot::MAX_SNAPSHOT)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cfg = crate::host::iis_config::parse(&bytes).map_err(|e| match e {
+        crate::host::iis_config::IisConfigError::Malformed { line, message } => {
+            anyhow::anyhow!(
+                "{}:{line}: not an applicationHost.config: {message}",
+                path.display()
+            )
+        }
+        other => anyhow::anyhow!("{}: not an applicationHost.config: {other}", path.display()),
+    })?;
+    let iis = host.iis.get_or_insert_with(Default::default);
+    iis.config_path = path.display().to_string();
+    iis.config = Some(cfg);
+    iis.config_error = None;
+    Ok(())
+}
+
+/// One folder's diagnosis: the report and whether Ctrl-C stopped its live probe.
+struct Diagnosed {
+    report: Report,
+    interrupted: bool,
+}
+
+/// Every check, the live probe (unless `--static`), the evidence, `--url` and the baseline over
+/// one app folder. Shared by the single-folder and the server report.
+#[allow(clippy::too_many_arguments)]
+fn diagnose(
+    args: &DoctorArgs,
+    deployment: &Deployment,
+    baseline: Option<&report::baseline::Baseline>,
+    host: &HostFacts,
+    host_source: &str,
+    printer: &crate::printer::Printer,
+    selection: &report::select::Selection,
+    started: std::time::Instant,
+) -> Diagnosed {
+    let cx = Context::new(deployment, host);
     let mut results: Vec<crate::diagnostic::CheckResult> = checks::REGISTRY
         .iter()
         .filter(|c| selection.includes(c.id()))
         .map(|c| checks::run_one(*c, &cx))
         .collect();
     // Each finding a web.config edit fixes names the `ancm fix` that makes it (nothing written).
-    crate::fix::annotate(&deployment, &host, args.host.as_deref(), &mut results);
+    crate::fix::annotate(deployment, host, args.host.as_deref(), &mut results);
     let mut interrupted = false;
     let live = if args.static_only || !selection.includes(crate::live::probe::PROBE_CHECK_ID) {
         report::LiveProbeRun::Skipped
@@ -392,7 +497,7 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
             &results,
             args.host.as_ref().map(|p| p.display().to_string()),
         );
-        match live_probe(&deployment, &args.output, &printer, stand, &mut results) {
+        match live_probe(deployment, &args.output, printer, stand, &mut results) {
             Probed::Ran => report::LiveProbeRun::Ran,
             Probed::Interrupted => {
                 interrupted = true;
@@ -402,8 +507,8 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
         }
     };
     let gathered = crate::evidence::gather(&crate::evidence::Scope {
-        deployment: &deployment,
-        host: &host,
+        deployment,
+        host,
         this_machine: args.host.is_none(),
     });
     crate::evidence::attach(&mut results, &gathered);
@@ -425,7 +530,7 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     results.retain(|r| selection.includes(&r.id));
     // Ids first: a baseline may name a finding by its id.
     report::ids::assign(&deployment.app_dir, &mut results);
-    if let Some(b) = &baseline {
+    if let Some(b) = baseline {
         for (entry, used) in b.entries.iter().zip(b.apply(&mut results)) {
             if used == 0 && selection.includes(&entry.check) {
                 printer.error(&format!(
@@ -436,15 +541,46 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
             }
         }
     }
-    let report = Report::new(deployment.app_dir.clone(), host_source, results)
+    let report = Report::new(deployment.app_dir.clone(), host_source.to_string(), results)
         .with_live_probe(live)
         .with_duration(started.elapsed());
+    Diagnosed {
+        report,
+        interrupted,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn doctor_folder(
+    args: &DoctorArgs,
+    deployment: &Deployment,
+    host: &HostFacts,
+    host_source: String,
+    opts: &RenderOptions,
+    printer: &crate::printer::Printer,
+    selection: &report::select::Selection,
+    started: std::time::Instant,
+) -> Result<ExitStatus> {
+    let baseline = report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())?;
+    let Diagnosed {
+        report,
+        interrupted,
+    } = diagnose(
+        args,
+        deployment,
+        baseline.as_ref(),
+        host,
+        &host_source,
+        printer,
+        selection,
+        started,
+    );
     let text = match args.output.format {
-        Format::Human => report::human::render(&report, &opts),
-        Format::Json => report::json::render(&report, &opts),
-        Format::Sarif => report::sarif::render(&report, &opts),
-        Format::Github => report::github::render(&report, &opts),
-        Format::Junit => report::junit::render(&report, &opts),
+        Format::Human => report::human::render(&report, opts),
+        Format::Json => report::json::render(&report, opts),
+        Format::Sarif => report::sarif::render(&report, opts),
+        Format::Github => report::github::render(&report, opts),
+        Format::Junit => report::junit::render(&report, opts),
     };
     printer.stdout(&text)?;
     if interrupted {
@@ -524,6 +660,128 @@ fn fix(args: FixArgs) -> Result<ExitStatus> {
         printer.error(&format!("created `{}`", crate::deployment::shown(f)));
     }
     Ok(ExitStatus::Success)
+}
+
+/// Every ASP.NET Core app of the server (`--all`, `--site`, or no APP_DIR with IIS here): each
+/// application whose handler is ANCM, checked in its own folder (so with its own pool, which the
+/// IIS checks find by that folder), one report grouped by app with the server summary first.
+#[allow(clippy::too_many_arguments)]
+fn doctor_server(
+    args: &DoctorArgs,
+    host: &HostFacts,
+    host_source: String,
+    opts: &RenderOptions,
+    printer: &crate::printer::Printer,
+    selection: &report::select::Selection,
+    started: std::time::Instant,
+) -> Result<ExitStatus> {
+    use crate::server::report::{AppEntry, AppOutcome, ServerReport};
+    if !matches!(args.output.format, Format::Human | Format::Json) {
+        anyhow::bail!(
+            "the server report (every app, `--site`, `--all`) prints `human` or `json`; for `{}` name one app folder",
+            args.output
+                .format
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        );
+    }
+    if args.url.is_some() {
+        anyhow::bail!(
+            "`--url` asks one site: name its app folder too (`ancm doctor APP_DIR --url URL`)"
+        );
+    }
+    let Some(cfg) = host.iis_config() else {
+        anyhow::bail!(
+            "no IIS configuration to list the server's apps from: {}; or pass `--iis-config applicationHost.config`",
+            host.iis_skip_reason()
+                .unwrap_or_else(|| "the host facts hold none".into())
+        );
+    };
+    let listed = crate::server::apps::enumerate(
+        cfg,
+        &args.site,
+        |p| host.expand(p),
+        crate::server::summary_reader,
+    )?;
+    let (ancm, others): (Vec<_>, Vec<_>) = listed.into_iter().partition(|a| a.is_ancm());
+    let this_machine = args.host.is_none();
+    let mut entries = Vec::new();
+    let mut interrupted = false;
+    for app in ancm {
+        if interrupted {
+            break;
+        }
+        let inherited = match &app.handler {
+            crate::server::apps::Handler::Inherited { from, .. } => Some(from.clone()),
+            _ => None,
+        };
+        let outcome = match Deployment::load(std::path::Path::new(&app.folder)) {
+            Err(e) if this_machine => AppOutcome::Unreadable(e.to_string()),
+            Err(e) => AppOutcome::NotHere(format!(
+                "{e} on this machine (the facts are the snapshot's)"
+            )),
+            Ok(deployment)
+                if matches!(deployment.web_config, WebConfigState::Missing)
+                    && inherited.is_some() =>
+            {
+                AppOutcome::InheritedOnly {
+                    from: inherited.unwrap_or_default(),
+                }
+            }
+            Ok(deployment) => {
+                match report::baseline::Baseline::find(&deployment.app_dir, args.config.as_deref())
+                {
+                    Err(e) => AppOutcome::Unreadable(e.to_string()),
+                    Ok(baseline) => {
+                        let d = diagnose(
+                            args,
+                            &deployment,
+                            baseline.as_ref(),
+                            host,
+                            &host_source,
+                            printer,
+                            selection,
+                            std::time::Instant::now(),
+                        );
+                        interrupted = d.interrupted;
+                        if let WebConfigState::Invalid(e) = &deployment.web_config {
+                            printer.error(&format!("error: {e}"));
+                        }
+                        AppOutcome::Checked(Box::new(d.report))
+                    }
+                }
+            }
+        };
+        entries.push(AppEntry { app, outcome });
+    }
+    let server = ServerReport {
+        host: host_source,
+        iis_config: host
+            .iis
+            .as_ref()
+            .map(|i| i.config_path.clone())
+            .unwrap_or_default(),
+        sites: args.site.clone(),
+        apps: entries,
+        others,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        strict: args.strict,
+    };
+    let text = match args.output.format {
+        Format::Json => crate::server::report::render_json(&server, opts),
+        _ => crate::server::report::render_human(&server, opts),
+    };
+    printer.stdout(&text)?;
+    if interrupted {
+        printer.error("interrupted: the live probe was stopped by Ctrl-C, and the app with it; the apps after it were not checked");
+        return Ok(ExitStatus::Interrupted);
+    }
+    Ok(if server.failed() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// How the live probe went, for the exit code and the report.
@@ -644,6 +902,8 @@ fn run_app(args: RunArgs) -> Result<ExitStatus> {
             .context("cannot create a scratch folder for the app's stdout log")?;
         cfg.stdout_scratch = Some(scratch.keep());
     }
+    cfg.header_wait =
+        (args.header_wait > 0).then(|| std::time::Duration::from_secs(args.header_wait));
     let listen = parse_listen(&args.listen)?;
     let opts = crate::live::trace::TraceOptions {
         json: args.output.format == Format::Json,
@@ -665,37 +925,73 @@ fn run_app(args: RunArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn explain(code: &str) -> Result<ExitStatus> {
-    if let Some(entry) = crate::catalog::lookup(code) {
-        let m = &entry.meta;
-        let mut text = format!("{}: {}\n\nseverity: {}\n", m.id, m.title, m.severity);
-        if !m.explains.is_empty() {
-            let symptoms: Vec<String> = m
-                .explains
-                .iter()
-                .map(|s| {
-                    match crate::knowledge::lookup(s)
-                        .into_iter()
-                        .find(|e| e.code == *s)
-                    {
-                        Some(e) => format!("{s} ({})", e.name),
-                        None => s.clone(),
-                    }
-                })
-                .collect();
-            text.push_str(&format!("explains: {}\n", symptoms.join("; ")));
+/// `ancm explain A B -`: each argument explained in turn (`-`: the message pasted on stdin, read
+/// as one message). An argument ancm does not know is an error line; the others are still
+/// explained, and the exit code is 2 if any was unknown.
+fn explain_all(codes: &[String]) -> Result<ExitStatus> {
+    let color = resolve_color(ColorChoice::Auto, Format::Human);
+    let terminal = std::io::stdout().is_terminal();
+    let width = if terminal {
+        crossterm::terminal::size()
+            .map(|(w, _)| usize::from(w).clamp(40, 100))
+            .unwrap_or(100)
+    } else {
+        100
+    };
+    let style = report::explain::Style {
+        color,
+        width,
+        wrap_fields: terminal,
+    };
+    let mut shown = 0;
+    let mut unknown = Vec::new();
+    for code in codes {
+        let pasted;
+        let input = if code == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read the pasted message from stdin")?;
+            pasted = text.trim().to_string();
+            if pasted.is_empty() {
+                anyhow::bail!("`explain -` read nothing on stdin: paste the message, then end it with Ctrl-D (Ctrl-Z on Windows)");
+            }
+            pasted.as_str()
+        } else {
+            code.as_str()
+        };
+        match explain_one(input, style) {
+            Ok(text) => {
+                if shown > 0 {
+                    print_out("")?;
+                }
+                print_out(&text)?;
+                shown += 1;
+            }
+            Err(e) if codes.len() > 1 => {
+                eprintln!("error: {e}");
+                unknown.push(code);
+            }
+            Err(e) => return Err(e),
         }
-        text.push_str(&format!("since: {}\n", m.since));
-        if let Some(r) = &m.removed {
-            text.push_str(&format!("removed: {r}\n"));
-        }
-        text.push('\n');
-        text.push_str(entry.body.trim_end());
-        print_out(&text)?;
-        return Ok(ExitStatus::Success);
     }
-    let hits = crate::knowledge::lookup(code);
-    if hits.is_empty() {
+    Ok(if unknown.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    })
+}
+
+/// One argument of `explain`: a check id (its catalog entry) or what a code or message means.
+fn explain_one(code: &str, style: report::explain::Style) -> Result<String> {
+    if let Some(entry) = crate::catalog::lookup(code) {
+        return Ok(report::explain::catalog_entry(entry, style));
+    }
+    let reading = crate::knowledge::read(code);
+    let empty = match &reading {
+        crate::knowledge::Reading::Code(hits) => hits.is_empty(),
+        crate::knowledge::Reading::Message(m) => m.parts.iter().all(|p| p.explanation.is_none()),
+    };
+    if empty {
         // `502.4`: name the substatuses ancm does know for that status.
         let status = code.trim().split(['.', ' ']).next().unwrap_or_default();
         let known: Vec<String> = crate::knowledge::symptoms()
@@ -708,62 +1004,29 @@ fn explain(code: &str) -> Result<ExitStatus> {
         } else {
             format!(" (known for {status}: {})", known.join(", "))
         };
+        let ids = crate::catalog::entries().iter().map(|e| e.meta.id.as_str());
+        let hint = match report::select::did_you_mean(code.trim(), ids) {
+            Some(best) if hint.is_empty() => format!(" (did you mean `{best}`?)"),
+            _ => hint,
+        };
+        // Echo at most 60 characters of what was pasted, with no control characters (a pasted
+        // escape sequence must not reach the terminal).
+        let shown: String = code
+            .trim()
+            .chars()
+            .take(60)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let shown = if shown.len() < code.trim().len() {
+            format!("{shown}…")
+        } else {
+            shown
+        };
         anyhow::bail!(
-            "`{code}` is not a check id or a code ancm knows{hint}; `ancm checks` lists the check ids"
+            "`{shown}` is not a check id or a code ancm knows{hint}; `ancm checks` lists the check ids"
         );
     }
-    print_out(&render_explanations(code, &hits))?;
-    Ok(ExitStatus::Success)
-}
-
-/// `ancm explain` for codes: every reading, each with all its forms, meaning, cause, fix and
-/// source; symptoms also name the checks that can account for them.
-fn render_explanations(input: &str, hits: &[crate::knowledge::Explanation]) -> String {
-    let mut text = String::new();
-    if hits.len() > 1 {
-        text.push_str(&format!(
-            "`{}` has {} readings:\n\n",
-            input.trim(),
-            hits.len()
-        ));
-    }
-    for (i, h) in hits.iter().enumerate() {
-        let number = if hits.len() > 1 {
-            format!("{}. ", i + 1)
-        } else {
-            String::new()
-        };
-        let title = h.title();
-        let family = h.family.as_str();
-        if title.contains(family) {
-            text.push_str(&format!("{number}{title}\n"));
-        } else {
-            text.push_str(&format!("{number}{title} ({family})\n"));
-        }
-        let mut field = |label: &str, value: &str| {
-            if !value.is_empty() {
-                text.push_str(&format!("   {label:<8} {value}\n"));
-            }
-        };
-        if let Some(r) = &h.reading {
-            field("read as:", r);
-        }
-        field("forms:", &h.forms.join(" | "));
-        field("meaning:", &h.meaning);
-        field("cause:", &h.cause);
-        field("fix:", &h.fix);
-        field("source:", &h.source);
-        if h.family == crate::knowledge::Family::HttpStatus {
-            let checks: Vec<&str> = crate::catalog::entries()
-                .iter()
-                .filter(|e| e.meta.removed.is_none() && e.meta.explains.contains(&h.code))
-                .map(|e| e.meta.id.as_str())
-                .collect();
-            field("checks:", &checks.join(", "));
-        }
-        text.push('\n');
-    }
-    text.trim_end().to_string()
+    Ok(report::explain::reading(code, &reading, style))
 }
 
 fn list_checks(args: ChecksArgs) -> Result<ExitStatus> {

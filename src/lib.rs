@@ -24,4 +24,5 @@ pub mod live;
 pub mod printer;
 pub mod report;
 pub mod secrets;
+pub mod server;
 pub mod text_encoding;

@@ -19,7 +19,10 @@ fn a_host_code_in_hex_shows_every_form() {
         .stdout(predicate::str::contains("2147516566"))
         .stdout(predicate::str::contains("150 (Unix exit byte"))
         .stdout(predicate::str::contains("fix:"))
-        .stdout(predicate::str::contains("source:  hostfxr.md §2"))
+        .stdout(predicate::str::contains(
+            "source:  dotnet/runtime src/native/corehost/error_codes.h",
+        ))
+        .stdout(predicate::str::contains("hostfxr.md").not())
         .stdout(predicate::str::contains("readings").not());
 }
 
@@ -64,7 +67,8 @@ fn a_check_id_prints_its_catalog_entry() {
     explain("web-config")
         .success()
         .stdout(predicate::str::starts_with("web-config: "))
-        .stdout(predicate::str::contains("## How to fix"));
+        .stdout(predicate::str::contains("\nHow to fix\n  "))
+        .stdout(predicate::str::contains("## ").not());
 }
 
 #[test]
@@ -80,9 +84,9 @@ fn an_unknown_code_is_exit_2_with_one_line_pointing_at_ancm_checks() {
 
 #[test]
 fn an_unknown_substatus_names_the_known_ones() {
-    explain("502.4")
-        .code(2)
-        .stderr(predicate::str::contains("known for 502: 502.3, 502.5"));
+    explain("502.4").code(2).stderr(predicate::str::contains(
+        "known for 502: 502.2, 502.3, 502.5",
+    ));
 }
 
 #[test]
@@ -98,7 +102,9 @@ fn a_check_id_names_its_symptoms() {
 fn a_pasted_event_log_message_is_explained_by_its_error_code() {
     explain("Application '/LM/W3SVC/2/ROOT' with physical root 'C:\\app\\' failed to start process with commandline '\"dotnet\" .\\App.dll' at stage 'PostStartCheck', ErrorCode = '0x8027025b', assigned port 23456, retryCounter '1'.")
         .success()
-        .stdout(predicate::str::starts_with("0x8027025B E_APPLICATION_ACTIVATION_EXEC_FAILURE"));
+        .stdout(predicate::str::starts_with("an event-log or error-page message, read as one message\n  ErrorCode 0x8027025B (E_APPLICATION_ACTIVATION_EXEC_FAILURE)"))
+        .stdout(predicate::str::contains("\nErrorCode: 0x8027025B E_APPLICATION_ACTIVATION_EXEC_FAILURE"))
+        .stdout(predicate::str::contains("readings").not());
 }
 
 #[test]

@@ -39,6 +39,11 @@ fn free_port() -> u16 {
 
 impl Run {
     fn start(args: &str, extra_attrs: &str, nofile: Option<u64>) -> Run {
+        Run::start_with(args, extra_attrs, nofile, &[])
+    }
+
+    /// [`Run::start`] with more `ancm run` options.
+    fn start_with(args: &str, extra_attrs: &str, nofile: Option<u64>, cli: &[&str]) -> Run {
         let app = tempfile::tempdir().expect("temp dir");
         let web_config = format!(
             r#"<?xml version="1.0" encoding="utf-8"?>
@@ -53,6 +58,7 @@ impl Run {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ancm"));
         cmd.args(["run", "--trace", "--format", "json", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
+            .args(cli)
             .arg(app.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
@@ -96,6 +102,10 @@ impl Run {
             events,
             _app: app,
         }
+    }
+
+    fn all_events(&self) -> Vec<Value> {
+        self.events.lock().expect("events").clone()
     }
 
     fn events(&self, kind: &str) -> Vec<Value> {
@@ -292,7 +302,13 @@ fn the_app_killed_mid_load_gives_502_then_restarts_and_recovers() {
     // Warm up: the app is started by the first request.
     rt.block_on(async {
         let mut c = Conn::open(port).await.expect("connect");
-        assert_eq!(c.get("/").await.expect("warm-up").0, 200);
+        let (status, sub, _) = c.get("/").await.expect("warm-up");
+        assert_eq!(
+            status,
+            200,
+            "warm-up: {sub:?}; events: {:?}",
+            run.all_events()
+        );
     });
     let pid = *run.app_pids().last().expect("an app process");
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -528,6 +544,62 @@ fn slowloris_clients_do_not_starve_the_others() {
     // 400 requests while 300 clients hold half-sent headers: bounded by the 20 s above; far less
     // in practice (a starved proxy would take the whole slowloris run, 3 s, at least).
     assert!(done < Duration::from_secs(20));
+    run.stop();
+}
+
+#[test]
+fn slowloris_connections_are_dropped_after_the_header_wait() {
+    let _serial = serial();
+    // HTTP.sys drops a client that has not sent its headers within HeaderWait (120 s by
+    // default); `--header-wait 2` makes the same cut observable here.
+    let run = Run::start_with("--no-token-check", "", None, &["--header-wait", "2"]);
+    let port = run.port;
+    let rt = runtime();
+    rt.block_on(async move {
+        let mut slow = Vec::new();
+        for _ in 0..50 {
+            let mut s = TcpStream::connect(("127.0.0.1", port))
+                .await
+                .expect("connect");
+            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                .await
+                .expect("write");
+            slow.push(s);
+        }
+        let t0 = Instant::now();
+        // Keep dripping until the proxy closes each one (a read of 0 bytes or a reset), bounded.
+        let mut closed = 0;
+        for mut s in slow {
+            let outcome = tokio::time::timeout(Duration::from_secs(30), async {
+                let mut buf = [0u8; 512];
+                loop {
+                    if s.write_all(b"a").await.is_err() {
+                        return "write failed";
+                    }
+                    match tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
+                        Ok(Ok(0)) | Ok(Err(_)) => return "closed",
+                        Ok(Ok(_)) => return "answered",
+                        Err(_) => {}
+                    }
+                }
+            })
+            .await;
+            match outcome {
+                Ok("closed") | Ok("write failed") => closed += 1,
+                other => panic!("a slow client was not dropped: {other:?}"),
+            }
+        }
+        assert_eq!(closed, 50);
+        // Not before the header wait: the cut is the timeout, not something else.
+        assert!(
+            t0.elapsed() >= Duration::from_millis(1500),
+            "{:?}",
+            t0.elapsed()
+        );
+        // A client that sends its headers at once is served as before.
+        let mut c = Conn::open(port).await.expect("connect");
+        assert_eq!(c.get("/").await.expect("normal client").0, 200);
+    });
     run.stop();
 }
 

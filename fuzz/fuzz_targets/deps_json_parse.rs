@@ -8,8 +8,11 @@ use std::path::Path;
 fuzz_target!(|data: &[u8]| {
     if let Ok(deps) = deps_json::parse(Path::new("App.deps.json"), data) {
         for (os, arch) in [("win", "x64"), ("linux", "arm64")] {
-            let (missing, _) = deps.missing(os, arch);
-            for m in missing.iter().take(4) {
+            let rids = deps.fallbacks_for(
+                &format!("{os}-{arch}"),
+                deps_json::default_rid_fallbacks(os, arch),
+            );
+            for m in deps.expected_assets(&rids).iter().take(4) {
                 let _ = deps_json::host_message("App.deps.json", m);
             }
         }

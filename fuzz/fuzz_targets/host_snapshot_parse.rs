@@ -10,6 +10,5 @@ fuzz_target!(|data: &[u8]| {
         let _ = facts.iis_skip_reason();
         let _ = facts.iis_started();
         let _ = facts.expand("%SystemDrive%\\inetpub\\%windir%");
-        let _ = facts.pool_state("DefaultAppPool");
     }
 });

@@ -176,6 +176,19 @@ pub(crate) fn explain_hex(v: u32) -> Vec<Explanation> {
     out
 }
 
+/// A process exit code as Windows reports it (all 32 bits: an event's `exit code = 'N'`, ANCM
+/// V1's hex after the colon): a known code first, else the app's own choice.
+pub(crate) fn windows_exit_code(n: i64) -> Explanation {
+    as_u32(n)
+        .and_then(|v| known_u32(v).into_iter().next())
+        .unwrap_or_else(|| plain_exit_code(n, ExitOs::Windows))
+}
+
+/// The most specific reading of a 32-bit code written in hex (an event's `ErrorCode`).
+pub(crate) fn known_hex(v: u32) -> Option<Explanation> {
+    known_u32(v).into_iter().next()
+}
+
 fn as_u32(n: i64) -> Option<u32> {
     if (i64::from(i32::MIN)..0).contains(&n) {
         Some(n as i32 as u32)

@@ -55,6 +55,22 @@ pub(crate) static SYMPTOMS: &[Symptom] = &[
         source: "ancm-reference.md §5 row 8 (issues I2)",
     },
     Symptom {
+        code: "500.22",
+        title: "An ASP.NET setting has been detected that does not apply in Integrated managed pipeline mode",
+        meaning: "IIS's configuration validation found classic ASP.NET settings (`system.web/httpModules` or `httpHandlers`) in an app pool that runs the Integrated pipeline",
+        cause: "a `web.config` carried over from an ASP.NET (.NET Framework) site, or inherited from a parent site, still declares `<system.web><httpModules>`; ASP.NET Core does not use them",
+        fix: "remove the `system.web/httpModules` and `httpHandlers` entries (an ASP.NET Core app needs none), or stop the inheritance with `<location path=\".\" inheritInChildApplications=\"false\">` in the parent",
+        source: "IIS status codes (KB 943891): 500.22; IIS ConfigurationValidationModule",
+    },
+    Symptom {
+        code: "500.24",
+        title: "An ASP.NET setting has been detected that does not apply in Integrated managed pipeline mode (impersonation)",
+        meaning: "IIS's configuration validation found `system.web/identity impersonate=\"true\"` in an Integrated-pipeline app pool",
+        cause: "a leftover ASP.NET (.NET Framework) `<identity impersonate=\"true\"/>` in the app's or a parent's `web.config`",
+        fix: "remove `<identity impersonate=\"true\"/>` (ASP.NET Core impersonates with `WindowsIdentity.RunImpersonated` where it needs to), or stop the parent's inheritance",
+        source: "IIS status codes (KB 943891): 500.24; MD_ERROR_SUB500_ASPNET_IMPERSONATION = 24 (Win32 Iis constants)",
+    },
+    Symptom {
         code: "500.30",
         title: "ASP.NET Core app failed to start (\"ANCM In-Process Start Failure\")",
         meaning: "the in-process app started and then failed or exited during start-up",
@@ -125,6 +141,14 @@ pub(crate) static SYMPTOMS: &[Symptom] = &[
         cause: "in-process hosting of a single-file publish, or `<App>.dll` not deployed next to `<App>.exe`",
         fix: "publish with `PublishSingleFile=false`, or use out-of-process hosting (`AspNetCoreHostingModel=OutOfProcess`)",
         source: "ancm-reference.md §5 row 26",
+    },
+    Symptom {
+        code: "502.2",
+        title: "Bad Gateway: the CGI application misbehaved (no complete set of HTTP headers)",
+        meaning: "the process IIS handed the request to ended it without a valid HTTP response",
+        cause: "not ANCM V2: a site still routed to `httpPlatformHandler` or a CGI/FastCGI handler (an old DNX-era `web.config`), whose process crashed or wrote to stdout instead of answering; with ANCM the same failures are 502.5 or 502.3",
+        fix: "route the site to ANCM: `<add name=\"aspNetCore\" path=\"*\" verb=\"*\" modules=\"AspNetCoreModuleV2\" />` and an `aspNetCore` element (what `dotnet publish` writes)",
+        source: "IIS status codes (KB 943891): 502.2; ancm-reference.md §5 rows 31, 41 (ANCM's own 502 substatuses)",
     },
     Symptom {
         code: "502.3",
@@ -224,7 +248,7 @@ mod tests {
     #[test]
     fn a_bare_status_lists_its_substatuses() {
         let codes: Vec<String> = explain(502, None).into_iter().map(|e| e.code).collect();
-        assert_eq!(codes, ["502.3", "502.5"]);
+        assert_eq!(codes, ["502.2", "502.3", "502.5"]);
         assert_eq!(explain(503, Some(0))[0].code, "503");
         assert!(explain(502, Some(4)).is_empty());
     }

@@ -8,6 +8,7 @@
 //! 0x80008096 and a plain exit code; `2` is Win32 ERROR_FILE_NOT_FOUND and an exit code):
 //! [`lookup`] returns every reading, most specific first.
 mod ancm_versions;
+pub mod citation;
 mod crash;
 mod exit;
 mod host_message;
@@ -142,6 +143,118 @@ pub fn lookup(input: &str) -> Vec<Explanation> {
         }
     }
     out
+}
+
+/// What a pasted text is, for `ancm explain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    /// A bare code: every thing it could mean, most specific first (alternatives).
+    Code(Vec<Explanation>),
+    /// One message (an IIS log line, an event-log entry, ANCM V1's `0x… : …`): its codes are
+    /// parts of one story, each read in the role it plays there.
+    Message(Message),
+}
+
+/// Which kind of message was pasted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    IisLog,
+    /// An event-log entry or an error page (ANCM's and the .NET host's texts).
+    Event,
+    /// ANCM V1's `ErrorCode = '0x80004005 : 80008081'`.
+    AncmV1ErrorCode,
+}
+
+impl MessageKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageKind::IisLog => "an IIS log line",
+            MessageKind::Event => "an event-log or error-page message",
+            MessageKind::AncmV1ErrorCode => {
+                "ANCM V1's ErrorCode (an HRESULT, then the process's exit code)"
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub kind: MessageKind,
+    pub parts: Vec<Part>,
+}
+
+/// One code of a message, read in its role; `explanation` is `None` for a code ancm does not
+/// know (it is still named, so the message is not misread as complete).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub role: parse::Role,
+    /// The code as it is conventionally written (`502.3`, `12029`, `0x8007052E`).
+    pub written: String,
+    pub explanation: Option<Explanation>,
+}
+
+/// `input` as one message or one code. A message's parts are read together, each in its role
+/// (an IIS log's third number is a Win32 error, an event's `exit code` a Windows exit code);
+/// a bare code keeps every reading ([`lookup`]).
+pub fn read(input: &str) -> Reading {
+    let Some(found) = parse::message(input) else {
+        return Reading::Code(lookup(input));
+    };
+    let kind = if found
+        .iter()
+        .any(|(r, _)| matches!(r, parse::Role::IisStatus | parse::Role::IisWin32))
+    {
+        MessageKind::IisLog
+    } else if found.iter().any(|(r, _)| *r == parse::Role::V1ExitCode) && found.len() == 2 {
+        MessageKind::AncmV1ErrorCode
+    } else {
+        MessageKind::Event
+    };
+    let parts = found
+        .into_iter()
+        .map(|(role, q)| {
+            let (written, explanation) = match (role, q) {
+                (_, parse::Query::Http { status, sub }) => (
+                    match sub {
+                        Some(s) => format!("{status}.{s}"),
+                        None => status.to_string(),
+                    },
+                    http::explain(status, sub).into_iter().next(),
+                ),
+                (parse::Role::IisWin32, parse::Query::Number(n)) => {
+                    let e = u32::try_from(n)
+                        .ok()
+                        .filter(|v| *v <= 0xFFFF)
+                        .and_then(|v| {
+                            let hr = hresult::from_win32(v);
+                            hresult::explain(hr).map(|mut e| {
+                                e.reading = Some(format!("Win32 error {n} = HRESULT 0x{hr:08X}"));
+                                e
+                            })
+                        });
+                    (n.to_string(), e)
+                }
+                (parse::Role::V1ExitCode | parse::Role::ExitCode, parse::Query::Number(n)) => {
+                    (n.to_string(), Some(exit::windows_exit_code(n)))
+                }
+                (parse::Role::V1ExitCode | parse::Role::ExitCode, parse::Query::Hex(v)) => (
+                    format!("0x{v:X}"),
+                    Some(exit::windows_exit_code(i64::from(v))),
+                ),
+                (_, parse::Query::Hex(v)) => (format!("0x{v:08X}"), exit::known_hex(v)),
+                (_, parse::Query::Number(n)) => {
+                    (n.to_string(), lookup(&n.to_string()).into_iter().next())
+                }
+                (_, parse::Query::Signal(s)) => (format!("signal {s}"), decode_signal(s)),
+            };
+            Part {
+                role,
+                written,
+                explanation,
+            }
+        })
+        .collect();
+    Reading::Message(Message { kind, parts })
 }
 
 /// Whether `explain` knows an IIS symptom code exactly (`502.5`, `500.19`, `503` …); used to

@@ -48,38 +48,123 @@ pub fn parse(input: &str) -> Vec<Query> {
     out
 }
 
+/// What part a code plays in a pasted message: the role decides how it is read (a Win32 error in
+/// an IIS log's `sc-win32-status`, a Windows exit code after `exit code =`), so the parts of one
+/// message are read together instead of as alternative readings of each number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// An IIS log's `sc-status` and `sc-substatus`.
+    IisStatus,
+    /// An IIS log's `sc-win32-status`: a Win32 error (what IIS or ANCM failed with).
+    IisWin32,
+    /// `ErrorCode = '0x…'` (ANCM's events) or another `0x…` code in the text: an HRESULT.
+    ErrorCode,
+    /// ANCM V1's `ErrorCode = '0x80004005 : 80008081'`: the process's exit code, in hex.
+    V1ExitCode,
+    /// `exit code = 'N'`, `exited with code N`: a Windows process exit code.
+    ExitCode,
+    /// `HTTP Error 500.30 - …` (an error page's title).
+    ErrorPage,
+}
+
+impl Role {
+    /// How the role is named where it comes from.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::IisStatus => "sc-status.sc-substatus",
+            Role::IisWin32 => "sc-win32-status",
+            Role::ErrorCode => "ErrorCode",
+            Role::V1ExitCode => "exit code (hex, after the colon)",
+            Role::ExitCode => "exit code",
+            Role::ErrorPage => "error page",
+        }
+    }
+}
+
+/// A pasted text that is a message (an IIS log line, an event-log entry, ANCM V1's
+/// `0x… : …` pair, an error page's title), with the codes in it and the part each plays;
+/// `None` for a bare code (`150`, `0x80008096`, `502.5`), whose readings are alternatives.
+pub fn message(input: &str) -> Option<Vec<(Role, Query)>> {
+    let cleaned = normalize(input);
+    let parts: Vec<&str> = cleaned
+        .split(':')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let v1_pair =
+        parts.len() == 2 && parts[1].len() <= 8 && parts[1].chars().all(|c| c.is_ascii_hexdigit());
+    if v1_pair {
+        let hr = one(parts[0])
+            .into_iter()
+            .find(|q| matches!(q, Query::Hex(_)))?;
+        let exit = hex_only(parts[1]).into_iter().next()?;
+        return Some(vec![(Role::ErrorCode, hr), (Role::V1ExitCode, exit)]);
+    }
+    let fields: Vec<&str> = cleaned
+        .split(|c: char| c == '.' || c.is_whitespace())
+        .filter(|f| !f.is_empty())
+        .collect();
+    if fields.len() == 3 && !cleaned.contains('.') {
+        if let Some(status) = http(&cleaned) {
+            let mut out = vec![(Role::IisStatus, status)];
+            if let Some(w) = iis_log_win32(input) {
+                out.push((Role::IisWin32, Query::Number(w)));
+            }
+            return Some(out);
+        }
+    }
+    if !one(&cleaned).is_empty() {
+        return None;
+    }
+    let found = roles_in_message(input);
+    (!found.is_empty()).then_some(found)
+}
+
 /// A pasted event-log or error-page text: the codes in it. `0x…` tokens (ErrorCode), numbers
 /// right after the word `code` (`exited with code -2147450730`, `exit code = '150'`) and
 /// `HTTP Error 502.5` substatus tokens. The one reader of ANCM's messages: `ancm explain` uses it
 /// for pasted text, `evidence` for the event log, the debug log and stdout logs.
 pub fn codes_in_message(input: &str) -> Vec<Query> {
+    let mut out = Vec::new();
+    for (_, q) in roles_in_message(input) {
+        if !out.contains(&q) {
+            out.push(q);
+        }
+    }
+    out
+}
+
+/// [`codes_in_message`] with the part each code plays.
+fn roles_in_message(input: &str) -> Vec<(Role, Query)> {
     let lower = input.to_ascii_lowercase();
     let tokens: Vec<&str> = lower
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
         .map(|t| t.trim_matches('.'))
         .filter(|t| !t.is_empty())
         .collect();
-    let mut out = Vec::new();
+    let mut out: Vec<(Role, Query)> = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
         let found = if let Some(hex) = t.strip_prefix("0x") {
-            parse_hex(hex).map(Query::Hex)
+            parse_hex(hex).map(|v| (Role::ErrorCode, Query::Hex(v)))
         } else if i > 0
             && tokens[i - 1].starts_with("0x")
             && t.len() <= 8
             && t.chars().all(|c| c.is_ascii_hexdigit())
         {
             // ANCM V1: `ErrorCode = '0x80004005 : 80008081.` — the process exit code in hex.
-            parse_hex(t).map(Query::Hex)
+            parse_hex(t).map(|v| (Role::V1ExitCode, Query::Hex(v)))
         } else if i > 0 && tokens[i - 1] == "code" {
-            t.parse::<i64>().ok().map(Query::Number)
+            t.parse::<i64>()
+                .ok()
+                .map(|n| (Role::ExitCode, Query::Number(n)))
         } else if i > 0 && tokens[i - 1] == "error" && t.contains('.') {
-            http(t)
+            http(t).map(|q| (Role::ErrorPage, q))
         } else {
             None
         };
-        if let Some(q) = found {
-            if !out.contains(&q) {
-                out.push(q);
+        if let Some((role, q)) = found {
+            if !out.iter().any(|(_, o)| *o == q) {
+                out.push((role, q));
             }
         }
     }
@@ -92,7 +177,7 @@ pub fn codes_in_message(input: &str) -> Vec<Query> {
 /// A W3C IIS log line: `… sc-status sc-substatus sc-win32-status time-taken`, e.g.
 /// `… GET / - 443 - 10.0.0.1 Mozilla/5.0 - 502 3 12029 120010`. The first run of three plain
 /// numbers whose first is a 4xx/5xx status is taken.
-fn iis_log_line(tokens: &[&str]) -> Vec<Query> {
+fn iis_log_line(tokens: &[&str]) -> Vec<(Role, Query)> {
     let num = |t: &str| -> Option<u32> {
         if t.chars().all(|c| c.is_ascii_digit()) {
             t.parse().ok()
@@ -105,12 +190,15 @@ fn iis_log_line(tokens: &[&str]) -> Vec<Query> {
             continue;
         };
         if (400..=599).contains(&status) && sub < 1000 {
-            let mut out = vec![Query::Http {
-                status: status as u16,
-                sub: Some(sub),
-            }];
+            let mut out = vec![(
+                Role::IisStatus,
+                Query::Http {
+                    status: status as u16,
+                    sub: Some(sub),
+                },
+            )];
             if win32 != 0 {
-                out.push(Query::Number(i64::from(win32)));
+                out.push((Role::IisWin32, Query::Number(i64::from(win32))));
             }
             return out;
         }

@@ -70,7 +70,15 @@ pub struct LiveConfig {
     pub fast_diagnosis: bool,
     /// Start attempts per start: ANCM makes 2; the probe makes 1 (the second fails the same way).
     pub attempts: u32,
+    /// How long the front end waits for a client's request line and headers before it drops the
+    /// connection: HTTP.sys's `HeaderWait`, 2 minutes by default (the HTTP Server API's
+    /// `HeaderWaitTimeout`, `netsh http add timeout`). IIS, not ANCM, owns it; the emulator plays
+    /// both, so slowloris clients are cut as on the server. `None`: never.
+    pub header_wait: Option<Duration>,
 }
+
+/// HTTP.sys's default `HeaderWait` (TimeoutManager.HeaderWait: "The default timer is 2 minutes").
+pub const HTTP_SYS_HEADER_WAIT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Error)]
 pub enum LiveConfigError {
@@ -129,6 +137,7 @@ impl LiveConfig {
             websockets_supported: true,
             fast_diagnosis: false,
             attempts: 2,
+            header_wait: Some(HTTP_SYS_HEADER_WAIT),
         })
     }
 
@@ -165,6 +174,7 @@ impl LiveConfig {
             websockets_supported: true,
             fast_diagnosis: false,
             attempts: 2,
+            header_wait: Some(HTTP_SYS_HEADER_WAIT),
         }
     }
 }

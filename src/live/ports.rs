@@ -45,11 +45,37 @@ pub fn choose_port(module: ModuleVersion) -> Result<u16, NoFreePort> {
                 .unwrap_or([0; 4]),
         );
         let port = low + (r % span) as u16;
-        if !ipv4_listening(port) {
+        if !ipv4_listening(port) && !held_by_a_connection(port) {
             return Ok(port);
         }
     }
     Err(NoFreePort { low, high })
+}
+
+/// Linux only: `port` is the local end of an open or TIME_WAIT connection. ANCM checks listeners
+/// only, and on Windows that suffices: outgoing connections take ports from the dynamic range
+/// 49152–65535, above ANCM's 10000–48000. Linux hands out 32768–60999, inside it, and a port held by
+/// a client socket (no `SO_REUSEADDR`) refuses the app's bind with EADDRINUSE — a start failure the
+/// server would never see, met under load here (busy test machines, `ancm run` with many clients).
+/// Skipping those ports keeps this machine standing in for the server.
+fn held_by_a_connection(port: u16) -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|file| {
+        std::fs::read_to_string(file).is_ok_and(|text| local_ports(&text).contains(&port))
+    })
+}
+
+/// Every local port in `/proc/net/tcp` text, whatever the socket's state.
+pub fn local_ports(text: &str) -> HashSet<u16> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let local = line.split_whitespace().nth(1)?;
+            u16::from_str_radix(local.rsplit(':').next()?, 16).ok()
+        })
+        .collect()
 }
 
 /// One listening TCP socket.
@@ -321,6 +347,28 @@ mod tests {
    0: 0100007F:5BA0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 123456 1 0000000000000000 100 0 0 10 0
    1: 0100007F:D431 0100007F:5BA0 01 00000000:00000000 00:00000000 00000000     0        0 222222 1 0000000000000000 20 4 30 10 -1
 ";
+
+    #[test]
+    fn local_ports_are_read_in_every_state() {
+        // 0x5BA0 = 23456 listens; 0xD431 = 54321 is the client end of a connection to it.
+        assert_eq!(local_ports(SAMPLE), HashSet::from([23456, 54321]));
+    }
+
+    #[test]
+    fn a_port_held_by_a_client_connection_is_not_chosen() {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        let server = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client = TcpStream::connect(server.local_addr().expect("addr")).expect("connect");
+        let held = client.local_addr().expect("local").port();
+        assert!(
+            held_by_a_connection(held),
+            "port {held} of an open connection"
+        );
+        // The collision this prevents: binding the client's port fails while it is held.
+        assert!(std::net::TcpListener::bind(("127.0.0.1", held)).is_err());
+    }
 
     #[test]
     fn parses_only_listening_rows() {

@@ -185,11 +185,42 @@ fn page_502_3(e: &UpstreamError, exit: Option<&str>, cfg: &LiveConfig) -> String
     )
 }
 
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+const MS_ASPNETCORE_TOKEN: HeaderName = HeaderName::from_static("ms-aspnetcore-token");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
+/// What every request to one backend shares: `127.0.0.1:<port>` and the token as a header value,
+/// built once per backend instead of formatted and parsed per request.
+#[derive(Clone)]
+struct Upstream {
+    port: u16,
+    token: String,
+    authority: hyper::http::uri::Authority,
+    token_value: HeaderValue,
+}
+
+impl Upstream {
+    fn for_backend(backend: &Backend) -> Result<Upstream, String> {
+        Ok(Upstream {
+            port: backend.port,
+            token: backend.token.clone(),
+            authority: format!("127.0.0.1:{}", backend.port)
+                .parse()
+                .map_err(|e| format!("cannot build the upstream URI: {e}"))?,
+            token_value: HeaderValue::from_str(&backend.token)
+                .map_err(|_| "token is not a valid header value".to_string())?,
+        })
+    }
+}
+
 /// The proxy: one per session.
 pub struct Proxy {
     pub sup: Arc<Supervisor>,
     offline: super::app_offline::OfflineState,
     client: Client<HttpConnector, Incoming>,
+    upstream: std::sync::Mutex<Option<Upstream>>,
 }
 
 impl Proxy {
@@ -204,7 +235,21 @@ impl Proxy {
             sup,
             offline,
             client,
+            upstream: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The cached [`Upstream`] for `backend` (rebuilt when the backend changed).
+    fn upstream(&self, backend: &Backend) -> Result<Upstream, String> {
+        let mut cached = super::events::lock(&self.upstream);
+        match &*cached {
+            Some(u) if u.port == backend.port && u.token == backend.token => Ok(u.clone()),
+            _ => {
+                let u = Upstream::for_backend(backend)?;
+                *cached = Some(u.clone());
+                Ok(u)
+            }
+        }
     }
 
     fn bus(&self) -> &EventBus {
@@ -216,10 +261,16 @@ impl Proxy {
     }
 
     /// One request, start to finish.
-    pub async fn handle(
+    pub async fn handle(&self, req: Request<Incoming>, remote: SocketAddr) -> Response<ProxyBody> {
+        self.handle_from(req, &client_address(remote)).await
+    }
+
+    /// [`Proxy::handle`] with the client's address already as `X-Forwarded-For` text (one
+    /// connection's requests share it).
+    async fn handle_from(
         &self,
         mut req: Request<Incoming>,
-        remote: SocketAddr,
+        client: &HeaderValue,
     ) -> Response<ProxyBody> {
         let t0 = Instant::now();
         let method = req.method().to_string();
@@ -255,7 +306,10 @@ impl Proxy {
                 .get(header::UPGRADE)
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
         let client_upgrade = websocket.then(|| hyper::upgrade::on(&mut req));
-        let upstream_req = match rewrite_request(req, &backend, remote, websocket) {
+        let upstream_req = match self
+            .upstream(&backend)
+            .and_then(|u| rewrite_request_to(req, &u, client, websocket))
+        {
             Ok(r) => r,
             Err(e) => {
                 return self.answer(
@@ -446,12 +500,16 @@ const SINGLE_VALUE: &[&str] = &[
 pub fn rewrite_response_headers(h: &mut HeaderMap) {
     h.remove(header::DATE);
     h.remove(header::CONNECTION);
-    h.remove(HeaderName::from_static("keep-alive"));
+    h.remove(KEEP_ALIVE);
     if h.get(header::TRANSFER_ENCODING).is_some_and(|v| {
         v.to_str()
             .is_ok_and(|s| s.to_ascii_lowercase().contains("chunked"))
     }) {
         h.remove(header::TRANSFER_ENCODING);
+    }
+    // No name repeats (the usual answer): nothing to collapse, and no lookup per known name.
+    if h.len() == h.keys_len() {
+        return;
     }
     for name in SINGLE_VALUE {
         let all: Vec<HeaderValue> = h.get_all(*name).iter().cloned().collect();
@@ -472,18 +530,47 @@ pub fn rewrite_request(
     remote: SocketAddr,
     websocket: bool,
 ) -> Result<Request<Incoming>, String> {
+    let upstream = Upstream::for_backend(backend)?;
+    rewrite_request_to(req, &upstream, &client_address(remote), websocket)
+}
+
+fn rewrite_request_to(
+    req: Request<Incoming>,
+    upstream: &Upstream,
+    client: &HeaderValue,
+    websocket: bool,
+) -> Result<Request<Incoming>, String> {
     let (mut parts, body) = req.into_parts();
-    let pq = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    parts.uri = format!("http://127.0.0.1:{}{pq}", backend.port)
-        .parse()
-        .map_err(|e| format!("cannot build the upstream URI: {e}"))?;
-    rewrite_request_headers(&mut parts.headers, &backend.token, remote, websocket)?;
+    let mut uri = hyper::http::uri::Parts::default();
+    uri.scheme = Some(hyper::http::uri::Scheme::HTTP);
+    uri.authority = Some(upstream.authority.clone());
+    uri.path_and_query = Some(
+        parts
+            .uri
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| hyper::http::uri::PathAndQuery::from_static("/")),
+    );
+    parts.uri =
+        hyper::Uri::from_parts(uri).map_err(|e| format!("cannot build the upstream URI: {e}"))?;
+    rewrite_headers(
+        &mut parts.headers,
+        upstream.token_value.clone(),
+        client,
+        websocket,
+    );
     parts.version = hyper::Version::HTTP_11;
     Ok(Request::from_parts(parts, body))
+}
+
+/// `203.0.113.7:51234` / `[2001:db8::5]:51234`: the client as ANCM writes it into
+/// `X-Forwarded-For` (address and port).
+fn client_address(remote: SocketAddr) -> HeaderValue {
+    let text = match remote {
+        SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 /// The header part of [`rewrite_request`], separate so it can be unit-tested.
@@ -493,61 +580,66 @@ pub fn rewrite_request_headers(
     remote: SocketAddr,
     websocket: bool,
 ) -> Result<(), String> {
-    let spoofed: Vec<HeaderName> = h
-        .keys()
-        .filter(|k| k.as_str().starts_with("ms-aspnetcore"))
-        .cloned()
-        .collect();
-    for k in spoofed {
-        h.remove(k);
+    let token = HeaderValue::from_str(token)
+        .map_err(|_| "token is not a valid header value".to_string())?;
+    rewrite_headers(h, token, &client_address(remote), websocket);
+    Ok(())
+}
+
+fn rewrite_headers(h: &mut HeaderMap, token: HeaderValue, client: &HeaderValue, websocket: bool) {
+    if h.keys().any(|k| k.as_str().starts_with("ms-aspnetcore")) {
+        let spoofed: Vec<HeaderName> = h
+            .keys()
+            .filter(|k| k.as_str().starts_with("ms-aspnetcore"))
+            .cloned()
+            .collect();
+        for k in spoofed {
+            h.remove(k);
+        }
     }
-    h.insert(
-        HeaderName::from_static("ms-aspnetcore-token"),
-        HeaderValue::from_str(token)
-            .map_err(|_| "token is not a valid header value".to_string())?,
-    );
-    let client = match remote {
-        SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-    };
-    append_forwarded(h, "x-forwarded-for", &client);
-    append_forwarded(h, "x-forwarded-proto", "http");
+    h.insert(MS_ASPNETCORE_TOKEN, token);
+    append_forwarded(h, X_FORWARDED_FOR, client);
+    append_forwarded(h, X_FORWARDED_PROTO, &HeaderValue::from_static("http"));
     if websocket {
         // WinHTTP cannot negotiate extensions (§4.3 step 9).
         h.remove(header::SEC_WEBSOCKET_EXTENSIONS);
     } else {
-        let named: Vec<HeaderName> = h
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
-            .filter(|n| n != header::TRANSFER_ENCODING)
-            .collect();
-        for n in named {
-            h.remove(n);
+        if h.contains_key(header::CONNECTION) {
+            let named: Vec<HeaderName> = h
+                .get_all(header::CONNECTION)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+                .filter(|n| n != header::TRANSFER_ENCODING)
+                .collect();
+            for n in named {
+                h.remove(n);
+            }
+            h.remove(header::CONNECTION);
         }
-        h.remove(header::CONNECTION);
-        h.remove(HeaderName::from_static("keep-alive"));
-        h.remove(HeaderName::from_static("proxy-connection"));
+        h.remove(KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
         h.remove(header::UPGRADE);
     }
-    Ok(())
 }
 
-fn append_forwarded(h: &mut HeaderMap, name: &'static str, value: &str) {
-    let existing: Vec<String> = h
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_string))
-        .collect();
-    let joined = if existing.is_empty() {
-        value.to_string()
-    } else {
-        format!("{}, {value}", existing.join(", "))
-    };
-    if let Ok(v) = HeaderValue::from_str(&joined) {
-        h.insert(HeaderName::from_static(name), v);
+/// Appends `value` to the client's own `name` header (joined with `, ` as ANCM does), or sets it.
+fn append_forwarded(h: &mut HeaderMap, name: HeaderName, value: &HeaderValue) {
+    if !h.contains_key(&name) {
+        h.insert(name, value.clone());
+        return;
+    }
+    let mut joined: Vec<u8> = Vec::new();
+    for v in h.get_all(&name) {
+        if v.to_str().is_ok() {
+            joined.extend_from_slice(v.as_bytes());
+            joined.extend_from_slice(b", ");
+        }
+    }
+    joined.extend_from_slice(value.as_bytes());
+    if let Ok(v) = HeaderValue::from_bytes(&joined) {
+        h.insert(name, v);
     }
 }
 
@@ -658,12 +750,15 @@ use std::future::Future;
 #[derive(Clone)]
 pub struct ProxyService {
     proxy: Arc<Proxy>,
-    remote: SocketAddr,
+    client: HeaderValue,
 }
 
 impl ProxyService {
     pub fn new(proxy: Arc<Proxy>, remote: SocketAddr) -> ProxyService {
-        ProxyService { proxy, remote }
+        ProxyService {
+            proxy,
+            client: client_address(remote),
+        }
     }
 }
 
@@ -674,8 +769,8 @@ impl hyper::service::Service<Request<Incoming>> for ProxyService {
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let proxy = self.proxy.clone();
-        let remote = self.remote;
-        Box::pin(async move { Ok(proxy.handle(req, remote).await) })
+        let client = self.client.clone();
+        Box::pin(async move { Ok(proxy.handle_from(req, &client).await) })
     }
 }
 
@@ -689,7 +784,12 @@ pub fn connection<I>(
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    hyper::server::conn::http1::Builder::new()
+    let header_wait = proxy.sup.cfg.header_wait;
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_wait);
+    builder
         .serve_connection(TokioIo::new(io), ProxyService::new(proxy, remote))
         .with_upgrades()
 }

@@ -45,7 +45,13 @@ pub fn json_end_line(t_ms: u64, ok: bool, error: Option<&str>) -> String {
 
 /// A timeline line: `  1.234s  kind  text`.
 pub fn human_line(e: &Stamped, color: bool) -> String {
-    let t = format!("{:>8.3}s", e.t_ms as f64 / 1000.0);
+    if !color {
+        if let Some(line) = plain_request_line(e) {
+            return line;
+        }
+    }
+    // Seconds with milliseconds, right-aligned (integer arithmetic: this runs once per request).
+    let t = format!("{:>8}s", format!("{}.{:03}", e.t_ms / 1000, e.t_ms % 1000));
     let paint = |s: String, c: &str| -> String {
         if !color {
             return s;
@@ -246,6 +252,44 @@ pub fn human_line(e: &Stamped, color: bool) -> String {
     )
 }
 
+/// The uncoloured line of a `Request` event, written into one buffer: it is the one line per
+/// proxied request, so it is built without the intermediate strings of the general path (same
+/// text, byte for byte).
+fn plain_request_line(e: &Stamped) -> Option<String> {
+    use std::fmt::Write as _;
+    let Event::Request {
+        method,
+        path,
+        status,
+        substatus,
+        elapsed_ms,
+        bytes,
+        error,
+    } = &e.event
+    else {
+        return None;
+    };
+    let mut out = String::with_capacity(64 + path.len());
+    let secs = e.t_ms / 1000;
+    let digits = secs.checked_ilog10().unwrap_or(0) as usize + 1;
+    for _ in digits + 4..8 {
+        out.push(' ');
+    }
+    let _ = write!(
+        out,
+        "{secs}.{:03}s request  {method} {path} → {status}",
+        e.t_ms % 1000
+    );
+    if let Some(s) = substatus {
+        let _ = write!(out, ".{s}");
+    }
+    let _ = write!(out, " in {elapsed_ms} ms, {bytes} bytes");
+    if let Some(err) = error {
+        let _ = write!(out, " ({err})");
+    }
+    Some(out)
+}
+
 fn important(e: &Event) -> bool {
     !matches!(e, Event::Output { .. } | Event::ShutdownSent { .. })
 }
@@ -258,6 +302,8 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         .build()?;
     let bus = EventBus::new(opts.show_secrets);
     let started = std::time::Instant::now();
+    let timeline = Timeline::start();
+    let lines = timeline.clone();
     bus.subscribe(move |e| {
         if !opts.all_events && !important(&e.event) {
             return;
@@ -267,9 +313,7 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         } else {
             human_line(e, opts.color)
         };
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        lines.push(&line);
     });
     let result = rt.block_on(async move {
         let session = Session::start(cfg, bus, listen).await?;
@@ -285,6 +329,7 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
     });
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     super::process::kill_all();
+    timeline.finish();
     if opts.json {
         let t_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let error = result.as_ref().err().map(|e| e.to_string());
@@ -297,6 +342,75 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         let _ = out.flush();
     }
     result
+}
+
+/// The timeline's way to stdout: lines are queued by whichever thread emits the event and
+/// written by one thread, in batches. Under load, a write and flush per line was a system call
+/// per proxied request on the request path; now a burst of lines costs one write, and a line
+/// still appears within [`Timeline::BATCH`] of its event.
+struct Timeline {
+    pending: std::sync::Mutex<(Vec<u8>, bool)>,
+    wake: std::sync::Condvar,
+    writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Timeline {
+    const BATCH: std::time::Duration = std::time::Duration::from_millis(2);
+
+    fn start() -> std::sync::Arc<Timeline> {
+        let t = std::sync::Arc::new(Timeline {
+            pending: std::sync::Mutex::new((Vec::new(), false)),
+            wake: std::sync::Condvar::new(),
+            writer: std::sync::Mutex::new(None),
+        });
+        let me = t.clone();
+        let handle = std::thread::spawn(move || me.write_loop());
+        *super::events::lock(&t.writer) = Some(handle);
+        t
+    }
+
+    fn push(&self, line: &str) {
+        let mut p = super::events::lock(&self.pending);
+        let was_empty = p.0.is_empty();
+        p.0.extend_from_slice(line.as_bytes());
+        p.0.push(b'\n');
+        if was_empty {
+            self.wake.notify_one();
+        }
+    }
+
+    fn write_loop(&self) {
+        loop {
+            let (batch, done) = {
+                let mut p = super::events::lock(&self.pending);
+                while p.0.is_empty() && !p.1 {
+                    p = self.wake.wait(p).unwrap_or_else(|e| e.into_inner());
+                }
+                drop(p);
+                // Let a burst gather, then take it whole.
+                std::thread::sleep(Self::BATCH);
+                let mut p = super::events::lock(&self.pending);
+                (std::mem::take(&mut p.0), p.1)
+            };
+            if !batch.is_empty() {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(&batch);
+                let _ = out.flush();
+            }
+            if done {
+                return;
+            }
+        }
+    }
+
+    /// Writes what is queued and stops the writer (before the last line of a run).
+    fn finish(&self) {
+        super::events::lock(&self.pending).1 = true;
+        self.wake.notify_one();
+        if let Some(h) = super::events::lock(&self.writer).take() {
+            let _ = h.join();
+        }
+    }
 }
 
 async fn wait_for_stop() {
@@ -318,5 +432,45 @@ async fn wait_for_stop() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-buffer request line is byte for byte the general path's line.
+    #[test]
+    fn the_fast_request_line_is_the_general_one() {
+        for (t_ms, substatus, error) in [
+            (0, None, None),
+            (1_234, Some(3), Some("boom".to_string())),
+            (98_765_432, None, None),
+            (9_999, Some(5), None),
+        ] {
+            let e = Stamped {
+                t_ms,
+                event: Event::Request {
+                    method: "GET".into(),
+                    path: "/a?b".into(),
+                    status: 502,
+                    substatus,
+                    elapsed_ms: 12,
+                    bytes: 345,
+                    error: error.clone(),
+                },
+            };
+            let st = match substatus {
+                Some(s) => format!("502.{s}"),
+                None => "502".to_string(),
+            };
+            let mut text = format!("GET /a?b → {st} in 12 ms, 345 bytes");
+            if let Some(err) = &error {
+                text.push_str(&format!(" ({err})"));
+            }
+            let general = format!("{:>8.3}s {:<8} {}", t_ms as f64 / 1000.0, "request", text);
+            assert_eq!(plain_request_line(&e).unwrap(), general);
+            assert_eq!(human_line(&e, false), general);
+        }
     }
 }

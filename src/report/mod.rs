@@ -3,6 +3,7 @@
 //! `--skip`, the baseline) is decided before rendering, in [`select`] and [`baseline`].
 pub mod areas;
 pub mod baseline;
+pub mod explain;
 pub mod github;
 pub mod human;
 pub mod ids;
