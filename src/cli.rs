@@ -391,7 +391,10 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     let started = std::time::Instant::now();
     let mut opts = render_options(&args.output);
     opts.strict = args.strict;
-    let printer = crate::printer::Printer::new(args.output.quiet);
+    let printer = std::sync::Arc::new(crate::printer::Printer::new(
+        args.output.quiet,
+        args.output.format.is_machine(),
+    ));
     let selection = report::select::Selection::new(&args.only, &args.skip)?;
     // A named folder is read first: its error wins over the snapshot's, as it always did.
     let deployment = match &args.app_dir {
@@ -476,10 +479,30 @@ fn diagnose(
     baseline: Option<&report::baseline::Baseline>,
     host: &HostFacts,
     host_source: &str,
-    printer: &crate::printer::Printer,
+    printer: &std::sync::Arc<crate::printer::Printer>,
     selection: &report::select::Selection,
     started: std::time::Instant,
 ) -> Diagnosed {
+    // The facts are this machine's: a muxer folder only `processPath` names is read too.
+    let named = args
+        .host
+        .is_none()
+        .then(|| {
+            crate::contract::Plan::of(deployment, host)
+                .muxer_root_not_in_facts()
+                .map(str::to_string)
+        })
+        .flatten();
+    let completed;
+    let host = match named {
+        Some(root) => {
+            let mut h = host.clone();
+            crate::host::dotnet_install::add_process_path_root(&mut h.dotnet, &root, &host.os);
+            completed = h;
+            &completed
+        }
+        None => host,
+    };
     let cx = Context::new(deployment, host);
     let mut results: Vec<crate::diagnostic::CheckResult> = checks::REGISTRY
         .iter()
@@ -557,7 +580,7 @@ fn doctor_folder(
     host: &HostFacts,
     host_source: String,
     opts: &RenderOptions,
-    printer: &crate::printer::Printer,
+    printer: &std::sync::Arc<crate::printer::Printer>,
     selection: &report::select::Selection,
     started: std::time::Instant,
 ) -> Result<ExitStatus> {
@@ -671,7 +694,7 @@ fn doctor_server(
     host: &HostFacts,
     host_source: String,
     opts: &RenderOptions,
-    printer: &crate::printer::Printer,
+    printer: &std::sync::Arc<crate::printer::Printer>,
     selection: &report::select::Selection,
     started: std::time::Instant,
 ) -> Result<ExitStatus> {
@@ -798,7 +821,7 @@ enum Probed {
 fn live_probe(
     deployment: &Deployment,
     output: &OutputArgs,
-    printer: &crate::printer::Printer,
+    printer: &std::sync::Arc<crate::printer::Printer>,
     stand: crate::live::stand::Stand,
     results: &mut Vec<crate::diagnostic::CheckResult>,
 ) -> Probed {
@@ -808,9 +831,21 @@ fn live_probe(
     let Ok(cfg) = crate::live::LiveConfig::from_web_config(&deployment.app_dir, wc) else {
         return Probed::NotPossible;
     };
-    let _ = printer;
+    let status: Option<crate::live::probe::StatusSink> = match printer.progress {
+        crate::printer::Progress::Off => None,
+        _ => {
+            let printer = printer.clone();
+            Some(std::sync::Arc::new(move |line: &str, update: bool| {
+                if update {
+                    printer.status_update(line)
+                } else {
+                    printer.status(line)
+                }
+            }))
+        }
+    };
     let opts = crate::live::ProbeOptions {
-        spinner: std::io::stderr().is_terminal() && output.format == Format::Human,
+        status,
         show_secrets: output.show_secrets,
     };
     let Some(mut probed) = probe_unless_interrupted(cfg, opts, stand) else {

@@ -122,6 +122,12 @@ pub fn app_relative(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// A Windows absolute path (`C:\…`, `\\server\share`), as written on the server.
+pub fn is_windows_path(p: &str) -> bool {
+    let b = p.as_bytes();
+    (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':') || p.starts_with("\\")
+}
+
 /// The last path component of a Windows or Unix path.
 pub fn file_name(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)

@@ -12,8 +12,6 @@ pub use super::stand::Stand;
 use super::LiveConfig;
 use crate::deployment::web_config::HostingModel;
 use crate::diagnostic::{CheckResult, Finding};
-use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,11 +24,26 @@ pub const START_CAP: Duration = Duration::from_secs(30);
 /// The longest the probe waits for the answer to its request.
 pub const REQUEST_CAP: Duration = Duration::from_secs(10);
 
-#[derive(Debug, Clone, Copy, Default)]
+/// Where the probe reports its phases ("starting the app", "waiting for port N — 3 s of
+/// startupTimeLimit 120 s", "request sent", "stopping the app"): the caller's output policy
+/// decides how they look (`crate::printer::Printer::status`); the probe prints nothing itself.
+/// The flag is true for a once-a-second update of the same phase (a log may keep fewer).
+pub type StatusSink = Arc<dyn Fn(&str, bool) + Send + Sync>;
+
+#[derive(Clone, Default)]
 pub struct ProbeOptions {
-    /// Show a spinner on stderr while waiting (the caller decides: a terminal only).
-    pub spinner: bool,
+    /// Told each phase of the probe, from its event stream; `None`: no progress.
+    pub status: Option<StatusSink>,
     pub show_secrets: bool,
+}
+
+impl std::fmt::Debug for ProbeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProbeOptions")
+            .field("status", &self.status.is_some())
+            .field("show_secrets", &self.show_secrets)
+            .finish()
+    }
 }
 
 /// Runs the probe; never panics on a misbehaving app, and leaves no process behind.
@@ -50,12 +63,17 @@ pub fn probe(cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
 pub fn probe_for(mut cfg: LiveConfig, opts: ProbeOptions, stand: &Stand) -> Vec<CheckResult> {
     let title = crate::catalog::title(PROBE_CHECK_ID);
     let this_dotnet = if stand.muxer {
-        super::stand::this_machine_dotnet()
+        super::stand::this_machine_dotnet(stand.muxer_root.as_deref())
     } else {
         None
     };
     if let Some(skip) = cannot_reproduce(stand, this_dotnet.as_deref()) {
         return vec![CheckResult::skipped(PROBE_CHECK_ID, title, skip)];
+    }
+    if stand.foreign_muxer.is_some() {
+        // `C:\Program Files\dotnet\dotnet.exe` is `dotnet` from that root on the server; here
+        // it is this machine's `dotnet` (the note in `speak_for` says so).
+        cfg.process_path = "dotnet".into();
     }
     let scratch = match tempfile::Builder::new()
         .prefix("ancm-probe-stdout-")
@@ -85,9 +103,7 @@ pub fn probe_for(mut cfg: LiveConfig, opts: ProbeOptions, stand: &Stand) -> Vec<
             )]
         }
     };
-    let spinner = opts.spinner.then(Spinner::start);
     let findings = rt.block_on(run(cfg, opts));
-    drop(spinner);
     // Dropping the runtime drops the session's tasks; every process group they held is killed
     // by its guard. (Not `kill_all`: other probes in this process may be running.)
     rt.shutdown_timeout(Duration::from_secs(2));
@@ -111,6 +127,10 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     let module = cfg.module;
     let config_env = cfg.env.clone();
     let bus = EventBus::new(opts.show_secrets);
+    let progress = opts
+        .status
+        .clone()
+        .map(|sink| Progress::follow(sink, &bus, ancm_start_limit));
     let session = Session::start(
         cfg,
         bus.clone(),
@@ -141,7 +161,11 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     };
     let request_ms = t0.elapsed().as_millis() as u64;
     let last_failure = session.sup.last_failure().await;
+    if let Some(p) = &progress {
+        p.say("live probe: stopping the app");
+    }
     session.stop().await;
+    drop(progress);
     let events = bus.snapshot();
     let mut findings = Vec::new();
     let redact = |s: &str| bus.redact(s);
@@ -348,8 +372,14 @@ fn cannot_reproduce(stand: &Stand, this_dotnet: Option<&str>) -> Option<String> 
             .as_deref()
             .map(|s| format!(" (the server would use {s})"))
             .unwrap_or_default();
+        let lacks = match &stand.muxer_root {
+            Some(root) if stand.foreign_muxer.is_none() => {
+                format!("no `dotnet` in `{root}`, where `processPath` points")
+            }
+            _ => "no `dotnet` on PATH".to_string(),
+        };
         return Some(format!(
-            "this machine has no `dotnet` on PATH, so the probe cannot start the app the way the server would{server}; {statics}"
+            "this machine has {lacks}, so the probe cannot start the app the way the server would{server}; {statics}"
         ));
     }
     None
@@ -367,6 +397,11 @@ fn speak_for(findings: &mut Vec<Finding>, stand: &Stand, this_dotnet: Option<&st
                 .map(|s| format!("; the server would use {s}"))
                 .unwrap_or_default();
             machine.push(format!("ran with this machine's dotnet {here}{server}"));
+        }
+        if let Some(pp) = &stand.foreign_muxer {
+            machine.push(format!(
+                "`processPath` names `{pp}`, the server's `dotnet`: this machine has no such path, so the probe started `dotnet` from its PATH instead"
+            ));
         }
         if let Some(s) = &stand.snapshot {
             machine.push(format!(
@@ -488,43 +523,84 @@ fn shutdown_status_fix(status: u16) -> &'static str {
     }
 }
 
-/// A spinner on stderr; the caller only starts it on a terminal.
-struct Spinner {
-    stop: Arc<AtomicBool>,
-    handle: Option<std::thread::JoinHandle<()>>,
+/// The probe's phases, told to a [`StatusSink`] from the session's events: the app's start,
+/// a once-a-second "waiting for port N — 3 s of startupTimeLimit 120 s" until it listens or
+/// fails, the request forwarded to it. Dropping it stops the ticker.
+struct Progress {
+    sink: StatusSink,
+    /// The port being waited for and since when; `None` when not waiting.
+    waiting: Arc<std::sync::Mutex<Option<(u16, Instant)>>>,
+    ticker: tokio::task::JoinHandle<()>,
 }
 
-impl Spinner {
-    fn start() -> Spinner {
-        let stop = Arc::new(AtomicBool::new(false));
-        let s = stop.clone();
-        let handle = std::thread::spawn(move || {
-            let frames = ['|', '/', '-', '\\'];
-            let mut i = 0;
-            while !s.load(Ordering::SeqCst) {
-                eprint!(
-                    "\r{} live probe: starting the app as ANCM would…",
-                    frames[i % 4]
-                );
-                let _ = std::io::stderr().flush();
-                i += 1;
-                std::thread::sleep(Duration::from_millis(120));
-            }
-            eprint!("\r\x1b[2K");
-            let _ = std::io::stderr().flush();
-        });
-        Spinner {
-            stop,
-            handle: Some(handle),
+impl Progress {
+    fn follow(sink: StatusSink, bus: &EventBus, start_limit: Duration) -> Progress {
+        sink("live probe: starting the app as ANCM would", false);
+        let waiting: Arc<std::sync::Mutex<Option<(u16, Instant)>>> = Arc::default();
+        let limit = start_limit.as_secs();
+        let wait_line = move |port: u16, since: Instant| {
+            format!(
+                "live probe: waiting for port {port} — {} s of startupTimeLimit {limit} s",
+                since.elapsed().as_secs_f64().round()
+            )
+        };
+        {
+            let sink = sink.clone();
+            let waiting = waiting.clone();
+            bus.subscribe(move |e| {
+                let mut w = waiting.lock().unwrap_or_else(|p| p.into_inner());
+                match &e.event {
+                    Event::Spawn { port, .. } => {
+                        let since = Instant::now();
+                        *w = Some((*port, since));
+                        sink(&wait_line(*port, since), false);
+                    }
+                    Event::Ready { port, .. } => {
+                        *w = None;
+                        sink(
+                            &format!("live probe: request sent to the app on port {port}"),
+                            false,
+                        );
+                    }
+                    Event::Exited { meaning, .. } if w.is_some() => {
+                        *w = None;
+                        sink(&format!("live probe: the app exited: {meaning}"), false);
+                    }
+                    Event::AttemptFailed { .. } | Event::StartFailed { .. } => *w = None,
+                    _ => {}
+                }
+            });
         }
+        let ticker = {
+            let sink = sink.clone();
+            let waiting = waiting.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let shown = *waiting.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Some((port, since)) = shown {
+                        sink(&wait_line(port, since), true);
+                    }
+                }
+            })
+        };
+        Progress {
+            sink,
+            waiting,
+            ticker,
+        }
+    }
+
+    fn say(&self, text: &str) {
+        *self.waiting.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        (self.sink)(text, false);
     }
 }
 
-impl Drop for Spinner {
+impl Drop for Progress {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
+        self.ticker.abort();
     }
 }
