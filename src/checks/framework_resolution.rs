@@ -52,6 +52,13 @@ impl Check for FrameworkResolution {
         let Some(choice) = &model.root else {
             return CheckRun::Skip("the launch does not go through a dotnet root".into());
         };
+        if let Some(root) = model.muxer_root_not_in_facts() {
+            // A snapshot lists the roots its machine's PATH, registry and defaults lead to; a
+            // folder only web.config names was not read there, so it cannot be judged here.
+            return CheckRun::Skip(format!(
+                "`processPath` names the muxer in `{root}`, a folder the host facts do not describe (not on the worker's PATH, not registered, not a default location): run `ancm doctor` on the server, where that folder is read"
+            ));
+        }
         let root_text = choice.root.clone().unwrap_or_else(|| "(none)".into());
         let Some(install) = choice.install.filter(|i| i.exists) else {
             return CheckRun::Findings(vec![Finding::error(format!(

@@ -7,6 +7,7 @@
 //! environment the app will see (machine + web.config, web.config wins, ancm-reference.md §1.1),
 //! module generation and hosting model, the app's runtimeconfig, and the dotnet root the launch
 //! uses ([`RootChoice`]). Pure.
+use super::command_line::is_windows_path;
 use super::dotnet_root::{choose_root, Launch, RootChoice};
 use super::environment::config_over_worker;
 use super::module::worker_env;
@@ -100,12 +101,11 @@ impl<'a> Plan<'a> {
         };
         // A Windows path to the muxer judged on facts of another OS: it is `dotnet` from that
         // root on the server; here it can only be the `dotnet` these facts find on PATH.
-        let foreign_muxer = match &starter {
-            Starter::Muxer(Launch::MuxerAt { root }) if !windows && is_windows_path(root) => target
-                .as_ref()
-                .map(|t| t.process_path.text.trim().to_string()),
-            _ => None,
-        };
+        let foreign_muxer = target
+            .as_ref()
+            .filter(|t| !windows && t.program == Program::Muxer)
+            .map(|t| t.process_path.text.trim().to_string())
+            .filter(|text| is_windows_path(text) || text.starts_with('%'));
         if foreign_muxer.is_some() {
             starter = Starter::Muxer(Launch::MuxerOnPath);
         }
@@ -215,12 +215,6 @@ impl<'a> Plan<'a> {
             _ => None,
         }
     }
-}
-
-/// A Windows absolute path (`C:\…`, `\\server\share`), as written on the server.
-fn is_windows_path(p: &str) -> bool {
-    let b = p.as_bytes();
-    (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':') || p.starts_with("\\")
 }
 
 /// The app pool of the IIS application whose physical path is the app folder, when the IIS

@@ -61,6 +61,9 @@ pub enum RootSource {
     Registered { arch: String },
     /// A default install folder.
     Default,
+    /// The folder of the muxer web.config's `processPath` names (`C:\dotnet\dotnet.exe`), read
+    /// for this app because no other source led there (`ancm doctor` on the machine itself).
+    ProcessPath,
 }
 
 /// One dotnet root and what it holds.
@@ -336,6 +339,26 @@ pub fn probe(host: &HostFacts, registered: BTreeMap<String, String>) -> DotnetFa
         facts.installs.push(install);
     }
     facts
+}
+
+/// Reads the dotnet root `processPath` names, when the facts do not hold it yet, so a muxer in a
+/// folder on no PATH and in no registry (`C:\dotnet\dotnet.exe`) is judged on what is there
+/// instead of being "not installed". Only for facts of this machine: a snapshot of another one
+/// cannot be completed here.
+pub fn add_process_path_root(facts: &mut DotnetFacts, root: &str, os: &str) {
+    if let Some(existing) = facts
+        .installs
+        .iter_mut()
+        .find(|i| same_path(&i.root, root, os))
+    {
+        if !existing.sources.contains(&RootSource::ProcessPath) {
+            existing.sources.push(RootSource::ProcessPath);
+        }
+        return;
+    }
+    let mut install = probe_root(Path::new(root));
+    install.sources.push(RootSource::ProcessPath);
+    facts.installs.push(install);
 }
 
 /// The default install folder of each architecture (hostfxr.md §4.1 step 5), from the folder

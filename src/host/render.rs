@@ -65,6 +65,9 @@ fn dotnet_roots(o: &mut String, f: &HostFacts) {
                     format!("registered {arch}")
                 }
                 super::dotnet_install::RootSource::Default => "default folder".into(),
+                super::dotnet_install::RootSource::ProcessPath => {
+                    "named by web.config `processPath`".into()
+                }
             })
             .collect();
         let _ = writeln!(

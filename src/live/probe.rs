@@ -63,12 +63,17 @@ pub fn probe(cfg: LiveConfig, opts: ProbeOptions) -> Vec<CheckResult> {
 pub fn probe_for(mut cfg: LiveConfig, opts: ProbeOptions, stand: &Stand) -> Vec<CheckResult> {
     let title = crate::catalog::title(PROBE_CHECK_ID);
     let this_dotnet = if stand.muxer {
-        super::stand::this_machine_dotnet()
+        super::stand::this_machine_dotnet(stand.muxer_root.as_deref())
     } else {
         None
     };
     if let Some(skip) = cannot_reproduce(stand, this_dotnet.as_deref()) {
         return vec![CheckResult::skipped(PROBE_CHECK_ID, title, skip)];
+    }
+    if stand.foreign_muxer.is_some() {
+        // `C:\Program Files\dotnet\dotnet.exe` is `dotnet` from that root on the server; here
+        // it is this machine's `dotnet` (the note in `speak_for` says so).
+        cfg.process_path = "dotnet".into();
     }
     let scratch = match tempfile::Builder::new()
         .prefix("ancm-probe-stdout-")
@@ -159,7 +164,19 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     if let Some(p) = &progress {
         p.say("live probe: stopping the app");
     }
-    session.stop().await;
+    // A 502 while the app still runs: it hung or dropped the request without exiting. The verdict
+    // is known; a graceful stop would add up to shutdownTimeLimit to it and teach nothing more.
+    let hung = status == Some(502)
+        && session
+            .sup
+            .current()
+            .await
+            .is_some_and(|b| b.exited().is_none());
+    if hung {
+        session.kill().await;
+    } else {
+        session.stop().await;
+    }
     drop(progress);
     let events = bus.snapshot();
     let mut findings = Vec::new();
@@ -367,8 +384,14 @@ fn cannot_reproduce(stand: &Stand, this_dotnet: Option<&str>) -> Option<String> 
             .as_deref()
             .map(|s| format!(" (the server would use {s})"))
             .unwrap_or_default();
+        let lacks = match &stand.muxer_root {
+            Some(root) if stand.foreign_muxer.is_none() => {
+                format!("no `dotnet` in `{root}`, where `processPath` points")
+            }
+            _ => "no `dotnet` on PATH".to_string(),
+        };
         return Some(format!(
-            "this machine has no `dotnet` on PATH, so the probe cannot start the app the way the server would{server}; {statics}"
+            "this machine has {lacks}, so the probe cannot start the app the way the server would{server}; {statics}"
         ));
     }
     None
@@ -386,6 +409,11 @@ fn speak_for(findings: &mut Vec<Finding>, stand: &Stand, this_dotnet: Option<&st
                 .map(|s| format!("; the server would use {s}"))
                 .unwrap_or_default();
             machine.push(format!("ran with this machine's dotnet {here}{server}"));
+        }
+        if let Some(pp) = &stand.foreign_muxer {
+            machine.push(format!(
+                "`processPath` names `{pp}`, the server's `dotnet`: this machine has no such path, so the probe started `dotnet` from its PATH instead"
+            ));
         }
         if let Some(s) = &stand.snapshot {
             machine.push(format!(
@@ -463,7 +491,13 @@ fn stdout_log_findings(events: &[Stamped], module: crate::contract::ModuleVersio
 /// How the graceful stop went.
 fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
     let mut out = Vec::new();
+    // A kill with no shutdown request before it is the probe stopping a hung app, not a failed
+    // graceful stop.
+    let mut shutdown_sent = false;
     for e in events {
+        if matches!(e.event, Event::ShutdownSent { .. }) {
+            shutdown_sent = true;
+        }
         match &e.event {
             Event::ShutdownSent {
                 status: Some(s), ..
@@ -484,7 +518,7 @@ fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
                     },
                 ),
             ),
-            Event::Killed { after_ms, .. } => out.push(
+            Event::Killed { after_ms, .. } if shutdown_sent => out.push(
                 Finding::warning(format!(
                     "the app did not stop within shutdownTimeLimit ({after_ms} ms) after the shutdown request; ANCM kills it (event 1005) and in-flight work is lost"
                 ))

@@ -6,6 +6,8 @@
 //! failed — so the probe skips instead of failing a healthy app for this machine's lack, and
 //! says so when its verdict and the static one differ. Pure but for [`this_machine_dotnet`].
 use crate::checks::Context;
+use crate::contract::command_line::is_windows_path;
+use crate::contract::dotnet_root::Launch;
 use crate::contract::plan::Starter;
 use crate::diagnostic::{CheckResult, Outcome};
 
@@ -23,6 +25,13 @@ pub struct Stand {
     pub cannot_stand_in: Option<String>,
     /// The static checks that failed on the facts (`framework-resolution` …).
     pub static_failed: Vec<String>,
+    /// `processPath` names the muxer by a Windows path this machine does not have
+    /// (`C:\Program Files\dotnet\dotnet.exe`): the probe runs `dotnet` from this machine's PATH
+    /// instead, and says so. The path as written.
+    pub foreign_muxer: Option<String>,
+    /// `processPath` names the muxer in this folder (`/opt/dotnet/dotnet`), and it is a path of
+    /// this machine: the probe runs that muxer, so this machine's dotnet is the one there.
+    pub muxer_root: Option<String>,
 }
 
 impl Stand {
@@ -31,6 +40,21 @@ impl Stand {
     pub fn of(cx: &Context<'_>, results: &[CheckResult], snapshot: Option<String>) -> Stand {
         let model = &cx.plan;
         let muxer = matches!(model.starter, Starter::Muxer(_));
+        // A muxer named by a Windows path is the server's `dotnet`; off Windows the probe runs
+        // this machine's instead (whether the facts are this machine's or a snapshot's).
+        let written = || {
+            model
+                .target
+                .as_ref()
+                .map(|t| t.process_path.text.trim().to_string())
+        };
+        let (muxer_root, foreign_muxer) = match &model.starter {
+            Starter::Muxer(Launch::MuxerAt { root }) if !cfg!(windows) && is_windows_path(root) => {
+                (None, written())
+            }
+            Starter::Muxer(Launch::MuxerAt { root }) => (Some(root.clone()), None),
+            _ => (None, model.foreign_muxer.clone()),
+        };
         // Only a snapshot describes another machine; this machine's facts are what the probe
         // runs with anyway.
         let server_dotnet = (muxer && snapshot.is_some()).then(|| match model.install() {
@@ -42,6 +66,8 @@ impl Stand {
             muxer,
             server_dotnet,
             cannot_stand_in: cannot_stand_in(cx),
+            foreign_muxer,
+            muxer_root,
             static_failed: results
                 .iter()
                 .filter(|r| r.outcome == Outcome::Fail)
@@ -123,10 +149,21 @@ fn cannot_stand_in(cx: &Context<'_>) -> Option<String> {
     None
 }
 
-/// This machine's `dotnet` on PATH and what it holds ("3.1.23 at `/usr/share/dotnet/dotnet`"),
-/// or `None` when there is none.
-pub fn this_machine_dotnet() -> Option<String> {
-    let path = which::which("dotnet").ok()?;
+/// This machine's `dotnet` and what it holds ("`/usr/share/dotnet/dotnet` (Microsoft.NETCore.App
+/// 3.1.23)"): the muxer in `root` when `processPath` names one there, else the first on PATH;
+/// `None` when there is none.
+pub fn this_machine_dotnet(root: Option<&str>) -> Option<String> {
+    let path = match root {
+        Some(r) => {
+            let muxer = std::path::Path::new(r).join(if cfg!(windows) {
+                "dotnet.exe"
+            } else {
+                "dotnet"
+            });
+            muxer.is_file().then_some(muxer)?
+        }
+        None => which::which("dotnet").ok()?,
+    };
     let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     let root = real.parent()?;
     let install = crate::host::dotnet_install::probe_root(root);
