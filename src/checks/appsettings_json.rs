@@ -80,7 +80,7 @@ impl Check for AppSettingsJson {
 
 /// `ASPNETCORE_ENVIRONMENT` from web.config (the last one wins, names case-insensitive, as ANCM
 /// merges them), else ASP.NET Core's default `Production`.
-fn environment_name(cx: &Context<'_>) -> String {
+pub(super) fn environment_name(cx: &Context<'_>) -> String {
     cx.deployment
         .web_config()
         .and_then(|wc| wc.aspnetcore.as_ref())

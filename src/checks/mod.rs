@@ -32,6 +32,7 @@ mod live_site;
 mod module_installed;
 mod path_changed_after_iis_start;
 mod process_path;
+mod request_size_limit;
 mod runtime_config;
 mod runtime_support;
 mod section_locked;
@@ -115,6 +116,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &url_rewrite_module::UrlRewriteModule,
     &section_locked::SectionLocked,
     &webdav::WebDav,
+    &request_size_limit::RequestSizeLimit,
     &websocket_module::WebSocketModule,
     &live_probe::LiveProbe,
     &live_site::LiveSite,

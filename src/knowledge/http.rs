@@ -31,6 +31,22 @@ pub(crate) static SYMPTOMS: &[Symptom] = &[
         source: "ancm-reference.md §5 row 4 (D4, D6)",
     },
     Symptom {
+        code: "404.13",
+        title: "Not Found: request content too long",
+        meaning: "IIS's request filtering rejected the request because its body is larger than `maxAllowedContentLength`; the app never saw it",
+        cause: "an upload larger than `system.webServer/security/requestFiltering/requestLimits/@maxAllowedContentLength` (default 30,000,000 bytes), set lower than what the app accepts or left at the default while the app raised its own `MaxRequestBodySize`",
+        fix: "raise `<requestLimits maxAllowedContentLength=\"…\" />` (bytes, at most 4294967295) in web.config to what the app accepts",
+        source: "peers.md §8 row 16 (dotnet/aspnetcore#13221, #22950); learn.microsoft.com IISServerOptions.MaxRequestBodySize",
+    },
+    Symptom {
+        code: "413",
+        title: "Payload Too Large (the app's MaxRequestBodySize)",
+        meaning: "the app's own server (Kestrel out-of-process, IIS's in-process server) refused a request body over its `MaxRequestBodySize`",
+        cause: "a body over 30,000,000 bytes (the Kestrel and `IISServerOptions` default) or over the limit the app set; in-process, a `Kestrel:Limits:MaxRequestBodySize` setting has no effect",
+        fix: "raise `MaxRequestBodySize` where the app's server reads it (`Kestrel:Limits:MaxRequestBodySize` out-of-process, `IISServerOptions.MaxRequestBodySize` in code in-process), and IIS's `maxAllowedContentLength` with it",
+        source: "learn.microsoft.com IISServerOptions.MaxRequestBodySize, KestrelServerLimits.MaxRequestBodySize",
+    },
+    Symptom {
         code: "500.0",
         title: "ANCM In-Process Handler Load Failure (\"ASP.NET Core IIS hosting failure\")",
         meaning: "ANCM could not load its configuration or start the in-process handler / app",

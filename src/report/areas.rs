@@ -72,6 +72,7 @@ const TABLE: &[(&str, Area)] = &[
     ("url-rewrite-module", Area::Iis),
     ("section-locked", Area::Iis),
     ("webdav", Area::Iis),
+    ("request-size-limit", Area::Iis),
     ("websocket-module", Area::Iis),
     ("live-probe", Area::LiveProbe),
     ("live-site", Area::LiveProbe),
