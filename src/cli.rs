@@ -630,7 +630,7 @@ fn fix(args: FixArgs) -> Result<ExitStatus> {
     let (host, _) = load_host(args.host.as_ref())?;
     let proposal = crate::fix::propose(&args.app_dir, &host)?;
     let shown = crate::deployment::shown(&proposal.path);
-    let printer = crate::printer::Printer::new(false);
+    let printer = crate::printer::Printer::new(false, false);
     for note in &proposal.plan.notes {
         printer.error(&format!("note: {note}"));
     }
