@@ -195,6 +195,7 @@ pub fn human_line(e: &Stamped, color: bool) -> String {
             elapsed_ms,
             bytes,
             error,
+            ..
         } => {
             let st = match substatus {
                 Some(s) => format!("{status}.{s}"),
@@ -268,6 +269,7 @@ fn plain_request_line(e: &Stamped) -> Option<String> {
         elapsed_ms,
         bytes,
         error,
+        ..
     } = &e.event
     else {
         return None;
@@ -596,6 +598,7 @@ mod tests {
                     elapsed_ms: 12,
                     bytes: 345,
                     error: error.clone(),
+                    answer: None,
                 },
             };
             let st = match substatus {
