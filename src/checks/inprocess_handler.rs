@@ -98,8 +98,8 @@ impl Check for InProcessHandler {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::checks::fixtures::dotnet::Fixture;
+    use super::*;
     use crate::diagnostic::Outcome;
 
     const RC_APP: &str =
