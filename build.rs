@@ -1,6 +1,9 @@
 //! Embeds the check catalog (`checks/*.md`) so `ancm explain <id>` works from the binary alone,
 //! and the commit the binary was built from (`ancm --version`, the reports' `tool.commit`).
-use std::{env, fs, path::Path, process::Command};
+use std::{env, fs, path::Path};
+
+#[path = "build/version.rs"]
+mod version;
 
 fn main() {
     commit();
@@ -28,37 +31,22 @@ fn main() {
     fs::write(out, code).expect("write catalog.rs");
 }
 
-/// `ANCM_COMMIT` (set by whoever builds from a tarball without `.git`), else `git rev-parse`;
-/// neither: no commit, and `--version` says only the version.
+/// The commit (`build/version.rs` decides; `tests/version_build.rs` tests it): `ANCM_COMMIT`,
+/// else this checkout's HEAD, else none and `--version` says only the version.
 fn commit() {
     println!("cargo:rerun-if-env-changed=ANCM_COMMIT");
-    let git = |args: &[&str]| -> Option<String> {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(env::var("CARGO_MANIFEST_DIR").ok()?)
-            .output()
-            .ok()?;
-        let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
-        (out.status.success() && !s.is_empty()).then_some(s)
-    };
-    let commit = env::var("ANCM_COMMIT")
-        .ok()
-        .filter(|c| !c.trim().is_empty())
-        .or_else(|| {
-            // Rebuild when HEAD moves (a commit, a checkout); in a worktree these live elsewhere.
-            for p in ["HEAD", "logs/HEAD"] {
-                if let Some(path) = git(&["rev-parse", "--git-path", p]) {
-                    println!("cargo:rerun-if-changed={path}");
-                }
-            }
-            git(&["rev-parse", "--short=10", "HEAD"])
-        });
-    let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
-    match commit {
-        Some(c) => {
-            println!("cargo:rustc-env=ANCM_COMMIT={c}");
-            println!("cargo:rustc-env=ANCM_LONG_VERSION={version} ({c})");
-        }
-        None => println!("cargo:rustc-env=ANCM_LONG_VERSION={version}"),
+    println!("cargo:rerun-if-changed=build/version.rs");
+    let dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets it");
+    let found = version::commit(Path::new(&dir), env::var("ANCM_COMMIT").ok().as_deref());
+    for path in &found.rerun_if_changed {
+        println!("cargo:rerun-if-changed={path}");
     }
+    let v = env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    if let Some(c) = &found.commit {
+        println!("cargo:rustc-env=ANCM_COMMIT={c}");
+    }
+    println!(
+        "cargo:rustc-env=ANCM_LONG_VERSION={}",
+        version::long_version(&v, found.commit.as_deref())
+    );
 }

@@ -17,6 +17,13 @@ Exit codes:
   2  ancm could not do its job: bad arguments, a missing folder, an unreadable snapshot or baseline
   130  doctor was interrupted (Ctrl-C) during its live probe: the static results are printed";
 
+const FIX_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  nothing to fix (web.config already says what publish would write), or --write made the change
+  1  a change is proposed (the diff is printed; nothing was written)
+  2  ancm could not do its job: a missing folder or web.config, a web.config it cannot read,
+     or (--write) the file changed since it was read: nothing written";
+
 /// What a run ended in. The numbers are a contract (README, `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -55,6 +62,9 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Run the app under the ANCM emulator and show a live timeline
     Run(RunArgs),
+    /// Correct web.config the way publish would write it for this folder: a diff, or `--write`
+    #[command(after_help = FIX_EXIT_CODES_HELP)]
+    Fix(FixArgs),
     /// Explain a check id, an HTTP substatus (502.5), an HRESULT or a .NET host exit code
     Explain {
         /// e.g. `process-path`, `502.5`, `0x80008096`, `-2147450730`, `150`; several are
@@ -179,6 +189,21 @@ pub struct DoctorArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The published app folder (the IIS physical path)
+    #[arg(default_value = ".")]
+    pub app_dir: PathBuf,
+    /// Make the change: `web.config.bak-<timestamp>` first, then the new file atomically (and
+    /// the stdout log folder); refused if web.config changes meanwhile
+    #[arg(long)]
+    pub write: bool,
+    /// Judge the module against a saved host snapshot (`ancm host --format json`) instead of
+    /// this machine; `none`: no machine facts (ANCM V2 assumed)
+    #[arg(long, value_name = "FILE|none")]
+    pub host: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ChecksArgs {
     /// Output format (`human` or `json`)
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -250,6 +275,7 @@ impl Command {
         match self {
             Command::Doctor(a) => a.output.format,
             Command::Run(a) => a.output.format,
+            Command::Fix(_) => Format::Human,
             Command::Host(a) => a.output.format,
             Command::Checks(a) => a.format,
             Command::Explain { .. } | Command::Completions { .. } | Command::Man => Format::Human,
@@ -282,6 +308,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Doctor(args) => doctor(args),
         Command::Run(args) => run_app(args),
+        Command::Fix(args) => fix(args),
         Command::Explain { code } => explain_all(&code),
         Command::Checks(args) => list_checks(args),
         Command::Host(args) => host(args),
@@ -482,6 +509,8 @@ fn diagnose(
         .filter(|c| selection.includes(c.id()))
         .map(|c| checks::run_one(*c, &cx))
         .collect();
+    // Each finding a web.config edit fixes names the `ancm fix` that makes it (nothing written).
+    crate::fix::annotate(deployment, host, args.host.as_deref(), &mut results);
     let mut interrupted = false;
     let live = if args.static_only || !selection.includes(crate::live::probe::PROBE_CHECK_ID) {
         report::LiveProbeRun::Skipped
@@ -593,6 +622,67 @@ fn doctor_folder(
     } else {
         ExitStatus::Success
     })
+}
+
+/// `ancm fix`: the diff on stdout (a patch file when redirected), what it does and why on
+/// stderr; with `--write` the backup, the replacement and the folders.
+fn fix(args: FixArgs) -> Result<ExitStatus> {
+    let (host, _) = load_host(args.host.as_ref())?;
+    let proposal = crate::fix::propose(&args.app_dir, &host)?;
+    let shown = crate::deployment::shown(&proposal.path);
+    let printer = crate::printer::Printer::new(false, false);
+    for note in &proposal.plan.notes {
+        printer.error(&format!("note: {note}"));
+    }
+    if proposal.is_empty() {
+        printer.error(&format!(
+            "nothing to fix: `{shown}` already says what publish writes for this folder"
+        ));
+        if !proposal.remaining.is_empty() {
+            printer.error(&format!(
+                "`ancm doctor` still reports {} problem(s) that no web.config change fixes",
+                proposal.remaining.len()
+            ));
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let diff = proposal.diff();
+    if !diff.is_empty() {
+        printer.stdout(&diff)?;
+    }
+    for (rel, abs) in proposal.plan.folders.iter().zip(&proposal.folders) {
+        printer.error(&format!(
+            "create folder `.\\{}` (stdout logging is on and writes there): `{}`",
+            rel.replace('/', "\\"),
+            crate::deployment::shown(abs)
+        ));
+    }
+    for f in &proposal.fixed {
+        printer.error(&format!("fixes [{}] {}", f.check, f.message));
+    }
+    if !args.write {
+        printer.error(&format!(
+            "nothing written: `ancm fix --write {}` makes this change (after a backup `web.config.bak-<timestamp>`)",
+            crate::deployment::shown(&args.app_dir)
+        ));
+        return Ok(ExitStatus::Failure);
+    }
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let written = crate::fix::write::commit(
+        &proposal.path,
+        &proposal.original,
+        &proposal.new_bytes,
+        &proposal.folders,
+        &stamp,
+    )?;
+    printer.error(&format!(
+        "wrote `{shown}` (the original is `{}`)",
+        crate::deployment::shown(&written.backup)
+    ));
+    for f in &written.folders {
+        printer.error(&format!("created `{}`", crate::deployment::shown(f)));
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// Every ASP.NET Core app of the server (`--all`, `--site`, or no APP_DIR with IIS here): each

@@ -108,6 +108,10 @@ pub struct Finding {
     /// What to do about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The `ancm fix` command line that makes the change `fix` describes, when a web.config
+    /// edit (or the stdout log folder) fixes this finding; set by `doctor`, not by checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_command: Option<String>,
     /// Stable across runs: the check id and a hash of what was found (`report::ids`). Set by
     /// the report, not by checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +138,7 @@ impl Finding {
             location: None,
             symptom: None,
             fix: None,
+            fix_command: None,
             id: None,
             accepted: None,
         }

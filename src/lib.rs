@@ -7,7 +7,8 @@
 //! and the contract; `live` adds a port and a token to the contract's launch and is the only place
 //! that starts processes and opens sockets (never writing into the app folder or where a
 //! web.config points); `report` only formats; `cli` wires them together and is the only place
-//! that knows about exit codes and terminals.
+//! that knows about exit codes and terminals. `fix` is the one writer: it edits web.config only
+//! when asked (`ancm fix --write`), atomically after a backup.
 pub mod catalog;
 pub mod checks;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod contract;
 pub mod deployment;
 pub mod diagnostic;
 pub mod evidence;
+pub mod fix;
 pub mod fx;
 pub mod host;
 pub mod knowledge;

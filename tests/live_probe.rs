@@ -89,6 +89,26 @@ fn hang_is_502_3_bounded_by_the_probe() {
 }
 
 #[test]
+fn a_hung_app_is_killed_after_the_verdict_without_a_graceful_wait() {
+    // The verdict is known when requestTimeout fires; a graceful stop of an app that also ignores
+    // the shutdown request would add shutdownTimeLimit (60 s here) before the report.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "--hang --ignore-shutdown");
+    cfg.request_timeout = Some(Duration::from_secs(2));
+    cfg.shutdown_time_limit = Duration::from_secs(60);
+    let (r, took) = run(cfg);
+    assert_eq!(r.findings[0].symptom.as_deref(), Some("502.3"), "{r:#?}");
+    assert!(
+        took < Duration::from_secs(30),
+        "waited for a graceful stop: {took:?}"
+    );
+    assert!(
+        !all_text(&r).contains("did not stop within shutdownTimeLimit"),
+        "{r:#?}"
+    );
+}
+
+#[test]
 fn ignoring_shutdown_is_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path(), "--ignore-shutdown");

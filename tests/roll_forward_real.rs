@@ -213,3 +213,53 @@ fn without_the_policy_the_real_host_rolls_to_the_patch_and_ancm_agrees() {
     let message = check["findings"][0]["message"].as_str().unwrap();
     assert!(message.contains("3.1.23 will run"), "{message}");
 }
+
+#[test]
+#[ignore = "needs scripts/setup (real dotnet + mcs)"]
+fn an_unknown_roll_forward_value_is_refused_by_the_real_host_and_by_ancm() {
+    let case = Case {
+        name: "arguments --roll-forward Sideways",
+        options: "",
+        env: &[],
+        muxer_args: "--roll-forward Sideways ",
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write_app(dir.path(), &case);
+    let (code, out) = real_host(dir.path(), &case);
+    // InvalidArgFailure 0x80008081: 129 as a Linux exit status.
+    assert_eq!(code, 0x81, "the real host: {out}");
+    let real_lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        real_lines,
+        [
+            "Unrecognized roll forward setting value 'Sideways'.",
+            "Invalid value for command line argument '--roll-forward'"
+        ],
+        "the real host's words"
+    );
+    let check = framework_resolution(dir.path());
+    assert_eq!(check["outcome"], "fail", "{check:#}");
+    let f = &check["findings"][0];
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("`--roll-forward Sideways`") && message.contains("does not know"),
+        "{message}"
+    );
+    let evidence = |label: &str| {
+        f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["label"] == label)
+            .and_then(|e| e["value"].as_str())
+            .unwrap_or_else(|| panic!("no `{label}` in {f:#}"))
+            .to_string()
+    };
+    assert_eq!(evidence("host output"), real_lines.join("\n"));
+    assert!(evidence("exit code").contains("0x80008081"), "{f:#}");
+    assert!(
+        f["fix"].as_str().unwrap().contains("`LatestPatch`"),
+        "{f:#}"
+    );
+    assert_eq!(f["location"]["line"], 7, "points at `arguments`: {f:#}");
+}

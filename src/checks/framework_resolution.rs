@@ -9,7 +9,7 @@ use crate::deployment::layout::Loaded;
 use crate::diagnostic::{Evidence, Finding, Level, Location};
 use crate::fx::message::{exit_code_forms, host_message};
 use crate::fx::policy::{self, Origin};
-use crate::fx::roll_forward::{CommandLineRollForward, Range};
+use crate::fx::roll_forward::{CommandLineRollForward, InvalidCommandLineRollForward, Range};
 use crate::fx::{self, ResolveFailure};
 use crate::host::dotnet_install::host_arch_name;
 
@@ -26,6 +26,13 @@ impl Check for FrameworkResolution {
         let model = &cx.plan;
         if model.starter == Starter::Unknown {
             return CheckRun::Skip("no usable `processPath` in web.config".into());
+        }
+        if let Err(bad) = muxer_roll_forward(cx, model) {
+            return CheckRun::Findings(vec![refused_option(
+                cx,
+                &bad,
+                model.start_failure_symptom(),
+            )]);
         }
         let Some(app) = &model.app_config else {
             return CheckRun::Skip("no readable runtimeconfig.json (see `runtime-config`)".into());
@@ -81,7 +88,8 @@ impl Check for FrameworkResolution {
         }
         let windows = cx.host.os == "windows";
         let mut env = model.roll_forward_env(windows);
-        env.command_line = muxer_roll_forward(cx, model);
+        // Checked before the machine's installs too (below is only for the resolution).
+        env.command_line = muxer_roll_forward(cx, model).ok().flatten();
         let hives = model.hives(install);
         let req = fx::Request {
             app,
@@ -167,19 +175,55 @@ impl Check for FrameworkResolution {
 }
 
 /// The muxer's `--roll-forward` in web.config `arguments` (only `dotnet` reads it; an apphost
-/// passes it to the app).
-fn muxer_roll_forward(cx: &Context<'_>, model: &Plan<'_>) -> Option<CommandLineRollForward> {
+/// passes it to the app), or the value the host refuses.
+fn muxer_roll_forward(
+    cx: &Context<'_>,
+    model: &Plan<'_>,
+) -> Result<Option<CommandLineRollForward>, InvalidCommandLineRollForward> {
     if !matches!(model.starter, Starter::Muxer(_)) {
-        return None;
+        return Ok(None);
     }
-    let args = cx
+    let Some(args) = cx
         .deployment
-        .web_config()?
-        .aspnetcore
-        .as_ref()?
-        .arguments
-        .as_ref()?;
-    CommandLineRollForward::from_muxer_args(&split_arguments(&args.value))
+        .web_config()
+        .and_then(|wc| wc.aspnetcore.as_ref())
+        .and_then(|s| s.arguments.as_ref())
+    else {
+        return Ok(None);
+    };
+    CommandLineRollForward::parse_muxer_args(&split_arguments(&args.value))
+}
+
+/// `dotnet --roll-forward Sideways App.dll`: the muxer refuses its command line on any machine,
+/// before it looks for a framework.
+fn refused_option(cx: &Context<'_>, bad: &InvalidCommandLineRollForward, symptom: &str) -> Finding {
+    let mut f = Finding::error(format!(
+        "`arguments` pass `{} {}` to `dotnet`, a value the host does not know: it refuses the command line and the app never starts",
+        bad.option, bad.value
+    ));
+    if let Some((wc, args)) = cx.deployment.web_config().and_then(|wc| {
+        wc.aspnetcore
+            .as_ref()
+            .and_then(|s| s.arguments.as_ref())
+            .map(|a| (wc, a))
+    }) {
+        f = f.at(wc.location(args.span));
+    }
+    f.evidence("host output", bad.host_output().join("\n"))
+        .evidence(
+            "exit code",
+            exit_code_forms(InvalidCommandLineRollForward::STATUS),
+        )
+        .symptom(symptom)
+        .fix(format!(
+            "use one of {} for `{}`, or remove it",
+            crate::fx::RollForward::ALL
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            bad.option
+        ))
 }
 
 /// A newer version is installed but the app's roll-forward policy refuses it: the finding names

@@ -10,25 +10,12 @@ use crate::diagnostic::{Finding, Level};
 pub struct LauncherPlaceholders;
 
 const PATH_PLACEHOLDER: &str = "%LAUNCHER_PATH%";
-/// publish-iis.md §3.3: the transform removes these from `arguments` (all occurrences,
-/// case-insensitive), then trims.
-const ARG_PLACEHOLDERS: [&str; 2] = ["%LAUNCHER_ARGS%", "-argFile IISExeLauncherArgs.txt"];
+use crate::contract::publish::{strip_launcher_placeholders, LAUNCHER_ARG_PLACEHOLDERS};
 
 fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     haystack
         .to_ascii_lowercase()
         .find(&needle.to_ascii_lowercase())
-}
-
-/// `arguments` with the launcher placeholders removed, as the publish transform does.
-fn strip_placeholders(arguments: &str) -> String {
-    let mut out = arguments.to_string();
-    for p in ARG_PLACEHOLDERS {
-        while let Some(i) = find_ci(&out, p) {
-            out.replace_range(i..i + p.len(), "");
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// How publish starts this app: through `dotnet` (framework-dependent, no apphost) or through
@@ -103,7 +90,7 @@ impl Check for LauncherPlaceholders {
             }
         }
         if let Some(a) = &s.arguments {
-            if let Some(ph) = ARG_PLACEHOLDERS
+            if let Some(ph) = LAUNCHER_ARG_PLACEHOLDERS
                 .iter()
                 .find(|ph| find_ci(&a.value, ph).is_some())
             {
@@ -118,7 +105,7 @@ impl Check for LauncherPlaceholders {
         let rest = s
             .arguments
             .as_ref()
-            .map(|a| strip_placeholders(&a.value))
+            .map(|a| strip_launcher_placeholders(&a.value))
             .unwrap_or_default();
         let fix = publish_would_write(launch_of(layout), app, &rest);
         // In-process start failures are 500.0; out-of-process (and V1) ones 502.5

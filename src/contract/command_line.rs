@@ -39,27 +39,35 @@ pub fn no_env(_: &str) -> Option<String> {
 /// separate arguments outside quotes; `2n` backslashes before `"` give `n` backslashes and toggle
 /// quoting, `2n+1` give `n` and a literal `"`; `""` inside quotes is a literal `"`.
 pub fn split_arguments(s: &str) -> Vec<String> {
+    split_arguments_at(s).into_iter().map(|(a, _)| a).collect()
+}
+
+/// [`split_arguments`] with the byte range of `s` each argument was read from (its quotes
+/// included), so an edit can replace one argument and keep the rest of the text as written.
+pub fn split_arguments_at(s: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut args = Vec::new();
-    let chars: Vec<char> = s.chars().collect();
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let at = |i: usize| chars.get(i).map_or(s.len(), |(b, _)| *b);
     let mut i = 0;
     loop {
-        while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+        while i < chars.len() && (chars[i].1 == ' ' || chars[i].1 == '\t') {
             i += 1;
         }
         if i >= chars.len() {
             break;
         }
+        let start = i;
         let mut arg = String::new();
         let mut quoted = false;
         while i < chars.len() {
-            let c = chars[i];
+            let c = chars[i].1;
             if c == '\\' {
                 let mut n = 0;
-                while i < chars.len() && chars[i] == '\\' {
+                while i < chars.len() && chars[i].1 == '\\' {
                     n += 1;
                     i += 1;
                 }
-                if i < chars.len() && chars[i] == '"' {
+                if i < chars.len() && chars[i].1 == '"' {
                     arg.extend(std::iter::repeat('\\').take(n / 2));
                     if n % 2 == 1 {
                         arg.push('"');
@@ -71,7 +79,7 @@ pub fn split_arguments(s: &str) -> Vec<String> {
                 continue;
             }
             if c == '"' {
-                if quoted && i + 1 < chars.len() && chars[i + 1] == '"' {
+                if quoted && i + 1 < chars.len() && chars[i + 1].1 == '"' {
                     arg.push('"');
                     i += 2;
                     continue;
@@ -86,7 +94,7 @@ pub fn split_arguments(s: &str) -> Vec<String> {
             arg.push(c);
             i += 1;
         }
-        args.push(arg);
+        args.push((arg, at(start)..at(i)));
     }
     args
 }
@@ -188,6 +196,15 @@ mod tests {
         assert_eq!(split_arguments(r"c:\path\"), vec![r"c:\path\"]);
         assert_eq!(split_arguments(r#""say ""hi""""#), vec![r#"say "hi""#]);
         assert!(split_arguments("   ").is_empty());
+    }
+
+    #[test]
+    fn argument_ranges_cover_what_was_written() {
+        let s = r#"  ".\My App.dll"  --urls é "#;
+        let got = split_arguments_at(s);
+        let texts: Vec<&str> = got.iter().map(|(_, r)| &s[r.clone()]).collect();
+        assert_eq!(texts, vec![r#"".\My App.dll""#, "--urls", "é"]);
+        assert_eq!(got[0].0, r".\My App.dll");
     }
 
     #[test]

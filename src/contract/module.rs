@@ -22,6 +22,37 @@ impl ModuleVersion {
         }
     }
 
+    /// The `modules` value of the handler that selects this generation.
+    pub fn modules_attribute(self) -> &'static str {
+        match self {
+            ModuleVersion::V1 => "AspNetCoreModule",
+            ModuleVersion::V2 => "AspNetCoreModuleV2",
+        }
+    }
+
+    /// The generation the server has registered in `<globalModules>`: V2 when it is there (a
+    /// server with both serves either), V1 when only V1 is; `None` without IIS facts.
+    pub fn installed(host: &HostFacts) -> Option<ModuleVersion> {
+        let names: Vec<&str> = host
+            .iis_config()?
+            .global_modules
+            .iter()
+            .map(|m| m.name.trim())
+            .collect();
+        let has = |v: ModuleVersion| {
+            names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(v.modules_attribute()))
+        };
+        if has(ModuleVersion::V2) {
+            Some(ModuleVersion::V2)
+        } else if has(ModuleVersion::V1) {
+            Some(ModuleVersion::V1)
+        } else {
+            None
+        }
+    }
+
     /// From the `modules` attribute of the aspNetCore handler; V2 (today's module) when there is
     /// none or it names something else.
     pub fn from_modules_attribute(modules: Option<&str>) -> ModuleVersion {

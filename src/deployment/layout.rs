@@ -140,6 +140,18 @@ impl FileIndex {
         FileIndex { by_lower }
     }
 
+    /// Adds a top-level folder to the listing: `ancm fix` asks the checks what they would
+    /// say once it has created one (the disk is not touched).
+    pub fn add_folder(&mut self, name: &str) {
+        self.by_lower.insert(
+            name.to_lowercase(),
+            Entry {
+                name: name.to_string(),
+                is_dir: true,
+            },
+        );
+    }
+
     pub fn get(&self, name: &str) -> Option<&Entry> {
         self.by_lower.get(&name.to_lowercase())
     }

@@ -135,11 +135,43 @@ const MUXER_VALUE_OPTIONS: [&str; 7] = [
     "--roll-forward-on-no-candidate-fx",
 ];
 
+/// A `--roll-forward` value the host does not know (`--roll-forward Sideways`): the muxer refuses
+/// the command line before resolving anything. The real 3.1.23 host prints
+/// `Unrecognized roll forward setting value 'Sideways'.` and
+/// `Invalid value for command line argument '--roll-forward'` and exits with 0x80008081
+/// (InvalidArgFailure; 129 on Linux) — observed, `tests/roll_forward_real.rs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidCommandLineRollForward {
+    pub option: &'static str,
+    pub value: String,
+}
+
+impl InvalidCommandLineRollForward {
+    /// InvalidArgFailure.
+    pub const STATUS: u32 = 0x8000_8081;
+
+    /// What the host prints (the 3.1 wording; later hosts say the same).
+    pub fn host_output(&self) -> [String; 2] {
+        [
+            format!("Unrecognized roll forward setting value '{}'.", self.value),
+            format!("Invalid value for command line argument '{}'", self.option),
+        ]
+    }
+}
+
 impl CommandLineRollForward {
     /// The roll-forward option among the muxer's arguments (`[exec] [options] app.dll …`), if
     /// any. Options end at the first argument that is not one (the app path). An unrecognized
-    /// value is left out (the host refuses it with 0x80008081 before resolving anything).
+    /// value is left out here; [`CommandLineRollForward::parse_muxer_args`] reports it.
     pub fn from_muxer_args(args: &[String]) -> Option<CommandLineRollForward> {
+        Self::parse_muxer_args(args).ok().flatten()
+    }
+
+    /// [`CommandLineRollForward::from_muxer_args`], or the first `--roll-forward` value the host
+    /// refuses. (`--roll-forward-on-no-candidate-fx` takes any number: the host casts it.)
+    pub fn parse_muxer_args(
+        args: &[String],
+    ) -> Result<Option<CommandLineRollForward>, InvalidCommandLineRollForward> {
         let mut it = args.iter().peekable();
         if it.peek().is_some_and(|a| a.as_str() == "exec") {
             it.next();
@@ -150,18 +182,24 @@ impl CommandLineRollForward {
                 break;
             };
             let Some(value) = it.next() else { break };
-            let value = match option {
+            let parsed = match option {
                 "--roll-forward" => RollForward::parse(value),
                 "--roll-forward-on-no-candidate-fx" => {
                     Some(RollForward::from_legacy(c_atoi(value)))
                 }
                 _ => continue,
             };
-            if let Some(value) = value {
-                found = Some(CommandLineRollForward { option, value });
+            match parsed {
+                Some(value) => found = Some(CommandLineRollForward { option, value }),
+                None => {
+                    return Err(InvalidCommandLineRollForward {
+                        option,
+                        value: value.clone(),
+                    })
+                }
             }
         }
-        found
+        Ok(found)
     }
 }
 
@@ -621,6 +659,37 @@ mod tests {
             ..RollForwardEnv::default()
         };
         assert_eq!(one(cfg, env).roll_forward(), RollForward::Disable);
+    }
+
+    #[test]
+    fn an_unknown_roll_forward_value_is_refused_but_any_legacy_number_is_taken() {
+        let args = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let bad =
+            CommandLineRollForward::parse_muxer_args(&args("--roll-forward Sideways App.dll"))
+                .unwrap_err();
+        assert_eq!(bad.option, "--roll-forward");
+        assert_eq!(bad.value, "Sideways");
+        assert_eq!(
+            bad.host_output(),
+            [
+                "Unrecognized roll forward setting value 'Sideways'.".to_string(),
+                "Invalid value for command line argument '--roll-forward'".to_string()
+            ]
+        );
+        // Case does not matter to the host; a legacy number is cast, never refused.
+        assert!(CommandLineRollForward::parse_muxer_args(&args(
+            "--roll-forward latestmajor A.dll"
+        ))
+        .is_ok_and(|c| c.is_some()));
+        assert!(CommandLineRollForward::parse_muxer_args(&args(
+            "--roll-forward-on-no-candidate-fx 7 A.dll"
+        ))
+        .is_ok());
+        // After the app path it is the app's argument.
+        assert_eq!(
+            CommandLineRollForward::parse_muxer_args(&args("A.dll --roll-forward Sideways")),
+            Ok(None)
+        );
     }
 
     #[test]

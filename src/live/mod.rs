@@ -13,8 +13,10 @@
 //! a connect probe, so "listens on another port" needs Linux or Windows. Process trees die with
 //! `ancm` through process groups + PDEATHSIG (Unix) or job objects (Windows).
 pub mod app_offline;
+pub mod console;
 pub mod events;
 pub mod explain;
+pub mod keys;
 pub mod launch;
 pub mod ports;
 #[cfg(windows)]

@@ -164,7 +164,19 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     if let Some(p) = &progress {
         p.say("live probe: stopping the app");
     }
-    session.stop().await;
+    // A 502 while the app still runs: it hung or dropped the request without exiting. The verdict
+    // is known; a graceful stop would add up to shutdownTimeLimit to it and teach nothing more.
+    let hung = status == Some(502)
+        && session
+            .sup
+            .current()
+            .await
+            .is_some_and(|b| b.exited().is_none());
+    if hung {
+        session.kill().await;
+    } else {
+        session.stop().await;
+    }
     drop(progress);
     let events = bus.snapshot();
     let mut findings = Vec::new();
@@ -479,7 +491,13 @@ fn stdout_log_findings(events: &[Stamped], module: crate::contract::ModuleVersio
 /// How the graceful stop went.
 fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
     let mut out = Vec::new();
+    // A kill with no shutdown request before it is the probe stopping a hung app, not a failed
+    // graceful stop.
+    let mut shutdown_sent = false;
     for e in events {
+        if matches!(e.event, Event::ShutdownSent { .. }) {
+            shutdown_sent = true;
+        }
         match &e.event {
             Event::ShutdownSent {
                 status: Some(s), ..
@@ -500,7 +518,7 @@ fn shutdown_findings(events: &[Stamped]) -> Vec<Finding> {
                     },
                 ),
             ),
-            Event::Killed { after_ms, .. } => out.push(
+            Event::Killed { after_ms, .. } if shutdown_sent => out.push(
                 Finding::warning(format!(
                     "the app did not stop within shutdownTimeLimit ({after_ms} ms) after the shutdown request; ANCM kills it (event 1005) and in-flight work is lost"
                 ))

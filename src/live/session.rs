@@ -61,4 +61,13 @@ impl Session {
         let _ = self.server.await;
         self.sup.shutdown().await;
     }
+
+    /// [`Session::stop`] without the graceful part: the app is killed at once (an app the probe
+    /// already found hung would only make the verdict wait shutdownTimeLimit).
+    pub async fn kill(self) {
+        self.sup.interrupt();
+        let _ = self.stop_tx.send(true);
+        self.sup.kill_now().await;
+        let _ = self.server.await;
+    }
 }

@@ -22,6 +22,9 @@ use tokio::sync::watch;
 
 /// ANCM polls the listener table every 250 ms (§3.3 [SRC]).
 pub const POLL: Duration = Duration::from_millis(250);
+/// The probe (`fast_diagnosis`) polls faster: the answer is the same, only found sooner — a
+/// healthy app's verdict should cost its start time, not up to 250 ms more.
+pub const PROBE_POLL: Duration = Duration::from_millis(20);
 /// Two attempts per start (`dwRetryCount = 2`, §3.4 [SRC]).
 pub const ATTEMPTS: u32 = 2;
 /// The rapid-fail window (§3.7 [SRC]).
@@ -543,7 +546,7 @@ impl Supervisor {
             tokio::select! {
                 _ = exit_rx.changed() => {}
                 _ = interrupted.changed() => {}
-                _ = tokio::time::sleep(POLL) => {}
+                _ = tokio::time::sleep(if self.cfg.fast_diagnosis { PROBE_POLL } else { POLL }) => {}
             }
         }
     }
@@ -568,6 +571,30 @@ impl Supervisor {
         if let Some(b) = backend {
             self.graceful_stop(&b).await;
         }
+    }
+
+    /// Stops the backend at once, with no shutdown request (and refuses new starts): for an app
+    /// already judged hung, where waiting shutdownTimeLimit for a graceful stop would only delay
+    /// the verdict.
+    pub async fn kill_now(&self) {
+        self.interrupt();
+        let backend = {
+            let mut inner = self.inner.lock().await;
+            inner.shut_down = true;
+            inner.slot.take()
+        };
+        let Some(b) = backend else { return };
+        if b.exited().is_some() {
+            return;
+        }
+        let t0 = Instant::now();
+        b.ending.store(KILLED_BY_ANCM, Ordering::SeqCst);
+        process::kill_group(b.pid);
+        self.bus.emit(Event::Killed {
+            pid: b.pid,
+            after_ms: t0.elapsed().as_millis() as u64,
+        });
+        b.wait_exit(Duration::from_secs(5)).await;
     }
 
     /// §5.2: shutdown request, then a stop signal, then kill after shutdownTimeLimit.

@@ -2,9 +2,11 @@
 //! one coloured line per event for people, or one JSON object per line with `--format json`.
 //!
 //! Ctrl-C or SIGTERM stops it the orderly way (stop accepting, drain, graceful app stop); a
-//! second Ctrl-C kills the app's process group at once and exits. The explanations come from
-//! `explain.rs`; this module only formats and waits for signals.
+//! second Ctrl-C kills the app's process group at once and exits. On a terminal, keys act on the
+//! session (`keys.rs` reads them, `console.rs` acts). The explanations come from `explain.rs`;
+//! this module formats (saying a repeated explanation once) and waits for signals and keys.
 use super::events::{Event, EventBus, Stamped};
+use super::keys::Key;
 use super::session::Session;
 use super::LiveConfig;
 use colored::Colorize;
@@ -244,10 +246,11 @@ pub fn human_line(e: &Stamped, color: bool) -> String {
         ),
         Event::Note { message } => ("note", message.clone(), "yellow"),
     };
+    // Padded before it is painted: escape codes take no columns.
     format!(
-        "{} {:<8} {}",
+        "{} {} {}",
         paint(t, "dim"),
-        paint(kind.to_string(), c),
+        paint(format!("{kind:<8}"), c),
         text
     )
 }
@@ -294,7 +297,8 @@ fn important(e: &Event) -> bool {
     !matches!(e, Event::Output { .. } | Event::ShutdownSent { .. })
 }
 
-/// Runs the session until Ctrl-C / SIGTERM. Errors only when the proxy cannot listen.
+/// Runs the session until Ctrl-C / SIGTERM (or `q`). Errors only when the proxy cannot listen.
+/// On a terminal the keys of `keys.rs` act on the session (`console.rs`).
 pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::Result<()> {
     super::process::kill_all_on_panic();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -304,6 +308,7 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
     let started = std::time::Instant::now();
     let timeline = Timeline::start();
     let lines = timeline.clone();
+    let said = std::sync::Mutex::new(Said::default());
     bus.subscribe(move |e| {
         if !opts.all_events && !important(&e.event) {
             return;
@@ -311,20 +316,66 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         let line = if opts.json {
             json_line(e)
         } else {
-            human_line(e, opts.color)
+            super::events::lock(&said).line(e, opts.color)
         };
         lines.push(&line);
     });
+    let app_dir = cfg.app_dir.clone();
+    let mut keys = super::keys::Keys::start();
+    let key_bus = bus.clone();
     let result = rt.block_on(async move {
         let session = Session::start(cfg, bus, listen).await?;
-        wait_for_stop().await;
-        // A second Ctrl-C while stopping: kill everything now.
+        let mut offline = super::console::Offline::default();
+        if keys.is_some() {
+            key_bus.emit(Event::Note {
+                message: super::keys::HELP.into(),
+            });
+        }
+        let stop = wait_for_stop();
+        tokio::pin!(stop);
+        loop {
+            let key = async {
+                match keys.as_mut() {
+                    Some(k) => k.rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = &mut stop => break,
+                k = key => match k {
+                    None | Some(Key::Quit) => break,
+                    Some(Key::Restart) => super::console::restart(&session, &key_bus),
+                    Some(Key::ToggleOffline) => offline.toggle(&app_dir, &key_bus),
+                    Some(Key::Probe) => super::console::probe(&session, &key_bus),
+                    Some(Key::Environment) => super::console::environment(&key_bus),
+                },
+            }
+        }
+        offline.clean_up(&key_bus);
+        // A second Ctrl-C (or q) while stopping: kill everything now.
+        let again = async {
+            match keys.as_mut() {
+                Some(k) => {
+                    while let Some(key) = k.rx.recv().await {
+                        if key == Key::Quit {
+                            return;
+                        }
+                    }
+                    std::future::pending().await
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = session.stop() => {}
             _ = tokio::signal::ctrl_c() => {
                 super::process::kill_all();
             }
+            _ = again => {
+                super::process::kill_all();
+            }
         }
+        drop(keys);
         Ok::<(), std::io::Error>(())
     });
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -342,6 +393,80 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         let _ = out.flush();
     }
     result
+}
+
+/// Long explanations already printed in this timeline. A crashed app repeats the same reason on
+/// every start attempt and every request; the first time it is printed in full, after that as
+/// "same as at 1.062s (×3)". The key ignores numbers (pids, ports, milliseconds), which differ
+/// between repeats of one cause. JSON lines always carry the full text.
+#[derive(Debug, Default)]
+pub struct Said {
+    first: std::collections::HashMap<String, (u64, u32)>,
+}
+
+impl Said {
+    /// Explanations shorter than this are printed every time.
+    const LONG: usize = 60;
+
+    /// `Some("same as at 1.062s (×2)")` when `text` was said before (numbers aside).
+    fn seen(&mut self, text: &str, t_ms: u64) -> Option<String> {
+        if text.chars().count() < Self::LONG {
+            return None;
+        }
+        let key: String = text
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect();
+        match self.first.get_mut(&key) {
+            Some((at, n)) => {
+                *n += 1;
+                Some(format!(
+                    "same as at {}.{:03}s (×{n})",
+                    *at / 1000,
+                    *at % 1000
+                ))
+            }
+            None => {
+                self.first.insert(key, (t_ms, 1));
+                None
+            }
+        }
+    }
+
+    fn shorten(&mut self, text: &mut String, t_ms: u64) {
+        if let Some(short) = self.seen(text, t_ms) {
+            *text = short;
+        }
+    }
+
+    /// The timeline line of `e`, with an explanation said before replaced by a reference to it.
+    pub fn line(&mut self, e: &Stamped, color: bool) -> String {
+        let mut e = e.clone();
+        let t = e.t_ms;
+        match &mut e.event {
+            Event::Exited { meaning, .. } => self.shorten(meaning, t),
+            Event::AttemptFailed { reason, .. } | Event::StartFailed { reason } => {
+                self.shorten(reason, t)
+            }
+            Event::Request {
+                error: Some(err), ..
+            } => self.shorten(err, t),
+            Event::Spawn { env, .. } => {
+                // Every start attempt gets the same environment (but for its port and token).
+                let all: Vec<String> = env
+                    .iter()
+                    .map(|v| format!("{}={}", v.name, v.value))
+                    .collect();
+                if let Some(short) = self.seen(&format!("env {}", all.join(" ")), t) {
+                    let line = human_line(&e, color);
+                    let first = line.split('\n').next().unwrap_or_default();
+                    return format!("{first}\n{:>19}environment {short}", "");
+                }
+            }
+            _ => {}
+        }
+        human_line(&e, color)
+    }
 }
 
 /// The timeline's way to stdout: lines are queued by whichever thread emits the event and
@@ -394,6 +519,14 @@ impl Timeline {
             };
             if !batch.is_empty() {
                 let mut out = std::io::stdout().lock();
+                let batch = if super::keys::raw_mode_on() {
+                    // Raw mode turns off the terminal's `\n` → `\r\n`: say it ourselves.
+                    String::from_utf8_lossy(&batch)
+                        .replace('\n', "\r\n")
+                        .into_bytes()
+                } else {
+                    batch
+                };
                 let _ = out.write_all(&batch);
                 let _ = out.flush();
             }

@@ -9,7 +9,7 @@ mod parse;
 pub mod secret_values;
 
 pub use expand::{expand_env, expand_env_tracking};
-pub use parse::{parse, read, MAX_WEB_CONFIG_BYTES};
+pub use parse::{parse, read, read_bytes, MAX_WEB_CONFIG_BYTES};
 
 /// The longest source line a finding carries as its snippet.
 pub const MAX_SNIPPET_CHARS: usize = 240;

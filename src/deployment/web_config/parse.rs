@@ -22,6 +22,12 @@ pub const MAX_WEB_CONFIG_BYTES: u64 = 250 * 1024;
 /// Reads and parses the file at `path`. The size is checked from metadata before reading, and
 /// anything that is not a regular file (a folder, a FIFO, a device) is refused without opening it.
 pub fn read(path: &Path) -> Result<WebConfig, WebConfigError> {
+    parse(path, &read_bytes(path)?)
+}
+
+/// The file's bytes, with [`read`]'s refusals (not a regular file, larger than IIS accepts):
+/// for `ancm fix`, which edits the bytes it parsed.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, WebConfigError> {
     let io = |source: std::io::Error| WebConfigError::Io {
         path: path.to_path_buf(),
         source,
@@ -69,7 +75,7 @@ pub fn read(path: &Path) -> Result<WebConfig, WebConfigError> {
             limit: MAX_WEB_CONFIG_BYTES,
         });
     }
-    parse(path, &bytes)
+    Ok(bytes)
 }
 
 /// Parses web.config bytes; `path` is only used to name the file in errors and locations.
