@@ -4,7 +4,7 @@
 mod helpers;
 
 use ancm_doctor::contract::ModuleVersion;
-use ancm_doctor::live::events::Event;
+use ancm_doctor::live::events::{Event, ProxyAnswer};
 use helpers::*;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -174,6 +174,19 @@ async fn crash_at_start_is_502_5_with_the_exception_lifted() {
     );
     assert!(page.contains("System.InvalidOperationException"), "{page}");
     assert!(page.contains("SIGABRT"), "{page}");
+    // The request's event says why, typed: what the probe decides on.
+    assert_eq!(
+        live.count(|e| matches!(
+            e,
+            Event::Request {
+                status: 502,
+                substatus: Some(5),
+                answer: Some(ProxyAnswer::StartFailure),
+                ..
+            }
+        )),
+        1
+    );
     // ANCM makes two attempts, each a new process on a new port.
     assert_eq!(live.count(|e| matches!(e, Event::AttemptFailed { .. })), 2);
     assert_eq!(live.spawned_pids().len(), 2);
@@ -303,6 +316,16 @@ async fn a_listener_that_never_answers_is_502_3_after_request_timeout() {
         "{page}"
     );
     assert!(page.contains("requestTimeout (2 s)"), "{page}");
+    assert_eq!(
+        live.count(|e| matches!(
+            e,
+            Event::Request {
+                answer: Some(ProxyAnswer::UpstreamTimeout),
+                ..
+            }
+        )),
+        1
+    );
     live.stop().await;
 }
 

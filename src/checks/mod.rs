@@ -19,10 +19,8 @@ mod dotnet_architecture;
 mod dotnet_on_machine_path;
 mod environment_variables;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod framework_resolution;
-#[cfg(test)]
-mod fx_fixtures;
 mod globalization_icu;
 mod handler_module;
 pub(crate) mod iis_app;
@@ -41,8 +39,6 @@ mod self_contained;
 mod server_evidence;
 mod shared_configuration;
 mod stdout_log;
-#[cfg(test)]
-mod test_support;
 mod url_rewrite_module;
 mod vc_runtime;
 mod virtual_directories;

@@ -34,6 +34,22 @@ impl ShownVar {
     pub const WEB_CONFIG: &'static str = "web.config";
 }
 
+/// Why the proxy made a request's answer itself (ancm-protocol.md §4.9, §4.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyAnswer {
+    /// The app could not be started: 502.5 (500.3x in-process).
+    StartFailure,
+    /// The app accepted the request but sent no answer within requestTimeout: 502.3.
+    UpstreamTimeout,
+    /// Connecting to the app failed, or the connection broke: 502.3.
+    UpstreamError,
+    /// `app_offline.htm`: 503.
+    Offline,
+    /// The app is being stopped: 503.
+    ShuttingDown,
+}
+
 /// Everything a live session reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -124,6 +140,10 @@ pub enum Event {
         bytes: u64,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+        /// Why the proxy answered itself instead of the app, typed: what the probe decides on
+        /// (the `x-ancm-doctor` header and `error` are for people).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        answer: Option<ProxyAnswer>,
     },
     /// A WebSocket upgrade was passed through.
     Upgraded { path: String },

@@ -5,7 +5,7 @@
 //! [`REQUEST_CAP`] (the finding says when a cap, not ANCM, decided), and a wrong-port app is
 //! diagnosed as soon as its listener shows up (≈1 s) instead of after startupTimeLimit. Reads
 //! the session's event stream only; it prints nothing but an optional spinner on stderr.
-use super::events::{Event, EventBus, Stamped};
+use super::events::{Event, EventBus, ProxyAnswer, Stamped};
 use super::explain::{self, Trouble};
 use super::session::Session;
 pub use super::stand::Stand;
@@ -146,18 +146,13 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
         .map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     let resp = client.get(&url).send().await;
-    let (status, marker, body_len) = match resp {
+    let (status, body_len) = match resp {
         Ok(r) => {
             let status = r.status().as_u16();
-            let marker = r
-                .headers()
-                .get("x-ancm-doctor")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
             let len = r.bytes().await.map(|b| b.len()).unwrap_or(0);
-            (Some(status), marker, len)
+            (Some(status), len)
         }
-        Err(_) => (None, None, 0),
+        Err(_) => (None, 0),
     };
     let request_ms = t0.elapsed().as_millis() as u64;
     let last_failure = session.sup.last_failure().await;
@@ -214,8 +209,11 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
             ));
         }
     }
-    match (status, marker.as_deref()) {
-        (Some(502), Some("502.5")) => {
+    // What the proxy answered itself, typed (its error answers are logged before they are sent,
+    // so the event is there once the response is).
+    let answer = proxy_answer(&events);
+    match (status, answer) {
+        (Some(_), Some(ProxyAnswer::StartFailure)) => {
             if let Some(f) = &last_failure {
                 let d = explain::diagnose_start(f, hosting, module, &config_env);
                 let mut fd = Finding::error(redact(&d.message)).fix(d.fix.clone());
@@ -249,9 +247,9 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
                 findings.push(Finding::error("the app could not be started (502.5)").symptom("502.5"));
             }
         }
-        (Some(502), Some("502.3")) => {
+        (Some(_), Some(answer @ (ProxyAnswer::UpstreamTimeout | ProxyAnswer::UpstreamError))) => {
             let err = last_request_error(&events).unwrap_or_default();
-            let timeout = err.contains("requestTimeout");
+            let timeout = answer == ProxyAnswer::UpstreamTimeout;
             let trouble = if timeout {
                 Trouble::UpstreamTimeout
             } else {
@@ -350,6 +348,14 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     findings.extend(shutdown_findings(&events));
     findings.extend(stdout_log_findings(&events, module));
     Ok(findings)
+}
+
+/// Why the proxy answered the probe's request itself, if it did.
+fn proxy_answer(events: &[Stamped]) -> Option<ProxyAnswer> {
+    events.iter().rev().find_map(|e| match &e.event {
+        Event::Request { answer, .. } => Some(*answer),
+        _ => None,
+    })?
 }
 
 fn last_request_error(events: &[Stamped]) -> Option<String> {

@@ -7,7 +7,7 @@
 //! function, [`error_answer`]: start failure → 502.5; connect, reset or timeout → 502.3;
 //! offline or shutting down → 503. Each request ends in one `Request` event. WebSocket upgrades
 //! are passed through byte for byte once both sides have switched protocols.
-use super::events::{Event, EventBus};
+use super::events::{Event, EventBus, ProxyAnswer};
 use super::explain::{self, StartFailure, Trouble};
 use super::supervisor::{Backend, Supervisor, Unavailable};
 use super::LiveConfig;
@@ -288,6 +288,7 @@ impl Proxy {
             substatus: None,
             bytes: 0,
             error: None,
+            answer: None,
             done: false,
         };
         // offline_gate
@@ -431,6 +432,16 @@ impl Proxy {
             ErrorAnswer::Offline(_) => Some("app_offline.htm".into()),
             ErrorAnswer::ShuttingDown => Some("shutting down".into()),
         };
+        log.answer = Some(match &a {
+            ErrorAnswer::Start(_) => ProxyAnswer::StartFailure,
+            ErrorAnswer::Upstream {
+                error: UpstreamError::Timeout(_),
+                ..
+            } => ProxyAnswer::UpstreamTimeout,
+            ErrorAnswer::Upstream { .. } => ProxyAnswer::UpstreamError,
+            ErrorAnswer::Offline(_) => ProxyAnswer::Offline,
+            ErrorAnswer::ShuttingDown => ProxyAnswer::ShuttingDown,
+        });
         log.done = true;
         let mut b = Response::builder()
             .status(status)
@@ -654,6 +665,7 @@ struct RequestLog {
     substatus: Option<u16>,
     bytes: u64,
     error: Option<String>,
+    answer: Option<ProxyAnswer>,
     done: bool,
 }
 
@@ -674,6 +686,7 @@ impl Drop for RequestLog {
             elapsed_ms: self.t0.elapsed().as_millis() as u64,
             bytes: self.bytes,
             error,
+            answer: self.answer,
         });
     }
 }

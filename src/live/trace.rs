@@ -195,6 +195,7 @@ pub fn human_line(e: &Stamped, color: bool) -> String {
             elapsed_ms,
             bytes,
             error,
+            ..
         } => {
             let st = match substatus {
                 Some(s) => format!("{status}.{s}"),
@@ -268,6 +269,7 @@ fn plain_request_line(e: &Stamped) -> Option<String> {
         elapsed_ms,
         bytes,
         error,
+        ..
     } = &e.event
     else {
         return None;
@@ -413,10 +415,15 @@ impl Said {
         if text.chars().count() < Self::LONG {
             return None;
         }
-        let key: String = text
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '#' } else { c })
-            .collect();
+        // Each run of digits is one `#`: `after 6 ms` and `after 12 ms` are the same cause.
+        let mut key = String::with_capacity(text.len());
+        for c in text.chars() {
+            if !c.is_ascii_digit() {
+                key.push(c);
+            } else if !key.ends_with('#') {
+                key.push('#');
+            }
+        }
         match self.first.get_mut(&key) {
             Some((at, n)) => {
                 *n += 1;
@@ -591,6 +598,7 @@ mod tests {
                     elapsed_ms: 12,
                     bytes: 345,
                     error: error.clone(),
+                    answer: None,
                 },
             };
             let st = match substatus {
@@ -605,5 +613,41 @@ mod tests {
             assert_eq!(plain_request_line(&e).unwrap(), general);
             assert_eq!(human_line(&e, false), general);
         }
+    }
+}
+
+#[cfg(test)]
+mod said_tests {
+    use super::*;
+
+    fn exited(t_ms: u64, pid: u32, uptime_ms: u64) -> Stamped {
+        Stamped {
+            t_ms,
+            event: Event::Exited {
+                pid,
+                exit: super::super::events::ExitInfo {
+                    code: None,
+                    signal: Some(6),
+                },
+                meaning: format!("killed by signal 6 (SIGABRT) after {uptime_ms} ms: aborted: the process called abort() (an unhandled .NET exception)"),
+                after_ready: false,
+                uptime_ms,
+            },
+        }
+    }
+
+    #[test]
+    fn a_repeated_explanation_is_said_once_then_referred_to() {
+        let mut said = Said::default();
+        let first = said.line(&exited(1_017, 10, 12), false);
+        assert!(
+            first.contains("aborted: the process called abort()"),
+            "{first}"
+        );
+        let second = said.line(&exited(1_031, 11, 6), false);
+        assert!(second.ends_with("same as at 1.017s (×2)"), "{second}");
+        assert!(second.contains("pid 11 exited after 6 ms"), "{second}");
+        let third = said.line(&exited(2_500, 12, 30), false);
+        assert!(third.ends_with("(×3)"), "{third}");
     }
 }
