@@ -187,8 +187,8 @@ impl Check for PoolIdentityRights {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::{cfg_mut, deployment, findings, host, web_config};
     use super::*;
+    use crate::checks::fixtures::iis::{cfg_mut, deployment, findings, host, web_config};
     use crate::host::acl::{Ace, PathAcl};
 
     fn ace(account: &str, sid: &str, allow: bool, mask: u32) -> Ace {
