@@ -24,6 +24,7 @@ mod framework_resolution;
 mod globalization_icu;
 mod handler_module;
 pub(crate) mod iis_app;
+mod inprocess_handler;
 mod launcher_placeholders;
 mod live_probe;
 mod live_site;
@@ -101,6 +102,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &appsettings_json::AppSettingsJson,
     &globalization_icu::GlobalizationIcu,
     &runtime_support::RuntimeSupport,
+    &inprocess_handler::InProcessHandler,
     &module_installed::ModuleInstalled,
     &vc_runtime::VcRuntime,
     &dotnet_on_machine_path::DotnetOnMachinePath,
