@@ -166,3 +166,48 @@ fn a_snapshot_the_server_fails_and_a_probe_that_passes_here_are_both_said() {
     );
     assert_eq!(code, 1, "{report}");
 }
+
+#[test]
+#[ignore = "needs scripts/setup (real dotnet 3.1)"]
+fn a_real_elf_host_binary_as_the_apphost_meant_for_iis_gets_the_rid_fix_and_no_start() {
+    // dotnetcore2 ships no ELF apphost (apphosts come with the SDK's packs); the nearest real
+    // thing is Microsoft's own ELF host binary, the `dotnet` muxer, copied in as `HelloWorld`
+    // next to the real 3.1 app — what `-r linux-x64` leaves for `processPath=".\HelloWorld"`.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in [
+        "HelloWorld.dll",
+        "HelloWorld.runtimeconfig.json",
+        "HelloWorld.deps.json",
+    ] {
+        std::fs::copy(example("healthy-portable").join(f), dir.join(f)).unwrap();
+    }
+    std::fs::copy(
+        example("linux-publish-on-iis").join("web.config"),
+        dir.join("web.config"),
+    )
+    .unwrap();
+    let apphost = dir.join("HelloWorld");
+    std::fs::copy(support::dotnet(), &apphost).unwrap();
+    // The binary is real: run here, Microsoft's host refuses to be anything but `dotnet`.
+    let here = Command::new(&apphost).current_dir(&dir).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&here.stderr).contains("Cannot execute dotnet when renamed"),
+        "{here:?}"
+    );
+    let (code, report) = doctor(&dir, &path_with_dotnet(), &[]);
+    let pp = check(&report, "process-path").to_string();
+    assert!(
+        pp.contains("Linux executable") || pp.contains("ELF"),
+        "{pp}"
+    );
+    assert!(pp.contains("-r win-x64"), "the RID fix: {pp}");
+    let probe = check(&report, "live-probe");
+    assert_eq!(probe["outcome"], "skip", "{probe}");
+    assert!(
+        probe.to_string().contains("IIS on Windows cannot"),
+        "{probe}"
+    );
+    assert_eq!(code, 1, "{report}");
+}

@@ -197,8 +197,8 @@ impl Check for AppPool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
     use crate::host::iis_config::WebConfigSummary;
 
     const SHOP: &str = r"C:\apps\Shop";

@@ -213,7 +213,7 @@ fn ancm_values(wc: &WebConfig, s: &AspNetCoreSection, f: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::*;
+    use crate::checks::fixtures::disk::*;
 
     fn run(wc: &str) -> Vec<Finding> {
         problems(&AspNetCoreAttributes, &app(Some(wc)))

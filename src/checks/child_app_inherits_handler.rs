@@ -75,8 +75,8 @@ impl Check for ChildAppInheritsHandler {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
     use crate::host::iis_config::WebConfigSummary;
 
     #[test]

@@ -86,7 +86,7 @@ impl Check for DepsAssets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fx_fixtures::{expect, Fixture, HEALTHY_DEPS};
+    use crate::checks::fixtures::dotnet::{expect, Fixture, HEALTHY_DEPS};
     use crate::diagnostic::Outcome;
 
     #[test]

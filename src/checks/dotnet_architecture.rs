@@ -83,7 +83,7 @@ impl Check for DotnetArchitecture {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fx_fixtures::{expect, Fixture};
+    use crate::checks::fixtures::dotnet::{expect, Fixture};
     use crate::diagnostic::Outcome;
 
     #[test]

@@ -134,8 +134,8 @@ impl Check for DotnetOnMachinePath {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
     use crate::host::facts::DotnetOnPath;
 
     const SHOP: &str = r"C:\apps\Shop";

@@ -154,7 +154,7 @@ impl Check for EnvironmentVariables {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::*;
+    use crate::checks::fixtures::disk::*;
 
     fn with_vars(vars: &str, out_of_process: bool) -> String {
         let wc = healthy_with(

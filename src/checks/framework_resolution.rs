@@ -453,7 +453,7 @@ fn describe(f: &ResolveFailure) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fx_fixtures::{expect, framework, Fixture};
+    use crate::checks::fixtures::dotnet::{expect, framework, Fixture};
     use crate::diagnostic::Outcome;
 
     #[test]

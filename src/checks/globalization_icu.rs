@@ -60,7 +60,7 @@ impl Check for GlobalizationIcu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fx_fixtures::{expect, Fixture};
+    use crate::checks::fixtures::dotnet::{expect, Fixture};
     use crate::diagnostic::Outcome;
 
     fn linux(icu: Vec<String>) -> Fixture {

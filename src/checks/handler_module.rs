@@ -179,7 +179,7 @@ impl Check for HandlerModule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::*;
+    use crate::checks::fixtures::disk::*;
 
     fn run(wc: &str) -> Vec<Finding> {
         problems(&HandlerModule, &app(Some(wc)))

@@ -147,7 +147,7 @@ impl Check for LauncherPlaceholders {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::*;
+    use crate::checks::fixtures::disk::*;
 
     const VS: &str = r#"processPath="%LAUNCHER_PATH%" arguments="%LAUNCHER_ARGS%""#;
     const PUBLISHED: &str = r#"processPath="dotnet" arguments=".\App.dll""#;

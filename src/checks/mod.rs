@@ -19,13 +19,12 @@ mod dotnet_architecture;
 mod dotnet_on_machine_path;
 mod environment_variables;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod framework_resolution;
-#[cfg(test)]
-mod fx_fixtures;
 mod globalization_icu;
 mod handler_module;
 pub(crate) mod iis_app;
+mod inprocess_handler;
 mod launcher_placeholders;
 mod live_probe;
 mod live_site;
@@ -40,8 +39,6 @@ mod self_contained;
 mod server_evidence;
 mod shared_configuration;
 mod stdout_log;
-#[cfg(test)]
-mod test_support;
 mod url_rewrite_module;
 mod vc_runtime;
 mod virtual_directories;
@@ -104,6 +101,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &appsettings_json::AppSettingsJson,
     &globalization_icu::GlobalizationIcu,
     &runtime_support::RuntimeSupport,
+    &inprocess_handler::InProcessHandler,
     &module_installed::ModuleInstalled,
     &vc_runtime::VcRuntime,
     &dotnet_on_machine_path::DotnetOnMachinePath,

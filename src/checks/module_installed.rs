@@ -262,8 +262,8 @@ impl Check for ModuleInstalled {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
 
     const SHOP: &str = r"C:\apps\Shop";
 

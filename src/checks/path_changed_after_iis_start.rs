@@ -48,8 +48,8 @@ impl Check for PathChangedAfterIisStart {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
 
     #[test]
     fn unchanged_since_start_passes() {

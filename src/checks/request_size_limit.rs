@@ -260,8 +260,8 @@ fn too_small(limit: u64, source: &str, stated: &AppLimit, file: &str, app_at: Lo
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::{cfg_mut, deployment, findings, host, run};
     use super::*;
+    use crate::checks::fixtures::iis::{cfg_mut, deployment, findings, host, run};
     use crate::deployment::app_settings::AppSettingsFile;
     use std::path::PathBuf;
 

@@ -106,7 +106,7 @@ fn file_name(p: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fx_fixtures::{expect, Fixture};
+    use crate::checks::fixtures::dotnet::{expect, Fixture};
     use crate::diagnostic::Outcome;
 
     #[test]

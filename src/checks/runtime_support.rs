@@ -122,7 +122,7 @@ pub fn findings(cx: &Context<'_>, today: &str) -> CheckRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fx_fixtures::Fixture;
+    use crate::checks::fixtures::dotnet::Fixture;
 
     fn at(fx: &Fixture, today: &str) -> Vec<Finding> {
         match run_at(fx, today) {
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn prerelease_is_a_warning() {
         let mut fx = Fixture::healthy();
-        fx.host.dotnet.installs[0].frameworks = vec![crate::checks::fx_fixtures::framework(
+        fx.host.dotnet.installs[0].frameworks = vec![crate::checks::fixtures::dotnet::framework(
             "Microsoft.NETCore.App",
             "10.0.0-rc.2",
             None,

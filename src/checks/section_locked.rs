@@ -69,17 +69,9 @@ impl Check for SectionLocked {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
     use crate::host::iis_config::LocationOverrideMode;
-
-    fn wc(xml: &str) -> crate::deployment::web_config::WebConfig {
-        crate::deployment::web_config::parse(
-            std::path::Path::new(r"C:\apps\Shop\web.config"),
-            xml.as_bytes(),
-        )
-        .unwrap()
-    }
 
     const WINAUTH: &str = "<configuration>\n<system.webServer>\n  <modules><remove name=\"WebDAVModule\" /></modules>\n  <security><authentication>\n    <windowsAuthentication enabled=\"true\" />\n  </authentication></security>\n</system.webServer>\n</configuration>";
 
@@ -87,7 +79,7 @@ mod tests {
     fn windows_authentication_locked_by_default_is_500_19() {
         let f = problems(run(
             &SectionLocked,
-            &deployment(r"C:\apps\Shop", Some(wc(WINAUTH))),
+            &deployment(r"C:\apps\Shop", Some(shop_web_config(WINAUTH))),
             &host(),
         ));
         // `modules` is unlocked by `<location path="" overrideMode="Allow">` in the fixture.
@@ -107,7 +99,7 @@ mod tests {
             override_mode: "Allow".into(),
             elements: vec!["system.webServer/security/authentication/windowsAuthentication".into()],
         });
-        let d = deployment(r"C:\apps\Shop", Some(wc(WINAUTH)));
+        let d = deployment(r"C:\apps\Shop", Some(shop_web_config(WINAUTH)));
         assert!(problems(run(&SectionLocked, &d, &h)).is_empty());
         cfg_mut(&mut h).override_modes.push(LocationOverrideMode {
             location: "".into(),

@@ -62,7 +62,7 @@ impl Check for SelfContained {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fx_fixtures::{expect, Fixture};
+    use crate::checks::fixtures::dotnet::{expect, Fixture};
     use crate::diagnostic::Outcome;
 
     const SCD: &str = r#"{"runtimeOptions":{"tfm":"net8.0","includedFrameworks":[{"name":"Microsoft.NETCore.App","version":"8.0.11"}]}}"#;

@@ -25,7 +25,7 @@ mod tests {
 
     #[test]
     fn the_placeholder_skips_until_doctor_fills_it() {
-        let d = crate::checks::iis_app::fixtures::deployment(r"C:\apps\Shop", None);
+        let d = crate::checks::fixtures::iis::deployment(r"C:\apps\Shop", None);
         let h = crate::host::HostFacts::basic();
         let run = ServerEvidence.run(&Context::new(&d, &h));
         assert!(matches!(run, CheckRun::Skip(_)));

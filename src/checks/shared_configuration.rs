@@ -33,8 +33,8 @@ impl Check for SharedConfiguration {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
 
     #[test]
     fn redirection_on_warns_and_off_passes() {

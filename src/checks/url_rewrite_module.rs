@@ -72,17 +72,9 @@ impl Check for UrlRewriteModule {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
     use crate::host::iis_config::DeclaredSection;
-
-    fn wc(xml: &str) -> crate::deployment::web_config::WebConfig {
-        crate::deployment::web_config::parse(
-            std::path::Path::new(r"C:\apps\Shop\web.config"),
-            xml.as_bytes(),
-        )
-        .unwrap()
-    }
 
     const REWRITE: &str = "<configuration>\n<system.webServer>\n  <rewrite>\n    <rules><rule name=\"https\" /></rules>\n  </rewrite>\n</system.webServer>\n</configuration>";
 
@@ -90,7 +82,7 @@ mod tests {
     fn rewrite_without_the_module_is_500_19_at_the_section() {
         let f = problems(run(
             &UrlRewriteModule,
-            &deployment(r"C:\apps\Shop", Some(wc(REWRITE))),
+            &deployment(r"C:\apps\Shop", Some(shop_web_config(REWRITE))),
             &host(),
         ));
         assert_eq!(f.len(), 1);
@@ -107,7 +99,7 @@ mod tests {
         });
         assert!(problems(run(
             &UrlRewriteModule,
-            &deployment(r"C:\apps\Shop", Some(wc(REWRITE))),
+            &deployment(r"C:\apps\Shop", Some(shop_web_config(REWRITE))),
             &h
         ))
         .is_empty());

@@ -52,8 +52,8 @@ impl Check for VcRuntime {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
 
     #[test]
     fn present_passes() {

@@ -56,8 +56,8 @@ impl Check for VirtualDirectories {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
 
     #[test]
     fn app_without_virtual_directories_passes() {

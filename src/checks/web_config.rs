@@ -146,7 +146,7 @@ fn invalid(e: &WebConfigError) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::*;
+    use crate::checks::fixtures::disk::*;
 
     #[test]
     fn healthy_web_config_passes() {

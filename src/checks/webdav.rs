@@ -65,8 +65,8 @@ impl Check for WebDav {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
     use crate::host::iis_config::GlobalModule;
 
     fn webdav_host() -> crate::host::HostFacts {

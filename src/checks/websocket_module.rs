@@ -79,8 +79,8 @@ impl Check for WebSocketModule {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
     use crate::deployment::deps_json::DepsJsonFacts;
     use crate::host::iis_config::GlobalModule;
 

@@ -32,7 +32,7 @@ impl Check for WindowsAuthToken {
         match (section.forward_windows_auth_token(), &section.forward_windows_auth_token) {
             (Ok(false), Some(attr)) => CheckRun::Findings(vec![iis_app::with_app(
                 Finding::warning(format!(
-                    "Windows authentication is enabled for `{}` but `forwardWindowsAuthToken=\"false\"`: the app never sees the Windows user",
+                    "`windowsAuthentication` is enabled for `{}` but `forwardWindowsAuthToken=\"false\"`: the app never sees the Windows user",
                     m.location_path()
                 ))
                 .at(wc.location(attr.span))
@@ -47,8 +47,8 @@ impl Check for WindowsAuthToken {
 
 #[cfg(test)]
 mod tests {
-    use super::super::iis_app::fixtures::*;
     use super::*;
+    use crate::checks::fixtures::iis::*;
 
     fn oop(forward: Option<&str>) -> crate::deployment::web_config::WebConfig {
         let mut wc = web_config();

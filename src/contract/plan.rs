@@ -378,7 +378,7 @@ mod tests {
 
     #[test]
     fn in_process_worker_bitness_follows_the_pools_32_bit_setting() {
-        use crate::checks::iis_app::fixtures::{deployment, host, web_config};
+        use crate::checks::fixtures::iis::{deployment, host, web_config};
         // LegacyPool (D:\sites\legacy) runs 32-bit workers; ShopPool (C:\apps\Shop) 64-bit.
         let h = host();
         let legacy = deployment(r"D:\sites\legacy", Some(web_config()));

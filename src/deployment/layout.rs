@@ -457,7 +457,7 @@ impl AppLayout {
 
     /// hostfxr.md §7: bundle marker, then `includedFrameworks` / `framework(s)`, then the runtime
     /// files next to the app, then a managed exe without runtimeconfig (.NET Framework).
-    fn classify(&self) -> AppKind {
+    pub(crate) fn classify(&self) -> AppKind {
         let exe = self.process_target.as_ref().or(self.apphost.as_ref());
         if exe.is_some_and(AppFile::is_bundle) {
             return AppKind::SingleFileBundle;

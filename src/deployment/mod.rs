@@ -135,7 +135,7 @@ impl Deployment {
         Ok(Deployment {
             app_settings,
             deps_json,
-            runtime_files: runtime_files::RuntimeFiles::from_index(&layout.files),
+            runtime_files: runtime_files::RuntimeFiles::read(app_dir, &layout.files),
             app_dir: app_dir.to_path_buf(),
             web_config,
             layout,

@@ -2,8 +2,29 @@
 //! mode detection, §7): `hostfxr`, `hostpolicy`, `coreclr` (`.dll` / `lib*.so` / `lib*.dylib`)
 //! and `System.Private.CoreLib.dll`. Answered from the one folder listing ([`FileIndex`]); the
 //! one definition of "carries its own runtime" ([`RuntimeFiles::carries_own_runtime`]) that the
-//! app-kind classifier and the checks share.
+//! app-kind classifier and the checks share. Also ANCM V2's in-process request handler
+//! (`aspnetcorev2_inprocess.dll`) when the app carries it, with its file version.
 use super::layout::FileIndex;
+use std::path::Path;
+
+/// ANCM V2's in-process request handler (ancm-reference.md §9: not installed with the module;
+/// found through hostfxr's native search directories — the app folder of a self-contained app,
+/// the `Microsoft.AspNetCore.App` shared framework of a framework-dependent one).
+pub const INPROCESS_HANDLER: &str = "aspnetcorev2_inprocess.dll";
+
+/// Larger than any real handler (about 1 MB): a bigger file of that name is not read for its
+/// version.
+const HANDLER_READ_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// The in-process handler in the app folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HandlerFile {
+    /// The name as it is on disk.
+    pub name: String,
+    /// Its `VS_FIXEDFILEINFO` file version (`12.2.18316.0` for ASP.NET Core 2.2.0's), when
+    /// readable.
+    pub version: Option<String>,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuntimeFiles {
@@ -12,6 +33,8 @@ pub struct RuntimeFiles {
     pub hostpolicy: Option<String>,
     pub coreclr: Option<String>,
     pub corelib: bool,
+    /// `aspnetcorev2_inprocess.dll` in the app folder.
+    pub inprocess_handler: Option<HandlerFile>,
 }
 
 impl RuntimeFiles {
@@ -23,6 +46,19 @@ impl RuntimeFiles {
             .map(|e| e.name.clone())
             .collect();
         Self::from_names(&names)
+    }
+
+    /// [`RuntimeFiles::from_index`], plus the in-process handler's file version read from disk.
+    pub fn read(app_dir: &Path, files: &FileIndex) -> RuntimeFiles {
+        let mut r = Self::from_index(files);
+        if let Some(h) = r.inprocess_handler.as_mut() {
+            let path = app_dir.join(&h.name);
+            h.version = std::fs::metadata(&path)
+                .ok()
+                .filter(|m| m.is_file() && m.len() <= HANDLER_READ_LIMIT)
+                .and_then(|_| crate::host::pe::file_version_of(&path));
+        }
+        r
     }
 
     pub fn from_names(names: &[String]) -> RuntimeFiles {
@@ -44,6 +80,13 @@ impl RuntimeFiles {
             corelib: names
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case("System.Private.CoreLib.dll")),
+            inprocess_handler: names
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(INPROCESS_HANDLER))
+                .map(|n| HandlerFile {
+                    name: n.clone(),
+                    version: None,
+                }),
         }
     }
 

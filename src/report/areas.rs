@@ -60,6 +60,7 @@ const TABLE: &[(&str, Area)] = &[
     ("framework-resolution", Area::DotnetHost),
     ("globalization-icu", Area::DotnetHost),
     ("runtime-support", Area::DotnetHost),
+    ("inprocess-handler", Area::DotnetHost),
     ("module-installed", Area::Iis),
     ("vc-runtime", Area::Iis),
     ("dotnet-on-machine-path", Area::Iis),
