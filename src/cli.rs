@@ -20,7 +20,7 @@ Exit codes:
 const FIX_EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  nothing to fix (web.config already says what publish would write), or --write made the change
-  1  a change is proposed (the diff is printed; nothing was written)
+  1  a change is proposed (the diff is printed; nothing was written, or --confirm was not answered y)
   2  ancm could not do its job: a missing folder or web.config, a web.config it cannot read,
      or (--write) the file changed since it was read: nothing written";
 
@@ -197,6 +197,10 @@ pub struct FixArgs {
     /// the stdout log folder); refused if web.config changes meanwhile
     #[arg(long)]
     pub write: bool,
+    /// With `--write`: show the diff first and write only after `y` on stdin (anything else
+    /// writes nothing); the file is compared with what the diff was made from after the answer
+    #[arg(long, requires = "write")]
+    pub confirm: bool,
     /// Judge the module against a saved host snapshot (`ancm host --format json`) instead of
     /// this machine; `none`: no machine facts (ANCM V2 assumed)
     #[arg(long, value_name = "FILE|none")]
@@ -666,6 +670,17 @@ fn fix(args: FixArgs) -> Result<ExitStatus> {
             crate::deployment::shown(&args.app_dir)
         ));
         return Ok(ExitStatus::Failure);
+    }
+    if args.confirm {
+        eprint!("write this change? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .context("reading the answer from stdin")?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            printer.error("nothing written");
+            return Ok(ExitStatus::Failure);
+        }
     }
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     let written = crate::fix::write::commit(

@@ -572,3 +572,85 @@ fn doctor_names_the_fix_on_fixable_findings_only() {
     ]);
     assert!(!text(&o.stdout).contains("fix_command"));
 }
+
+/// `fix --write --confirm` waiting for its answer, the file changed by someone else meanwhile:
+/// after `y` the write is refused with exit 2 and nothing is written. Deterministic: the change
+/// happens while ancm is blocked on stdin, after it printed the diff.
+#[test]
+fn a_change_while_fix_waits_for_confirmation_is_refused_with_exit_2() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let run = |dir: &Path, answer: &str, meanwhile: &dyn Fn()| -> (i32, String, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ancm"))
+            .args(["fix", "--host", "none", "--write", "--confirm"])
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ancm");
+        let err = Arc::new(Mutex::new(Vec::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = err.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !text(&err.lock().unwrap()).contains("write this change? [y/N]") {
+            assert!(
+                Instant::now() < deadline,
+                "no prompt: {}",
+                text(&err.lock().unwrap())
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        meanwhile();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(answer.as_bytes()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().expect("ancm ends");
+        reader.join().unwrap();
+        let e = text(&err.lock().unwrap());
+        (out.status.code().unwrap(), text(&out.stdout), e)
+    };
+
+    // Changed while waiting: refused.
+    let (_tmp, dir) = copy_example("stdout-log-folder-missing");
+    let theirs = b"<configuration><!-- deployed meanwhile --></configuration>\n".to_vec();
+    let wc = dir.join("web.config");
+    let (code, stdout, stderr) = run(&dir, "y\n", &|| std::fs::write(&wc, &theirs).unwrap());
+    assert!(stdout.starts_with("--- a/web.config"), "{stdout}");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("changed since ancm read it"), "{stderr}");
+    assert_eq!(std::fs::read(&wc).unwrap(), theirs);
+    let names: Vec<_> = snapshot(&dir).into_keys().collect();
+    assert!(
+        !names.iter().any(|n| n.to_string_lossy().contains(".bak-")) && !dir.join("logs").exists(),
+        "written: {names:?}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.to_string_lossy().starts_with(".web.config")),
+        "a temporary file was left: {names:?}"
+    );
+
+    // Not confirmed: nothing written, exit 1. Confirmed and unchanged: written, exit 0.
+    let (_tmp, dir) = copy_example("stdout-log-folder-missing");
+    let before = snapshot(&dir);
+    let (code, _, stderr) = run(&dir, "n\n", &|| {});
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(snapshot(&dir), before);
+    let (code, _, stderr) = run(&dir, "y\n", &|| {});
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.join("logs").is_dir());
+}

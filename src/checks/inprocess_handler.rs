@@ -98,7 +98,7 @@ impl Check for InProcessHandler {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fx_fixtures::Fixture;
+    use crate::checks::fixtures::dotnet::Fixture;
     use super::*;
     use crate::diagnostic::Outcome;
 
