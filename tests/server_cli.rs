@@ -354,6 +354,7 @@ fn a_folder_missing_here_is_not_judged_when_the_facts_are_a_snapshot() {
         ancm_module: Some("AspNetCoreModuleV2".into()),
         hosting_model: None,
         inherited_by_child_applications: true,
+        stdout_log_file: None,
     });
     snap["iis"]["config"] = serde_json::to_value(cfg).unwrap();
     let snap_path = tmp.path().join("server.json");
@@ -445,4 +446,50 @@ fn bad_server_arguments_are_one_line_errors() {
             && !line.contains('\n'),
         "{line}"
     );
+}
+
+#[test]
+fn folder_permissions_in_a_snapshot_are_judged_per_pool() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = server(tmp.path());
+    let mut snap: Value =
+        serde_json::from_slice(&std::fs::read(repo().join(SNAPSHOT)).unwrap()).unwrap();
+    let users_rx = serde_json::json!({"sid": "S-1-5-32-545", "account": "BUILTIN\\Users",
+                                      "allow": true, "mask": 0x1200a9, "inherited": true});
+    let deny_shop = serde_json::json!({"sid": "S-1-5-82-1", "account": "IIS APPPOOL\\ShopPool",
+                                       "allow": false, "mask": 0x1200a9});
+    snap["path_acls"] = serde_json::json!([
+        {"path": tmp.path().join("shop").display().to_string(), "dacl": [deny_shop, users_rx]},
+        {"path": tmp.path().join("healthy").display().to_string(), "dacl": [users_rx]},
+    ]);
+    let snap_path = tmp.path().join("server.json");
+    std::fs::write(&snap_path, serde_json::to_vec(&snap).unwrap()).unwrap();
+    let run = ancm(&[
+        "doctor",
+        "--static",
+        "--format",
+        "json",
+        "--host",
+        snap_path.to_str().unwrap(),
+        "--iis-config",
+        config.to_str().unwrap(),
+    ]);
+    let doc = json(&run);
+    let shop = check(
+        &app(&doc, "Default Web Site/shop")["report"],
+        "pool-identity-rights",
+    );
+    assert_eq!(shop["outcome"], "fail", "{shop:#}");
+    let f = &shop["findings"][0];
+    assert_eq!(f["symptom"], "500.19");
+    assert!(
+        f["message"].as_str().unwrap().starts_with(
+            "`IIS APPPOOL\\ShopPool` (pool `ShopPool`) may not read & execute the app folder"
+        ),
+        "{f:#}"
+    );
+    // The same folder rights, another pool: HealthyPool reads its folder through `Users`.
+    let healthy = check(&app(&doc, "Healthy/")["report"], "pool-identity-rights");
+    assert_eq!(healthy["outcome"], "pass", "{healthy:#}");
+    assert_eq!(app(&doc, "Healthy/")["outcome"], "pass");
 }
