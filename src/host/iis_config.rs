@@ -206,6 +206,10 @@ pub struct WebConfigSummary {
     pub hosting_model: Option<String>,
     /// `false` when `system.webServer` is inside `<location inheritInChildApplications="false">`.
     pub inherited_by_child_applications: bool,
+    /// `aspNetCore/@stdoutLogFile` as written, when `stdoutLogEnabled="true"`: the probe reads
+    /// the log folder's ACL for `pool-identity-rights`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdout_log_file: Option<String>,
 }
 
 impl WebConfigSummary {
@@ -972,6 +976,15 @@ pub fn summarize_web_config(bytes: &[u8]) -> WebConfigSummary {
             }
             (Some("system.webServer"), "aspNetCore") => {
                 out.hosting_model = a.get("hostingModel").cloned();
+                if a.get("stdoutLogEnabled")
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+                {
+                    out.stdout_log_file = Some(
+                        a.get("stdoutLogFile")
+                            .cloned()
+                            .unwrap_or_else(|| r".\logs\stdout".to_string()),
+                    );
+                }
             }
             (_, "system.webServer") => {
                 if let Some((_, la)) = stack.iter().find(|(n, _)| n == "location") {

@@ -196,6 +196,7 @@ mod tests {
             ancm_module: Some("AspNetCoreModuleV2".into()),
             hosting_model: Some("inprocess".into()),
             inherited_by_child_applications: inherit,
+            stdout_log_file: None,
         })
     }
 
