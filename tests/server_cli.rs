@@ -354,7 +354,7 @@ fn a_folder_missing_here_is_not_judged_when_the_facts_are_a_snapshot() {
         ancm_module: Some("AspNetCoreModuleV2".into()),
         hosting_model: None,
         inherited_by_child_applications: true,
-        stdout_log_file: None,
+        ..Default::default()
     });
     snap["iis"]["config"] = serde_json::to_value(cfg).unwrap();
     let snap_path = tmp.path().join("server.json");

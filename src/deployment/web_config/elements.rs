@@ -107,19 +107,17 @@ pub fn system_web_server(wc: &WebConfig) -> Vec<ConfigElement> {
                 .map(String::as_str)
                 .filter(|s| *s != "location" && *s != "configuration")
                 .collect();
-            {
-                segments.push(&name);
-                // `<` is at `pos` or after leading whitespace text.
-                let lt = text
-                    .get(pos..)
-                    .and_then(|t| t.find('<'))
-                    .map_or(pos, |o| pos + o);
-                out.push(ConfigElement {
-                    path: segments.join("/"),
-                    attributes,
-                    span: span_at(lt),
-                });
-            }
+            segments.push(&name);
+            // `<` is at `pos` or after leading whitespace text.
+            let lt = text
+                .get(pos..)
+                .and_then(|t| t.find('<'))
+                .map_or(pos, |o| pos + o);
+            out.push(ConfigElement {
+                path: segments.join("/"),
+                attributes,
+                span: span_at(lt),
+            });
         }
         if !empty {
             stack.push(name);
