@@ -98,8 +98,8 @@ impl Check for InProcessHandler {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::fixtures::dotnet::Fixture;
     use super::*;
+    use crate::checks::fixtures::dotnet::Fixture;
     use crate::diagnostic::Outcome;
 
     const RC_APP: &str =
