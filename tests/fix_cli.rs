@@ -654,3 +654,44 @@ fn a_change_while_fix_waits_for_confirmation_is_refused_with_exit_2() {
     assert_eq!(code, 0, "{stderr}");
     assert!(dir.join("logs").is_dir());
 }
+
+/// The handler's module follows the server's facts (`--host FILE`): a server that registers
+/// only ANCM V1 keeps `AspNetCoreModule`, one with V2 gets `AspNetCoreModuleV2`; the launch is
+/// fixed either way.
+#[test]
+fn the_module_follows_the_host_snapshot() {
+    let snapshot =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/server/snapshot.json");
+    let v2 = std::fs::read_to_string(&snapshot).unwrap();
+    assert!(v2.contains("\"AspNetCoreModuleV2\""));
+    let tmp = tempfile::tempdir().unwrap();
+    let v1_path = tmp.path().join("v1-only.json");
+    std::fs::write(
+        &v1_path,
+        v2.replace("\"AspNetCoreModuleV2\"", "\"AspNetCoreModule\""),
+    )
+    .unwrap();
+    for (host, module_changes) in [(snapshot.as_path(), true), (v1_path.as_path(), false)] {
+        let (_tmp, dir) = copy_example("launcher-placeholders");
+        let o = ancm(&[
+            "fix",
+            "--host",
+            host.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+        let diff = text(&o.stdout);
+        assert!(
+            diff.contains(r#"+    <aspNetCore processPath="dotnet" arguments=".\HelloWorld.dll""#),
+            "{diff}"
+        );
+        assert_eq!(
+            diff.contains(
+                r#"+      <add name="aspNetCore" path="*" verb="*" modules="AspNetCoreModuleV2""#
+            ),
+            module_changes,
+            "{}: {diff}",
+            host.display()
+        );
+    }
+}

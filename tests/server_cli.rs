@@ -354,6 +354,7 @@ fn a_folder_missing_here_is_not_judged_when_the_facts_are_a_snapshot() {
         ancm_module: Some("AspNetCoreModuleV2".into()),
         hosting_model: None,
         inherited_by_child_applications: true,
+        ..Default::default()
     });
     snap["iis"]["config"] = serde_json::to_value(cfg).unwrap();
     let snap_path = tmp.path().join("server.json");
@@ -445,4 +446,96 @@ fn bad_server_arguments_are_one_line_errors() {
             && !line.contains('\n'),
         "{line}"
     );
+}
+
+#[test]
+fn folder_permissions_in_a_snapshot_are_judged_per_pool() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = server(tmp.path());
+    let mut snap: Value =
+        serde_json::from_slice(&std::fs::read(repo().join(SNAPSHOT)).unwrap()).unwrap();
+    let users_rx = serde_json::json!({"sid": "S-1-5-32-545", "account": "BUILTIN\\Users",
+                                      "allow": true, "mask": 0x1200a9, "inherited": true});
+    let deny_shop = serde_json::json!({"sid": "S-1-5-82-1", "account": "IIS APPPOOL\\ShopPool",
+                                       "allow": false, "mask": 0x1200a9});
+    snap["path_acls"] = serde_json::json!([
+        {"path": tmp.path().join("shop").display().to_string(), "dacl": [deny_shop, users_rx]},
+        {"path": tmp.path().join("healthy").display().to_string(), "dacl": [users_rx]},
+    ]);
+    let snap_path = tmp.path().join("server.json");
+    std::fs::write(&snap_path, serde_json::to_vec(&snap).unwrap()).unwrap();
+    let run = ancm(&[
+        "doctor",
+        "--static",
+        "--format",
+        "json",
+        "--host",
+        snap_path.to_str().unwrap(),
+        "--iis-config",
+        config.to_str().unwrap(),
+    ]);
+    let doc = json(&run);
+    let shop = check(
+        &app(&doc, "Default Web Site/shop")["report"],
+        "pool-identity-rights",
+    );
+    assert_eq!(shop["outcome"], "fail", "{shop:#}");
+    let f = &shop["findings"][0];
+    assert_eq!(f["symptom"], "500.19");
+    assert!(
+        f["message"].as_str().unwrap().starts_with(
+            "`IIS APPPOOL\\ShopPool` (pool `ShopPool`) may not read & execute the app folder"
+        ),
+        "{f:#}"
+    );
+    // The same folder rights, another pool: HealthyPool reads its folder through `Users`.
+    let healthy = check(&app(&doc, "Healthy/")["report"], "pool-identity-rights");
+    assert_eq!(healthy["outcome"], "pass", "{healthy:#}");
+    assert_eq!(app(&doc, "Healthy/")["outcome"], "pass");
+}
+
+/// Without `--static`, every app gets its own live probe, one after another: the real 3.1
+/// `dotnet` on PATH starts the healthy app under the emulated ANCM (this machine's facts, the
+/// sites from `--iis-config`) and it passes; the broken one (placeholders) is probed too and the
+/// probe reproduces its failure.
+#[test]
+#[ignore = "real .NET tier: needs ANCM_TEST_DOTNET (scripts/test sets it)"]
+fn each_app_gets_its_own_live_probe_with_the_real_runtime() {
+    let dotnet = PathBuf::from(std::env::var_os("ANCM_TEST_DOTNET").expect("ANCM_TEST_DOTNET"));
+    assert!(dotnet.is_file(), "real dotnet missing: run scripts/setup");
+    let tmp = tempfile::tempdir().unwrap();
+    let config = server(tmp.path());
+    // The healthy app as published: .NET Core 3.1, which this machine's dotnet runs.
+    std::fs::copy(
+        repo().join("examples/healthy-portable/HelloWorld.runtimeconfig.json"),
+        tmp.path().join("healthy/HelloWorld.runtimeconfig.json"),
+    )
+    .unwrap();
+    let mut path = vec![dotnet.parent().unwrap().to_path_buf()];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let out = Command::cargo_bin("ancm")
+        .unwrap()
+        .args(["doctor", "--all", "--format", "json", "--iis-config"])
+        .arg(&config)
+        .env("PATH", std::env::join_paths(path).unwrap())
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let doc = json(&run);
+    assert_eq!(doc["host"], "probe");
+    let healthy = &app(&doc, "Healthy/")["report"];
+    assert_eq!(healthy["live_probe"], "ran", "{healthy:#}");
+    let probe = check(healthy, "live-probe");
+    assert_eq!(probe["outcome"], "pass", "{probe:#}\n{}", run.stderr);
+    let shop = &app(&doc, "Default Web Site/shop")["report"];
+    assert_eq!(shop["live_probe"], "ran", "{shop:#}");
+    assert_eq!(check(shop, "live-probe")["outcome"], "fail", "{shop:#}");
+    assert_eq!(run.code, 1);
 }

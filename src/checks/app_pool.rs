@@ -212,6 +212,7 @@ mod tests {
             ancm_module: Some("AspNetCoreModuleV2".into()),
             hosting_model: Some(model.into()),
             inherited_by_child_applications: false,
+            ..WebConfigSummary::default()
         }
     }
 

@@ -111,6 +111,7 @@ mod tests {
             ancm_module: Some("AspNetCoreModuleV2".into()),
             hosting_model: None,
             inherited_by_child_applications: true,
+            ..WebConfigSummary::default()
         });
         let f = problems(run(
             &ChildAppInheritsHandler,

@@ -30,6 +30,7 @@ mod live_probe;
 mod live_site;
 mod module_installed;
 mod path_changed_after_iis_start;
+mod pool_identity_rights;
 mod process_path;
 mod request_size_limit;
 mod runtime_config;
@@ -115,6 +116,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &section_locked::SectionLocked,
     &webdav::WebDav,
     &request_size_limit::RequestSizeLimit,
+    &pool_identity_rights::PoolIdentityRights,
     &websocket_module::WebSocketModule,
     &live_probe::LiveProbe,
     &live_site::LiveSite,

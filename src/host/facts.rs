@@ -50,6 +50,11 @@ pub struct HostFacts {
     /// registered locations, ICU libraries (`host::dotnet_install`).
     #[serde(default)]
     pub dotnet: super::dotnet_install::DotnetFacts,
+    /// The DACLs of the folders an app pool must read or write (Windows only): every IIS
+    /// application's physical path, its stdout log folder when logging is on, and every dotnet
+    /// root; judged by `pool-identity-rights` ([`super::acl`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path_acls: Vec<super::acl::PathAcl>,
 }
 
 /// Where a PATH entry came from.
@@ -214,7 +219,19 @@ impl HostFacts {
         #[cfg(not(windows))]
         let registered = super::dotnet_install::read_etc_install_locations();
         facts.dotnet = super::dotnet_install::probe(&facts, registered);
+        #[cfg(windows)]
+        {
+            facts.path_acls = super::windows_acl::read_acls(&facts);
+        }
         facts
+    }
+
+    /// The DACL facts of a path, compared the Windows way (case, separators, `\\?\`).
+    pub fn acl_of(&self, path: &str) -> Option<&super::acl::PathAcl> {
+        let want = normalize_windows_path(path);
+        self.path_acls
+            .iter()
+            .find(|a| normalize_windows_path(&a.path) == want)
     }
 
     /// The facts every probe starts from: schema, OS, architecture, process PATH, Azure markers.

@@ -206,6 +206,27 @@ pub struct WebConfigSummary {
     pub hosting_model: Option<String>,
     /// `false` when `system.webServer` is inside `<location inheritInChildApplications="false">`.
     pub inherited_by_child_applications: bool,
+    /// `aspNetCore/@stdoutLogFile` as written, when `stdoutLogEnabled="true"`: the probe reads
+    /// the log folder's ACL for `pool-identity-rights`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdout_log_file: Option<String>,
+    /// The `name` of the handler routed to ANCM (`aspNetCore`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ancm_handler: Option<String>,
+    /// Handler names this web.config takes out of the inherited collection (`<remove name>`;
+    /// `*` for `<clear/>`): a child application that removes its parent's ANCM handler does not
+    /// inherit it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_handlers: Vec<String>,
+}
+
+impl WebConfigSummary {
+    /// Whether this web.config takes a handler named `name` out of what it inherits.
+    pub fn removes_handler(&self, name: Option<&str>) -> bool {
+        self.removed_handlers
+            .iter()
+            .any(|r| r == "*" || name.is_some_and(|n| r.eq_ignore_ascii_case(n)))
+    }
 }
 
 impl WebConfigSummary {
@@ -967,11 +988,27 @@ pub fn summarize_web_config(bytes: &[u8]) -> WebConfigSummary {
                 if let Some(m) = a.get("modules") {
                     if m.to_ascii_lowercase().starts_with("aspnetcoremodule") {
                         out.ancm_module = Some(m.clone());
+                        out.ancm_handler = a.get("name").cloned();
                     }
                 }
             }
+            (Some("handlers"), "remove") => {
+                if let Some(n) = a.get("name") {
+                    out.removed_handlers.push(n.clone());
+                }
+            }
+            (Some("handlers"), "clear") => out.removed_handlers.push("*".into()),
             (Some("system.webServer"), "aspNetCore") => {
                 out.hosting_model = a.get("hostingModel").cloned();
+                if a.get("stdoutLogEnabled")
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+                {
+                    out.stdout_log_file = Some(
+                        a.get("stdoutLogFile")
+                            .cloned()
+                            .unwrap_or_else(|| r".\logs\stdout".to_string()),
+                    );
+                }
             }
             (_, "system.webServer") => {
                 if let Some((_, la)) = stack.iter().find(|(n, _)| n == "location") {

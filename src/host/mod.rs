@@ -1,5 +1,6 @@
 //! The machine: OS, IIS, the module, dotnet installs, PATHs, app pools. Gathered once by a live
 //! probe (`windows.rs` / `unix.rs`) or loaded from a saved snapshot; knows nothing about checks.
+pub mod acl;
 pub mod appcmd;
 pub mod dotnet_install;
 pub mod facts;
@@ -12,5 +13,7 @@ pub mod snapshot;
 mod unix;
 #[cfg(windows)]
 mod windows;
+#[cfg(windows)]
+mod windows_acl;
 
 pub use facts::HostFacts;

@@ -150,7 +150,7 @@ fn capitalize(s: &str) -> String {
 
 /// Whether `text` still points a user at a file that does not ship with the binary.
 pub fn cites_unshipped_file(text: &str) -> bool {
-    text.contains("shared/")
+    text.contains("shared/reference")
         || text.contains("seed article")
         || NOTES.iter().any(|(n, _)| text.contains(&format!("{n}.md")))
 }
@@ -213,5 +213,32 @@ mod tests {
         assert!(!cites_unshipped_file(&s));
         let s = for_users("- The seed article's comments: \"Virtual directories\"");
         assert!(!cites_unshipped_file(&s), "{s}");
+    }
+
+    /// The texts a report shows as they are (a finding's message, cause, fix or hint, unlike
+    /// `explain`'s `source:` line, which is rewritten): none may point at a reference note.
+    #[test]
+    fn texts_shown_unrewritten_cite_no_unshipped_file() {
+        use crate::knowledge::{crash, host_status, hresult, http, managed_exception};
+        let mut texts: Vec<&str> = Vec::new();
+        for c in hresult::CODES {
+            texts.extend([c.meaning, c.cause, c.fix]);
+        }
+        for c in http::SYMPTOMS {
+            texts.extend([c.title, c.meaning, c.cause, c.fix]);
+        }
+        for c in host_status::CODES {
+            texts.extend([c.meaning, c.fix]);
+        }
+        for c in crash::CODES {
+            texts.extend([c.meaning, c.cause, c.fix]);
+        }
+        for (_, hint) in managed_exception::HINTS {
+            texts.push(hint);
+        }
+        assert!(texts.len() > 50);
+        for t in texts {
+            assert!(!cites_unshipped_file(t), "{t}");
+        }
     }
 }

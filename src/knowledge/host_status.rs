@@ -19,7 +19,8 @@ pub(crate) struct HostCode {
 
 const SOURCE: &str = "hostfxr.md §2 (dotnet/runtime src/native/corehost/error_codes.h; docs/design/features/host-error-codes.md)";
 
-const FIX_TRACE: &str = "run the exact command line from the app folder as the app pool identity; set `COREHOST_TRACE=1` (and `COREHOST_TRACEFILE`) in the `<aspNetCore>` environmentVariables to see every probed path (hostfxr.md §5.5)";
+// User-facing text: the citation stays here (hostfxr.md §5.5).
+const FIX_TRACE: &str = "run the exact command line from the app folder as the app pool identity; set `COREHOST_TRACE=1` (and `COREHOST_TRACEFILE`) in the `<aspNetCore>` environmentVariables to see every probed path";
 
 macro_rules! code {
     ($v:expr, $name:expr, $older:expr, $meaning:expr, $fix:expr) => {
@@ -45,7 +46,8 @@ macro_rules! code {
 }
 
 pub(crate) static CODES: &[HostCode] = &[
-    code!(0x8000_8081, "InvalidArgFailure", "", "a host entry point got a bad argument; also used for some unexpected internal states, invalid command-line options and a renamed `dotnet` muxer (\"cannot execute dotnet when renamed\"); the 2.x-era IIS docs show it for \"The application to execute does not exist\"", "check `processPath`/`arguments` in web.config: `dotnet` must be the real muxer and `arguments` the app's `.dll` relative to the app folder (ancm-reference.md §5 row 33)"),
+    // User-facing text: the citation stays here (ancm-reference.md §5 row 33).
+    code!(0x8000_8081, "InvalidArgFailure", "", "a host entry point got a bad argument; also used for some unexpected internal states, invalid command-line options and a renamed `dotnet` muxer (\"cannot execute dotnet when renamed\"); the 2.x-era IIS docs show it for \"The application to execute does not exist\"", "check `processPath`/`arguments` in web.config: `dotnet` must be the real muxer and `arguments` the app's `.dll` relative to the app folder"),
     code!(0x8000_8082, "CoreHostLibLoadFailure", "", "hostfxr or hostpolicy was found but failed to load: wrong architecture (64-bit file in a 32-bit process or vice versa), missing VC++ runtime or another dependency, corrupt file", "match the app pool bitness (`enable32BitAppOnWin64`) to the runtime/app; install the VC++ redistributable; repair the .NET install"),
     code!(0x8000_8083, "CoreHostLibMissingFailure", "", "hostfxr or hostpolicy not found: \"The library hostfxr was not found\", a self-contained app missing hostpolicy, or `<app>.runtimeconfig.json` not deployed (so the host runs the app as self-contained and finds no hostpolicy)", "deploy `<app>.runtimeconfig.json` with the app; for an apphost (`App.exe`) install the .NET runtime or set `DOTNET_ROOT`; for self-contained, publish all runtime files"),
     code!(0x8000_8084, "CoreHostEntryPointFailure", "", "a host library loaded but an expected export is missing: host components of very different versions mixed", "reinstall the runtime; do not copy hostfxr/hostpolicy from another version into the app folder"),
@@ -72,7 +74,8 @@ pub(crate) static CODES: &[HostCode] = &[
     code!(unused 0x8000_8099, "(unused; LibHostUnknownCommand)"),
     code!(0x8000_809A, "AppPathFindFailure", "LibHostAppRootFindFailure", "the app `.dll` to run does not exist (\"The application to execute does not exist\"): an apphost copied without its `.dll`, or `dotnet wrong.dll`", "check that `<App>.dll` is deployed next to `<App>.exe` and that `arguments` names it exactly"),
     code!(0x8000_809B, "SdkResolveFailure", "SdkResolverResolveFailure", "SDK resolution failed: global.json asks for an SDK that is not installed", "not an IIS runtime problem: install the SDK or fix global.json"),
-    code!(0x8000_809C, "FrameworkCompatFailure", "2.x: CoreClrCreateDelegateFailure", "two references to the same framework cannot be reconciled (\"cannot roll-forward to the previously referenced version\")", "align framework versions in runtimeconfig.json; check `DOTNET_ROLL_FORWARD` (hostfxr.md §5.2)"),
+    // User-facing text: the citation stays here (hostfxr.md §5.2).
+    code!(0x8000_809C, "FrameworkCompatFailure", "2.x: CoreClrCreateDelegateFailure", "two references to the same framework cannot be reconciled (\"cannot roll-forward to the previously referenced version\")", "align framework versions in runtimeconfig.json; check `DOTNET_ROLL_FORWARD`"),
     code!(0x8000_809D, "FrameworkCompatRetry", "", "internal only: framework resolution restarts; never a final exit code", FIX_TRACE),
     code!(unused 0x8000_809E, "(unused; 3.x AppHostExeNotBundle)"),
     code!(0x8000_809F, "BundleExtractionFailure", "", "a single-file bundle is corrupt or unreadable (bad header, truncated file)", "republish and redeploy the single-file app completely"),

@@ -58,10 +58,11 @@ impl ManagedException {
 /// The longest exception block kept.
 pub const MAX_BLOCK_LINES: usize = 80;
 
-const HINTS: &[(&str, &str)] = &[
+pub(crate) const HINTS: &[(&str, &str)] = &[
     (
         "System.BadImageFormatException",
-        "an assembly or native library of the wrong architecture, or stale files of another platform left from an earlier deploy: delete the old files before redeploying (ancm-reference.md §5 row 34)",
+        // User-facing text: the citation stays here (ancm-reference.md §5 row 34).
+        "an assembly or native library of the wrong architecture, or stale files of another platform left from an earlier deploy: delete the old files before redeploying",
     ),
     (
         "System.IO.FileNotFoundException",
@@ -259,7 +260,10 @@ mod tests {
         let v2 = "Unhandled Exception: System.BadImageFormatException: Could not load file or assembly 'App.dll'. An attempt was made to load a program with an incorrect format.";
         let e = unhandled_exception(v2).unwrap();
         assert_eq!(e.type_name, "System.BadImageFormatException");
-        assert!(e.hint.unwrap().contains("row 34"));
+        assert!(e
+            .hint
+            .unwrap()
+            .contains("delete the old files before redeploying"));
     }
 
     #[test]

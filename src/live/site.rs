@@ -305,7 +305,8 @@ pub fn unreachable(why: &str) -> CheckResult {
         CHECK_ID,
         crate::catalog::title(CHECK_ID),
         vec![Finding::error(format!("the site does not answer: {why}"))
-            .fix("check the site's bindings and that the site is started (ancm-reference.md §5 row 1)")],
+            // User-facing text: the citation stays here (ancm-reference.md §5 row 1).
+            .fix("check the site's bindings and that the site is started")],
     )
 }
 

@@ -448,6 +448,19 @@ impl Said {
 
     /// The timeline line of `e`, with an explanation said before replaced by a reference to it.
     pub fn line(&mut self, e: &Stamped, color: bool) -> String {
+        // The one line per proxied request is on the hot path: only a line that carries an
+        // explanation is copied to be shortened.
+        let explains = matches!(
+            &e.event,
+            Event::Exited { .. }
+                | Event::AttemptFailed { .. }
+                | Event::StartFailed { .. }
+                | Event::Spawn { .. }
+                | Event::Request { error: Some(_), .. }
+        );
+        if !explains {
+            return human_line(e, color);
+        }
         let mut e = e.clone();
         let t = e.t_ms;
         match &mut e.event {

@@ -74,6 +74,7 @@ const TABLE: &[(&str, Area)] = &[
     ("section-locked", Area::Iis),
     ("webdav", Area::Iis),
     ("request-size-limit", Area::Iis),
+    ("pool-identity-rights", Area::Iis),
     ("websocket-module", Area::Iis),
     ("live-probe", Area::LiveProbe),
     ("live-site", Area::LiveProbe),

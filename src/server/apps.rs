@@ -118,7 +118,15 @@ pub fn enumerate(
             let handler = match own.as_ref().and_then(|s| s.ancm_module.clone()) {
                 Some(module) => Handler::Own { module },
                 None => match inherited_from(site, &apps, path) {
-                    Some((module, from)) => Handler::Inherited { module, from },
+                    // `<remove name="aspNetCore" />` (or `<clear/>`) in the child's own handlers.
+                    Some((_, _, name))
+                        if own
+                            .as_ref()
+                            .is_some_and(|s| s.removes_handler(name.as_deref())) =>
+                    {
+                        Handler::NotAncm
+                    }
+                    Some((module, from, _)) => Handler::Inherited { module, from },
                     None if own.is_some() => Handler::NotAncm,
                     None => Handler::Unknown,
                 },
@@ -144,12 +152,12 @@ pub fn location_of(site: &str, path: &str) -> String {
 }
 
 /// The nearest application above `path` in the same site whose web.config routes to ANCM and
-/// lets children inherit it: the module and that application's location.
+/// lets children inherit it: the module, that application's location and the handler's name.
 fn inherited_from(
     site: &Site,
     apps: &[(String, String, String, Option<WebConfigSummary>)],
     path: &str,
-) -> Option<(String, String)> {
+) -> Option<(String, String, Option<String>)> {
     let me = path.trim_end_matches('/').to_ascii_lowercase();
     if me.is_empty() {
         return None;
@@ -165,7 +173,7 @@ fn inherited_from(
             let s = s.as_ref()?;
             let module = s.ancm_module.clone()?;
             s.inherited_by_child_applications
-                .then(|| (module, location_of(&site.name, p)))
+                .then(|| (module, location_of(&site.name, p), s.ancm_handler.clone()))
         })
 }
 
@@ -182,6 +190,7 @@ mod tests {
       <application path="/shop" applicationPool="ShopPool"><virtualDirectory path="/" physicalPath="C:\apps\Shop" /></application>
       <application path="/shop/admin"><virtualDirectory path="/" physicalPath="C:\apps\Admin" /></application>
       <application path="/legacy"><virtualDirectory path="/" physicalPath="C:\apps\Legacy" /></application>
+      <application path="/shop/static"><virtualDirectory path="/" physicalPath="C:\apps\Static" /></application>
     </site>
     <site name="Api" id="2">
       <application path="/" applicationPool="ShopPool"><virtualDirectory path="/" physicalPath="C:\apps\Api" /></application>
@@ -196,6 +205,8 @@ mod tests {
             ancm_module: Some("AspNetCoreModuleV2".into()),
             hosting_model: Some("inprocess".into()),
             inherited_by_child_applications: inherit,
+            ancm_handler: Some("aspNetCore".into()),
+            ..WebConfigSummary::default()
         })
     }
 
@@ -211,6 +222,11 @@ mod tests {
             r"C:\inetpub\wwwroot" => plain(),
             r"C:\apps\Shop" => ancm(true),
             r"C:\apps\Admin" => None,
+            r"C:\apps\Static" => Some(WebConfigSummary {
+                inherited_by_child_applications: true,
+                removed_handlers: vec!["aspNetCore".into()],
+                ..WebConfigSummary::default()
+            }),
             r"C:\apps\Legacy" => plain(),
             r"C:\apps\Api" => ancm(false),
             r"C:\apps\ApiV1" => plain(),
@@ -258,19 +274,31 @@ mod tests {
             )
         );
         assert_eq!(by[3].1, &Handler::NotAncm);
-        assert_eq!(by[4], ("Api/", &own, "ShopPool"));
+        // `<remove name="aspNetCore" />` in the child's own web.config: not inherited.
+        assert_eq!(by[4].0, "Default Web Site/shop/static");
+        assert_eq!(by[4].1, &Handler::NotAncm);
+        assert_eq!(by[5], ("Api/", &own, "ShopPool"));
         // `inheritInChildApplications="false"` stops the handler at the parent.
-        assert_eq!(by[5].1, &Handler::NotAncm);
-        assert_eq!(by[6].1, &Handler::Unknown);
+        assert_eq!(by[6].1, &Handler::NotAncm);
+        assert_eq!(by[7].1, &Handler::Unknown);
         assert_eq!(all[0].folder, r"C:\inetpub\wwwroot");
         assert_eq!(all[0].physical_path, r"%SystemDrive%\inetpub\wwwroot");
         assert_eq!(all.iter().filter(|a| a.is_ancm()).count(), 3);
+        // The summary reads the removal from a real web.config.
+        let s = crate::host::iis_config::summarize_web_config(
+            br#"<configuration><system.webServer><handlers><remove name="aspNetCore" /></handlers></system.webServer></configuration>"#,
+        );
+        assert!(s.removes_handler(Some("AspNetCore")) && !s.removes_handler(None));
+        let s = crate::host::iis_config::summarize_web_config(
+            br#"<configuration><system.webServer><handlers><add name="h" path="*" verb="*" modules="AspNetCoreModuleV2" /></handlers></system.webServer></configuration>"#,
+        );
+        assert_eq!(s.ancm_handler.as_deref(), Some("h"));
     }
 
     #[test]
     fn a_site_selection_is_case_insensitive_and_an_unknown_site_is_named() {
         let api = apps(&["api"]);
-        assert_eq!(api.len(), 3);
+        assert_eq!(api.len(), 3, "{api:?}");
         assert!(api
             .iter()
             .all(|a| a.site == "Api" && a.site_id.as_deref() == Some("2")));

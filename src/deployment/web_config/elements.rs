@@ -91,25 +91,33 @@ pub fn system_web_server(wc: &WebConfig) -> Vec<ConfigElement> {
                 foreign = Some(stack.len() + 1);
             }
         }
-        if foreign.is_none() {
+        // Only elements under `system.webServer` are kept: look at the first element of the path
+        // before collecting it, so deep nesting elsewhere stays linear (a 30,000-level web.config
+        // is parsed, `tests/web_config_bad_input.rs`).
+        let under_web_server = || {
+            stack
+                .iter()
+                .map(String::as_str)
+                .find(|s| *s != "location" && *s != "configuration")
+                == Some("system.webServer")
+        };
+        if foreign.is_none() && under_web_server() {
             let mut segments: Vec<&str> = stack
                 .iter()
                 .map(String::as_str)
                 .filter(|s| *s != "location" && *s != "configuration")
                 .collect();
-            if segments.first() == Some(&"system.webServer") {
-                segments.push(&name);
-                // `<` is at `pos` or after leading whitespace text.
-                let lt = text
-                    .get(pos..)
-                    .and_then(|t| t.find('<'))
-                    .map_or(pos, |o| pos + o);
-                out.push(ConfigElement {
-                    path: segments.join("/"),
-                    attributes,
-                    span: span_at(lt),
-                });
-            }
+            segments.push(&name);
+            // `<` is at `pos` or after leading whitespace text.
+            let lt = text
+                .get(pos..)
+                .and_then(|t| t.find('<'))
+                .map_or(pos, |o| pos + o);
+            out.push(ConfigElement {
+                path: segments.join("/"),
+                attributes,
+                span: span_at(lt),
+            });
         }
         if !empty {
             stack.push(name);
