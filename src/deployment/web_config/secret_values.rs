@@ -13,7 +13,9 @@ pub fn ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let bytes = lower.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(found) = lower[from..].find(TAG) {
+    // Bytes, not `str` slices: the scan moves one byte at a time through non-ASCII text, and a
+    // `str` slice there would panic off a character boundary (found by fuzzing web_config_parse).
+    while let Some(found) = find_bytes(&bytes[from..], TAG.as_bytes()) {
         let mut i = from + found + TAG.len();
         from = i;
         // `<environmentVariables>` (the collection) is not an entry.
@@ -26,7 +28,7 @@ pub fn ranges(text: &str) -> Vec<std::ops::Range<usize>> {
                     // Another attribute's value: skip it whole.
                     i = skip_quoted(bytes, i);
                 }
-                _ if lower[i..].starts_with("value")
+                _ if bytes[i..].starts_with(b"value")
                     && i > 0
                     && bytes[i - 1].is_ascii_whitespace() =>
                 {
@@ -63,6 +65,10 @@ pub fn ranges(text: &str) -> Vec<std::ops::Range<usize>> {
         from = from.max(i);
     }
     out
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn skip_quoted(bytes: &[u8], at: usize) -> usize {
@@ -124,6 +130,24 @@ mod tests {
             "  <environmentVariable value='***' name=\"B\"/>"
         );
         assert_eq!(masked_line(text, 9), None);
+    }
+
+    #[test]
+    fn non_ascii_text_around_a_tag_does_not_panic() {
+        // The fuzzer's input: a multi-byte character right after `<environmentVariable/`.
+        let text = "<c<environmentVariable/\u{11c}ocation on>\n pa <locat";
+        assert_eq!(ranges(text), Vec::<std::ops::Range<usize>>::new());
+        assert!(masked_line(text, 1).is_some());
+        let text = "<environmentVariable näme=\"ü\" \u{11c}value=\"sécret\" />";
+        assert_eq!(
+            masked_line(text, 1).unwrap(),
+            "<environmentVariable näme=\"ü\" \u{11c}value=\"sécret\" />"
+        );
+        let text = "<environmentVariable näme=\"ü\" value=\"sécret\" />";
+        assert_eq!(
+            masked_line(text, 1).unwrap(),
+            "<environmentVariable näme=\"ü\" value=\"***\" />"
+        );
     }
 
     #[test]
