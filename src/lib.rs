@@ -9,7 +9,9 @@
 //! pure functions over the facts and that plan; `live` adds a port and a token to the contract's
 //! launch and is the only place that starts processes and opens sockets (never writing into the
 //! app folder or where a web.config points); `report` only formats; `cli` wires them together
-//! and is the only place that knows about exit codes and terminals.
+//! and is the only place that knows about exit codes and terminals. `fix` is the one writer:
+//! it edits web.config (what publish writes, from `contract::publish`) only for
+//! `ancm fix --write`, atomically after a backup.
 pub mod catalog;
 pub mod checks;
 pub mod cli;
