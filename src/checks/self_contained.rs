@@ -4,6 +4,7 @@
 //! carry a stray `hostfxr` that would flip the host into self-contained mode.
 use super::{Check, CheckRun, Context};
 use crate::contract::plan::Starter;
+use crate::contract::PublishedLaunch;
 use crate::diagnostic::{Finding, Level};
 use crate::fx::message::exit_code_forms;
 use crate::fx::resolve::CORE_HOST_LIB_MISSING_FAILURE;
@@ -43,8 +44,13 @@ impl Check for SelfContained {
         }
         if scd {
             if let Starter::Muxer(_) = model.starter {
+                // The app's exe as it is on disk, when publish would start it that way.
+                let exe = match PublishedLaunch::for_layout(&cx.deployment.layout) {
+                    Some(p @ PublishedLaunch::Executable { .. }) => p.process_path(),
+                    _ => r".\App.exe".to_string(),
+                };
                 f.push(Finding::warning("the self-contained app is started through `dotnet`: the machine's muxer and hostfxr start it instead of the app's own executable")
-                    .fix(r#"set `processPath=".\App.exe"` (the app's executable) and remove the dll from `arguments`"#));
+                    .fix(format!(r#"set `processPath="{exe}"` (the app's executable) and remove the dll from `arguments`"#)));
             }
         }
         if !scd && !config.frameworks.is_empty() && files.hostfxr.is_some() {
