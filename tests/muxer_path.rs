@@ -49,33 +49,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `ancm doctor --format json` with `PATH` set to `path`; (exit code, the report).
-fn doctor(dir: &Path, path: &str, extra: &[&str]) -> (i32, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ancm"))
-        .args(["doctor", "--format", "json"])
-        .args(extra)
-        .arg(dir)
-        .env("PATH", path)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let json = serde_json::from_str(&text).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), json)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no `{id}` in {report}"))
-}
+use support::{check_in as check, doctor_with_path as doctor};
 
 fn path_with_dotnet() -> String {
     format!("{}:/usr/bin:/bin", support::dotnet_root().display())

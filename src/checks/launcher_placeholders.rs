@@ -3,14 +3,15 @@
 //! transform. IIS has no such variables, so ANCM tries to start `%LAUNCHER_PATH%` literally. The
 //! fix is what publish would have written for this app (publish-iis.md §3.3, §4, §5).
 use super::{Check, CheckRun, Context};
-use crate::deployment::layout::{AppKind, AppLayout, Loaded};
 use crate::deployment::web_config::{HostingModel, Located};
 use crate::diagnostic::{Finding, Level};
 
 pub struct LauncherPlaceholders;
 
 const PATH_PLACEHOLDER: &str = "%LAUNCHER_PATH%";
-use crate::contract::publish::{strip_launcher_placeholders, LAUNCHER_ARG_PLACEHOLDERS};
+use crate::contract::publish::{
+    strip_launcher_placeholders, PublishedLaunch, LAUNCHER_ARG_PLACEHOLDERS,
+};
 
 fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     haystack
@@ -18,54 +19,34 @@ fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
         .find(&needle.to_ascii_lowercase())
 }
 
-/// How publish starts this app: through `dotnet` (framework-dependent, no apphost) or through
-/// its own `.exe` (apphost, self-contained, .NET Framework).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Launch {
-    Dotnet,
-    Exe,
-    /// Not enough facts: both forms are offered.
-    Unknown,
-}
-
-fn launch_of(layout: &AppLayout) -> Launch {
-    match layout.kind {
-        AppKind::Portable => Launch::Dotnet,
-        AppKind::FrameworkDependentApphost
-        | AppKind::SelfContained
-        | AppKind::SingleFileBundle
-        | AppKind::NetFramework => Launch::Exe,
-        // Decide from runtimeconfig.json alone: frameworks → framework-dependent (`dotnet
-        // App.dll` always works for it); only includedFrameworks → self-contained.
-        AppKind::Unknown => match &layout.runtime_config {
-            Some(Loaded::Parsed { value, .. }) if !value.frameworks.is_empty() => Launch::Dotnet,
-            Some(Loaded::Parsed { value, .. }) if !value.included_frameworks.is_empty() => {
-                Launch::Exe
-            }
-            _ => Launch::Unknown,
-        },
-    }
-}
-
-/// The `processPath` / `arguments` attributes publish would write, as web.config text.
-fn publish_would_write(launch: Launch, app: &str, rest: &str) -> String {
-    let dll = format!(r".\{app}.dll");
-    let dotnet_args = if rest.is_empty() || rest.eq_ignore_ascii_case(&dll) {
-        dll.clone()
-    } else {
-        format!("{dll} {rest}")
+/// Both forms publish may write, when the folder does not tell which (no app `.dll` or exe to
+/// go by): `dotnet` for a framework-dependent app, the exe for a self-contained one.
+fn either_form(app: &str, rest: &str) -> String {
+    let dotnet = PublishedLaunch::Muxer {
+        dll: format!("{app}.dll"),
     };
-    let dotnet = format!(r#"`processPath="dotnet" arguments="{dotnet_args}"`"#);
+    let exe = PublishedLaunch::Executable {
+        exe: format!("{app}.exe"),
+    };
+    format!(
+        "{} (framework-dependent) or {} (self-contained)",
+        attributes(&dotnet, rest),
+        attributes(&exe, rest)
+    )
+}
+
+/// The `processPath` / `arguments` attributes of `launch`, as web.config text.
+fn attributes(launch: &PublishedLaunch, rest: &str) -> String {
     // Publish keeps existing arguments for an exe; with none left there is nothing to write.
-    let exe = if rest.is_empty() {
-        format!(r#"`processPath=".\{app}.exe"` (no `arguments`)"#)
-    } else {
-        format!(r#"`processPath=".\{app}.exe" arguments="{rest}"`"#)
-    };
-    match launch {
-        Launch::Dotnet => dotnet,
-        Launch::Exe => exe,
-        Launch::Unknown => format!("{dotnet} (framework-dependent) or {exe} (self-contained)"),
+    match launch.arguments(rest, false) {
+        Some(a) => format!(
+            r#"`processPath="{}" arguments="{a}"`"#,
+            launch.process_path()
+        ),
+        None => format!(
+            r#"`processPath="{}"` (no `arguments`)"#,
+            launch.process_path()
+        ),
     }
 }
 
@@ -107,7 +88,11 @@ impl Check for LauncherPlaceholders {
             .as_ref()
             .map(|a| strip_launcher_placeholders(&a.value))
             .unwrap_or_default();
-        let fix = publish_would_write(launch_of(layout), app, &rest);
+        // What publish writes for this folder (`contract::publish`, the rule `ancm fix` applies).
+        let fix = match PublishedLaunch::for_layout(layout) {
+            Some(published) => attributes(&published, &rest),
+            None => either_form(app, &rest),
+        };
         // In-process start failures are 500.0; out-of-process (and V1) ones 502.5
         // (ancm-reference.md §1.4, publish-iis.md §4).
         let v1 = wc.aspnetcore_handler().is_some_and(|h| {
@@ -206,7 +191,13 @@ mod tests {
         );
         // The layout's own verdict wins over the runtimeconfig guess.
         let mut fx = app(Some(&healthy_with(PUBLISHED, VS)));
-        fx.deployment.layout.kind = AppKind::FrameworkDependentApphost;
+        fx.deployment.layout.kind = crate::deployment::layout::AppKind::FrameworkDependentApphost;
+        fx.deployment.layout.apphost = Some(crate::deployment::layout::AppFile {
+            name: "App.exe".into(),
+            path: "App.exe".into(),
+            binary: Err("not read in this test".into()),
+            bundle: None,
+        });
         let f = findings(&LauncherPlaceholders, &fx);
         assert!(f[0]
             .fix

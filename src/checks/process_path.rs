@@ -6,7 +6,7 @@
 use super::{Check, CheckRun, Context};
 use crate::contract::command_line::{extension, file_name};
 use crate::contract::module::Hosting;
-use crate::contract::{LaunchTarget, PathState, Program, StartKind};
+use crate::contract::{LaunchTarget, PathState, Program, PublishedLaunch, StartKind};
 use crate::deployment::binary::{BinaryInfo, BundleMarker};
 use crate::deployment::layout::{AppKind, AppLayout};
 use crate::deployment::web_config::{AspNetCoreSection, WebConfig};
@@ -97,23 +97,14 @@ impl<'a> Situation<'a> {
             .evidence("hosting", self.hosting.describe())
     }
 
-    /// What web.config should say for the app in this folder.
+    /// What web.config should say for the app in this folder: what publish writes for it
+    /// (`contract::publish`, the same rule `ancm fix` applies).
     fn suggestion(&self) -> Option<String> {
-        let app = self.layout.app_name.as_deref()?;
-        let dotnet = format!(r#"processPath="dotnet" arguments=".\{app}.dll""#);
-        let exe = format!(r#"processPath=".\{app}.exe""#);
-        let has_exe = self
-            .layout
-            .file_name_on_disk(&format!("{app}.exe"))
-            .is_some();
-        let has_dll = self.layout.main_dll.is_some();
-        match self.layout.kind {
-            AppKind::SelfContained | AppKind::SingleFileBundle | AppKind::NetFramework => {
-                has_exe.then_some(exe)
-            }
-            AppKind::FrameworkDependentApphost if has_exe => Some(exe),
-            _ => has_dll.then_some(dotnet),
-        }
+        let p = PublishedLaunch::for_layout(self.layout)?;
+        Some(match p.arguments("", false) {
+            Some(args) => format!(r#"processPath="{}" arguments="{args}""#, p.process_path()),
+            None => format!(r#"processPath="{}""#, p.process_path()),
+        })
     }
 
     fn fix_or(&self, otherwise: &str) -> String {

@@ -37,7 +37,9 @@ impl PublishedLaunch {
                 .apphost
                 .as_ref()
                 .filter(|f| f.name.to_ascii_lowercase().ends_with(".exe"))
-                .filter(|f| f.info().is_some_and(|i| i.format.is_pe()))
+                // A header known not to be PE (a Linux apphost renamed) is no Windows exe; an
+                // unreadable one is still the app's exe as far as its name tells.
+                .filter(|f| f.info().map_or(true, |i| i.format.is_pe()))
                 .map(|f| f.name.clone())
                 .map(|exe| PublishedLaunch::Executable { exe })
         };

@@ -61,3 +61,33 @@ pub fn netcore_runtimeconfig(version: &str) -> String {
         r#"{{"runtimeOptions":{{"tfm":"netcoreapp3.1","framework":{{"name":"Microsoft.NETCore.App","version":"{version}"}},"configProperties":{{"System.Globalization.Invariant":true}}}}}}"#
     )
 }
+
+/// `ancm doctor --format json` with `PATH` set to `path` (which `dotnet` this machine has);
+/// (exit code, the report).
+pub fn doctor_with_path(dir: &Path, path: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ancm"))
+        .args(["doctor", "--format", "json"])
+        .args(extra)
+        .arg(dir)
+        .env("PATH", path)
+        .output()
+        .expect("ancm runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
+}
+
+/// One check's result in a JSON report.
+pub fn check_in<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .expect("checks array")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no `{id}` in {report}"))
+}
