@@ -695,3 +695,41 @@ fn the_module_follows_the_host_snapshot() {
         );
     }
 }
+
+/// A framework-dependent app published with its apphost (`-r win-x64`): publish writes
+/// `processPath=".\App.exe"` and no `arguments` once the launcher placeholder is gone, so the
+/// attribute is removed with the blank before it.
+#[test]
+fn an_apphost_app_gets_its_exe_and_loses_empty_arguments() {
+    let (_tmp, dir) = copy_example("launcher-placeholders");
+    std::fs::copy(
+        examples().join("apphost-without-dll/HelloWorld.exe"),
+        dir.join("HelloWorld.exe"),
+    )
+    .unwrap();
+    let wc = dir.join("web.config");
+    let original = text(&std::fs::read(&wc).unwrap());
+    let o = ancm(&["fix", "--host", "none", "--write", dir.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let expected = replaced(
+        &original,
+        &[
+            (
+                r#"modules="AspNetCoreModule""#,
+                r#"modules="AspNetCoreModuleV2""#,
+            ),
+            (
+                r#"processPath="%LAUNCHER_PATH%" arguments="%LAUNCHER_ARGS%""#,
+                r#"processPath=".\HelloWorld.exe""#,
+            ),
+        ],
+    );
+    assert_eq!(text(&std::fs::read(&wc).unwrap()), expected);
+    let after = problems(&dir);
+    assert!(
+        !after
+            .iter()
+            .any(|(c, _)| c == "launcher-placeholders" || c == "process-path"),
+        "{after:?}"
+    );
+}
