@@ -587,12 +587,17 @@ impl Supervisor {
         if b.exited().is_some() {
             return;
         }
-        let t0 = Instant::now();
+        self.kill_tree(&b, Instant::now()).await;
+    }
+
+    /// Kills the backend's whole tree and waits (bounded) for the root's exit; `since` is when
+    /// the stop began, for the event.
+    async fn kill_tree(&self, b: &Backend, since: Instant) {
         b.ending.store(KILLED_BY_ANCM, Ordering::SeqCst);
         process::kill_group(b.pid);
         self.bus.emit(Event::Killed {
             pid: b.pid,
-            after_ms: t0.elapsed().as_millis() as u64,
+            after_ms: since.elapsed().as_millis() as u64,
         });
         b.wait_exit(Duration::from_secs(5)).await;
     }
@@ -626,13 +631,7 @@ impl Supervisor {
                 elapsed_ms: t0.elapsed().as_millis() as u64,
             });
         } else {
-            b.ending.store(KILLED_BY_ANCM, Ordering::SeqCst);
-            process::kill_group(b.pid);
-            self.bus.emit(Event::Killed {
-                pid: b.pid,
-                after_ms: t0.elapsed().as_millis() as u64,
-            });
-            b.wait_exit(Duration::from_secs(5)).await;
+            self.kill_tree(b, t0).await;
         }
     }
 }
