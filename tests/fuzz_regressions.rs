@@ -18,7 +18,18 @@ fn input(name: &str) -> Vec<u8> {
 /// boundary.
 #[test]
 fn web_config_slice_off_a_character_boundary() {
-    let bytes = input("web_config_parse-slice-off-char-boundary");
+    malformed_web_config_is_a_finding("web_config_parse-slice-off-char-boundary");
+}
+
+/// `web_config_parse`, 2026-12-01 (the second campaign, after the first fix): a value left open
+/// at the end of the text moved the masking scan one byte past the end.
+#[test]
+fn web_config_scan_past_the_end() {
+    malformed_web_config_is_a_finding("web_config_parse-scan-past-the-end");
+}
+
+fn malformed_web_config_is_a_finding(name: &str) {
+    let bytes = input(name);
     let r = ancm_doctor::deployment::web_config::parse(Path::new("web.config"), &bytes);
     assert!(r.is_err(), "the input is malformed XML");
     let dir = tempfile::tempdir().unwrap();

@@ -15,7 +15,11 @@ pub fn ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut from = 0;
     // Bytes, not `str` slices: the scan moves one byte at a time through non-ASCII text, and a
     // `str` slice there would panic off a character boundary (found by fuzzing web_config_parse).
-    while let Some(found) = find_bytes(&bytes[from..], TAG.as_bytes()) {
+    // `from` may pass the end: a value unterminated at the end of the text ends at its length.
+    while let Some(found) = bytes
+        .get(from..)
+        .and_then(|rest| find_bytes(rest, TAG.as_bytes()))
+    {
         let mut i = from + found + TAG.len();
         from = i;
         // `<environmentVariables>` (the collection) is not an entry.
@@ -147,6 +151,17 @@ mod tests {
         assert_eq!(
             masked_line(text, 1).unwrap(),
             "<environmentVariable näme=\"ü\" value=\"***\" />"
+        );
+    }
+
+    #[test]
+    fn a_value_unterminated_at_the_end_of_the_text_does_not_panic() {
+        // The fuzzer's second input, reduced: the value runs to the end of the text.
+        let text = "<environmentVariable value=\"secret";
+        assert_eq!(ranges(text), vec![28..34]);
+        assert_eq!(
+            masked_line(text, 1).unwrap(),
+            "<environmentVariable value=\"***"
         );
     }
 
