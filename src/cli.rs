@@ -409,8 +409,9 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
     if let Some(path) = &args.iis_config {
         apply_iis_config(&mut host, path)?;
     }
-    let Some(deployment) = deployment else {
-        if args.all || !args.site.is_empty() || host.iis.is_some() {
+    let deployment = match deployment {
+        Some(d) => d,
+        None if args.all || !args.site.is_empty() || host.iis.is_some() => {
             return doctor_server(
                 &args,
                 &host,
@@ -422,17 +423,7 @@ fn doctor(args: DoctorArgs) -> Result<ExitStatus> {
             );
         }
         // No IIS here: the current folder, as before servers were known.
-        let deployment = Deployment::load(std::path::Path::new("."))?;
-        return doctor_folder(
-            &args,
-            &deployment,
-            &host,
-            host_source,
-            &opts,
-            &printer,
-            &selection,
-            started,
-        );
+        None => Deployment::load(std::path::Path::new("."))?,
     };
     doctor_folder(
         &args,
