@@ -38,6 +38,8 @@ pub struct NoFreePort {
 pub fn choose_port(module: ModuleVersion) -> Result<u16, NoFreePort> {
     let (low, high) = random_range(module);
     let span = (high - low) as u32 + 1;
+    // Read once for all the draws: the socket tables can hold thousands of rows under load.
+    let held = held_by_connections();
     for _ in 0..PORT_DRAWS {
         let r = u32::from_le_bytes(
             uuid::Uuid::new_v4().as_bytes()[..4]
@@ -45,26 +47,29 @@ pub fn choose_port(module: ModuleVersion) -> Result<u16, NoFreePort> {
                 .unwrap_or([0; 4]),
         );
         let port = low + (r % span) as u16;
-        if !ipv4_listening(port) && !held_by_a_connection(port) {
+        if !ipv4_listening(port) && !held.contains(&port) {
             return Ok(port);
         }
     }
     Err(NoFreePort { low, high })
 }
 
-/// Linux only: `port` is the local end of an open or TIME_WAIT connection. ANCM checks listeners
+/// Linux only: the ports that are the local end of an open or TIME_WAIT connection (empty
+/// elsewhere). ANCM checks listeners
 /// only, and on Windows that suffices: outgoing connections take ports from the dynamic range
 /// 49152–65535, above ANCM's 10000–48000. Linux hands out 32768–60999, inside it, and a port held by
 /// a client socket (no `SO_REUSEADDR`) refuses the app's bind with EADDRINUSE — a start failure the
 /// server would never see, met under load here (busy test machines, `ancm run` with many clients).
 /// Skipping those ports keeps this machine standing in for the server.
-fn held_by_a_connection(port: u16) -> bool {
+fn held_by_connections() -> HashSet<u16> {
     if !cfg!(target_os = "linux") {
-        return false;
+        return HashSet::new();
     }
-    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|file| {
-        std::fs::read_to_string(file).is_ok_and(|text| local_ports(&text).contains(&port))
-    })
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|file| std::fs::read_to_string(file).ok())
+        .flat_map(|text| local_ports(&text))
+        .collect()
 }
 
 /// Every local port in `/proc/net/tcp` text, whatever the socket's state.
@@ -363,7 +368,7 @@ mod tests {
         let client = TcpStream::connect(server.local_addr().expect("addr")).expect("connect");
         let held = client.local_addr().expect("local").port();
         assert!(
-            held_by_a_connection(held),
+            held_by_connections().contains(&held),
             "port {held} of an open connection"
         );
         // The collision this prevents: binding the client's port fails while it is held.
