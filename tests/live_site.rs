@@ -1,11 +1,11 @@
 //! `ancm doctor --url` against a local server that answers like IIS and ANCM do (the pages' shape
 //! from ANCM's `ancm_error_page.htm` and IIS's detailed error page), through the real binary:
 //! the status recognised, correlated with the findings, bounded by `--timeout`.
-use assert_cmd::Command;
-use serde_json::Value;
+#[path = "support/live_site.rs"]
+mod live_site_support;
+use live_site_support::live_site;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
 use std::time::Duration;
 
 const ANCM_500_31: &str = "<!DOCTYPE html>\n<html lang=\"en-US\" xmlns=\"http://www.w3.org/1999/xhtml\">\n<head><meta charset=\"utf-8\" /><title> HTTP Error 500.31 - Failed to locate ASP.NET Core framework </title></head>\n<body><h1> HTTP Error 500.31 - Failed to locate ASP.NET Core framework </h1>\n<h2> For more information and guidance on handling these errors, visit <a href=\"https://go.microsoft.com/fwlink/?LinkID=2028526\"> <cite>Troubleshoot ASP.NET Core on Azure App Service and IIS</cite></a>. </h2></body></html>\n";
@@ -42,29 +42,6 @@ fn serve() -> (String, std::thread::JoinHandle<()>) {
         }
     });
     (base, handle)
-}
-
-fn live_site(url: &str, extra: &[&str]) -> Value {
-    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/healthy-portable");
-    let out = Command::cargo_bin("ancm")
-        .unwrap()
-        .args([
-            "doctor", "--static", "--host", "none", "--format", "json", "--url", url,
-        ])
-        .args(extra)
-        .arg(&app)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "live-site")
-        .cloned()
-        .expect("live-site result")
 }
 
 #[test]

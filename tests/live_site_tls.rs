@@ -2,11 +2,11 @@
 //! (rcgen + rustls, the TLS stack reqwest uses) serving ANCM's 500.30 page: without `--insecure`
 //! the certificate is refused with a clear message naming `--insecure`; with it the page is
 //! recognised. Real sockets, a real TLS handshake, the real binary.
-use assert_cmd::Command;
-use serde_json::Value;
+#[path = "support/live_site.rs"]
+mod live_site_support;
+use live_site_support::live_site;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,29 +65,6 @@ fn serve_tls(connections: usize) -> (String, std::thread::JoinHandle<Vec<String>
         seen
     });
     (base, handle)
-}
-
-fn live_site(url: &str, extra: &[&str]) -> Value {
-    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/healthy-portable");
-    let out = Command::cargo_bin("ancm")
-        .unwrap()
-        .args([
-            "doctor", "--static", "--host", "none", "--format", "json", "--url", url,
-        ])
-        .args(extra)
-        .arg(&app)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "live-site")
-        .cloned()
-        .expect("live-site result")
 }
 
 #[test]
