@@ -52,7 +52,10 @@ thread_local! {
 impl AppConnection {
     /// A connection to `key`: `reuse` if it still leads there and is open, else an idle one of
     /// this thread, else a new one.
-    pub async fn get(reuse: Option<AppConnection>, key: AppKey) -> Result<AppConnection, SendError> {
+    pub async fn get(
+        reuse: Option<AppConnection>,
+        key: AppKey,
+    ) -> Result<AppConnection, SendError> {
         let mut candidate = reuse.filter(|c| c.key == key && !c.sender.is_closed());
         if candidate.is_none() {
             candidate = take_idle(key);

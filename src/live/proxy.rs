@@ -597,7 +597,8 @@ fn rewrite_request_to(
         Some(pq) if pq.as_str() != "/" => {
             let mut uri = hyper::http::uri::Parts::default();
             uri.path_and_query = Some(pq.clone());
-            hyper::Uri::from_parts(uri).map_err(|e| format!("cannot build the upstream URI: {e}"))?
+            hyper::Uri::from_parts(uri)
+                .map_err(|e| format!("cannot build the upstream URI: {e}"))?
         }
         _ => hyper::Uri::from_static("/"),
     };
@@ -908,76 +909,32 @@ where
 /// (bounded by `drain`), and returns.
 ///
 /// With more than one core the connections are served by one thread per core, each with its
-/// own single-threaded runtime accepting from the same socket — as nginx's workers do: a
-/// connection, its requests and its app connection then stay on one thread, with no lock and no
-/// wake-up of another thread per request. Starting and stopping the app stay on the caller's
-/// runtime (`Supervisor::acquire_anywhere`).
+/// own single-threaded runtime, as nginx's workers do: a connection, its requests and its app
+/// connection then stay on one thread, with no lock and no wake-up of another thread per
+/// request. This task accepts and hands each connection to the next thread in turn, so the
+/// threads carry equal shares (a shared accept queue let one thread take most of them, and its
+/// clients waited). Starting and stopping the app stay on this runtime
+/// (`Supervisor::acquire_anywhere`).
 pub async fn serve(
-    listener: tokio::net::TcpListener,
-    proxy: Arc<Proxy>,
-    stop: watch::Receiver<bool>,
-    drain: Duration,
-) {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
-    if workers <= 1 {
-        return accept_loop(listener, proxy, stop, drain).await;
-    }
-    let std_listener = match listener.into_std() {
-        Ok(l) => l,
-        Err(_) => return,
-    };
-    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel::<()>(1);
-    let mut started = 0;
-    for i in 0..workers {
-        let Ok(l) = std_listener.try_clone() else {
-            break;
-        };
-        let (proxy, stop, done) = (proxy.clone(), stop.clone(), done_tx.clone());
-        let spawned = std::thread::Builder::new()
-            .name(format!("ancm-proxy-{i}"))
-            .spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async move {
-                    if let Ok(l) = tokio::net::TcpListener::from_std(l) {
-                        accept_loop(l, proxy, stop, drain).await;
-                    }
-                });
-                drop(done);
-            });
-        if spawned.is_ok() {
-            started += 1;
-        }
-    }
-    drop(done_tx);
-    if started == 0 {
-        // No thread could be made: serve here.
-        if let Ok(l) = tokio::net::TcpListener::from_std(std_listener) {
-            accept_loop(l, proxy, stop, drain).await;
-        }
-        return;
-    }
-    let _ = done_rx.recv().await;
-}
-
-/// Proxy threads at most (nginx's `worker_processes auto` takes every core; past a few, the
-/// app behind one ANCM slot is the limit, not the proxy).
-const MAX_WORKERS: usize = 8;
-
-/// One thread's accept loop: see [`serve`]. A stop with the session's sender gone (the session
-/// was dropped, not stopped) ends at once, without the drain.
-async fn accept_loop(
     listener: tokio::net::TcpListener,
     proxy: Arc<Proxy>,
     mut stop: watch::Receiver<bool>,
     drain: Duration,
 ) {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
-    let conn_stop_template = stop.clone();
+    let mut threads = Vec::new();
+    for i in 0..if workers > 1 { workers } else { 0 } {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (proxy, stop, alive) = (proxy.clone(), stop.clone(), alive_tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("ancm-proxy-{i}"))
+            .spawn(move || worker(rx, proxy, stop, drain, alive));
+        if spawned.is_ok() {
+            threads.push(tx);
+        }
+    }
+    let mut next = 0;
     let graceful = loop {
         tokio::select! {
             acc = listener.accept() => {
@@ -989,29 +946,88 @@ async fn accept_loop(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let mut conn_stop = conn_stop_template.clone();
-                let alive = alive_tx.clone();
-                let conn = connection(stream, proxy.clone(), remote);
-                tokio::spawn(async move {
-                    let mut conn = std::pin::pin!(conn);
-                    let stopping = tokio::select! {
-                        _ = conn.as_mut() => false,
-                        stopped = async { conn_stop.wait_for(|s| *s).await.is_ok() } => stopped,
-                    };
-                    if stopping {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
-                    }
-                    drop(alive);
-                });
+                if threads.is_empty() {
+                    spawn_connection(stream, remote, &proxy, &stop, &alive_tx);
+                    continue;
+                }
+                next = (next + 1) % threads.len();
+                if let Ok(s) = stream.into_std() {
+                    let _ = threads[next].send((s, remote));
+                }
             }
             stopped = async { stop.wait_for(|s| *s).await.is_ok() } => break stopped,
         }
     };
+    // Closing the hand-off channels ends the threads' loops; each then drains its connections.
+    drop(threads);
     drop(alive_tx);
     if graceful {
         let _ = tokio::time::timeout(drain, alive_rx.recv()).await;
     }
+}
+
+/// Proxy threads at most (nginx's `worker_processes auto` takes every core; past a few, the
+/// app behind one ANCM slot is the limit, not the proxy).
+const MAX_WORKERS: usize = 8;
+
+/// One proxy thread (see [`serve`]): serves the connections handed to it until the hand-off
+/// ends, then lets them finish within `drain` (the session's stop tells each to shut down
+/// gracefully). `alive`
+/// is dropped when the thread's last connection has ended.
+fn worker(
+    mut handed: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>,
+    proxy: Arc<Proxy>,
+    stop: watch::Receiver<bool>,
+    drain: Duration,
+    alive: tokio::sync::mpsc::Sender<()>,
+) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async move {
+        let (mine_tx, mut mine_rx) = tokio::sync::mpsc::channel::<()>(1);
+        while let Some((s, remote)) = handed.recv().await {
+            if let Ok(stream) = tokio::net::TcpStream::from_std(s) {
+                spawn_connection(stream, remote, &proxy, &stop, &mine_tx);
+            }
+        }
+        drop(mine_tx);
+        // A session dropped without a stop ends at once; a stop waits for the connections,
+        // as long as `serve` does. The runtime's end then drops what is left.
+        if *stop.borrow() {
+            let _ = tokio::time::timeout(drain, mine_rx.recv()).await;
+        }
+    });
+    drop(alive);
+}
+
+/// Serves one accepted connection as a task of the current runtime: to its end, or — once
+/// `stop` turns true — to a graceful end. `alive` is held until then.
+fn spawn_connection(
+    stream: tokio::net::TcpStream,
+    remote: SocketAddr,
+    proxy: &Arc<Proxy>,
+    stop: &watch::Receiver<bool>,
+    alive: &tokio::sync::mpsc::Sender<()>,
+) {
+    let mut conn_stop = stop.clone();
+    let alive = alive.clone();
+    let conn = connection(stream, proxy.clone(), remote);
+    tokio::spawn(async move {
+        let mut conn = std::pin::pin!(conn);
+        let stopping = tokio::select! {
+            _ = conn.as_mut() => false,
+            stopped = async { conn_stop.wait_for(|s| *s).await.is_ok() } => stopped,
+        };
+        if stopping {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+        drop(alive);
+    });
 }
 
 /// How long the accept loop waits after a failed `accept`. Out of descriptors (EMFILE/ENFILE) or
