@@ -17,7 +17,16 @@ fn main() {
         .collect();
     names.sort();
     let mut code = String::from("pub static CATALOG_FILES: &[(&str, &str)] = &[\n");
+    let mut titles = String::from("pub static CATALOG_TITLES: &[(&str, &str)] = &[\n");
     for name in names {
+        if let Some(title) =
+            simple_title(&fs::read_to_string(Path::new("checks").join(&name)).unwrap_or_default())
+        {
+            titles.push_str(&format!(
+                "    ({:?}, {title:?}),\n",
+                name.trim_end_matches(".md")
+            ));
+        }
         let abs = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"))
             .join("checks")
             .join(&name);
@@ -28,7 +37,20 @@ fn main() {
         ));
     }
     code.push_str("];\n");
+    titles.push_str("];\n");
+    code.push_str(&titles);
     fs::write(out, code).expect("write catalog.rs");
+}
+
+/// The `title = "…"` of an entry's front matter when it is a plain TOML string (no escapes), so
+/// `catalog::title` answers without parsing every entry's TOML at start-up. Anything else is left
+/// to the TOML parser at run time; a unit test (`catalog::tests`) keeps the two equal.
+fn simple_title(text: &str) -> Option<String> {
+    let front = text.strip_prefix("+++\n")?;
+    let front = &front[..front.find("\n+++")?];
+    let value = front.lines().find_map(|l| l.strip_prefix("title = \""))?;
+    let title = value.strip_suffix('"')?;
+    (!title.contains(['"', '\\'])).then(|| title.to_string())
 }
 
 /// The commit (`build/version.rs` decides; `tests/version_build.rs` tests it): `ANCM_COMMIT`,

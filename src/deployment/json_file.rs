@@ -75,6 +75,15 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, JsonFileError> {
 /// (`kParseStopWhenDoneFlag`) ignore it, and the machine's newest host decides, so a file that
 /// only some hosts read is reported. Error positions are those of the original bytes.
 pub fn parse_value(path: &Path, bytes: &[u8]) -> Result<Value, JsonFileError> {
+    parse(path, bytes)
+}
+
+/// [`parse_value`] into any type: the same BOM, comment and trailing-text rules and the same
+/// error positions. A large deps.json is read this way without building a `Value` tree.
+pub fn parse<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<T, JsonFileError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = blank_comments(bytes).map_err(|(line, column)| JsonFileError::Json {
         path: path.to_path_buf(),

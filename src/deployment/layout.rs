@@ -111,20 +111,27 @@ impl FileIndex {
     /// (`Web.config` and `web.config`), the all-lowercase spelling wins, else the smallest: IIS
     /// would see one file, and the choice does not depend on the listing's order.
     pub fn try_read(dir: &Path) -> std::io::Result<FileIndex> {
-        let mut by_lower: BTreeMap<String, Entry> = BTreeMap::new();
+        let mut listed: Vec<(String, Entry)> = Vec::new();
         for e in std::fs::read_dir(dir)?.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
+            let name = e
+                .file_name()
+                .into_string()
+                .unwrap_or_else(|raw| raw.to_string_lossy().into_owned());
             // `file_type` comes with the listing on Linux and Windows: no extra stat.
             let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            let key = name.to_lowercase();
-            let keep_old = by_lower
-                .get(&key)
-                .is_some_and(|old| old.name == key || (name != key && old.name < name));
-            if !keep_old {
-                by_lower.insert(key, Entry { name, is_dir });
-            }
+            listed.push((super::deps_json::lowercase(&name), Entry { name, is_dir }));
         }
-        Ok(FileIndex { by_lower })
+        // Sorted by key, the preferred spelling first within a key (the all-lowercase one, then
+        // the smallest), so the first of each key wins and the map is built from sorted input.
+        listed.sort_unstable_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb)
+                .then_with(|| (a.name != *ka).cmp(&(b.name != *kb)))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        listed.dedup_by(|later, first| later.0 == first.0);
+        Ok(FileIndex {
+            by_lower: listed.into_iter().collect(),
+        })
     }
 
     /// An index from names, for tests (`name/` marks a folder).
@@ -171,6 +178,11 @@ impl FileIndex {
 
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.by_lower.values()
+    }
+
+    /// The entries with their lowercase names (the keys lookups use).
+    pub fn keyed(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.by_lower.iter().map(|(k, e)| (k.as_str(), e))
     }
 }
 
@@ -325,9 +337,9 @@ impl AppLayout {
         launch: Option<LaunchTarget>,
     ) -> AppLayout {
         let mut runtime_configs: Vec<String> = files
-            .entries()
-            .filter(|e| !e.is_dir && e.name.to_lowercase().ends_with(".runtimeconfig.json"))
-            .map(|e| e.name.clone())
+            .keyed()
+            .filter(|(key, e)| !e.is_dir && key.ends_with(".runtimeconfig.json"))
+            .map(|(_, e)| e.name.clone())
             .collect();
         runtime_configs.sort();
         let rc_stem = |n: &str| n[..n.len() - ".runtimeconfig.json".len()].to_string();
@@ -362,8 +374,9 @@ impl AppLayout {
                 })
                 .or_else(|| {
                     let configs: Vec<&Entry> = files
-                        .entries()
-                        .filter(|e| !e.is_dir && e.name.to_lowercase().ends_with(".exe.config"))
+                        .keyed()
+                        .filter(|(key, e)| !e.is_dir && key.ends_with(".exe.config"))
+                        .map(|(_, e)| e)
                         .collect();
                     match configs.as_slice() {
                         [one] => Some(one.name[..one.name.len() - ".exe.config".len()].to_string()),

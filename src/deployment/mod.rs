@@ -5,6 +5,7 @@ pub mod binary;
 pub mod deps_json;
 pub mod json_file;
 pub mod layout;
+pub mod lenient_json;
 pub mod runtime_config;
 pub mod runtime_files;
 pub mod web_config;

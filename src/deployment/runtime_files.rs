@@ -38,14 +38,30 @@ pub struct RuntimeFiles {
 }
 
 impl RuntimeFiles {
-    /// From the app folder's listing (no I/O).
+    /// From the app folder's listing (no I/O): a few lookups, whatever the folder's size.
     pub fn from_index(files: &FileIndex) -> RuntimeFiles {
-        let names: Vec<String> = files
-            .entries()
-            .filter(|e| !e.is_dir)
-            .map(|e| e.name.clone())
-            .collect();
-        Self::from_names(&names)
+        let name = |n: &str| files.file(n).map(|e| e.name.clone());
+        // Of the spellings present, the first in listing order (the index's lowercase order),
+        // as [`RuntimeFiles::from_names`] picks from a listing.
+        let find = |stem: &str| {
+            let mut candidates = [
+                format!("{stem}.dll"),
+                format!("lib{stem}.so"),
+                format!("lib{stem}.dylib"),
+            ];
+            candidates.sort();
+            candidates.iter().find_map(|c| name(c))
+        };
+        RuntimeFiles {
+            hostfxr: find("hostfxr"),
+            hostpolicy: find("hostpolicy"),
+            coreclr: find("coreclr"),
+            corelib: name("System.Private.CoreLib.dll").is_some(),
+            inprocess_handler: name(INPROCESS_HANDLER).map(|name| HandlerFile {
+                name,
+                version: None,
+            }),
+        }
     }
 
     /// [`RuntimeFiles::from_index`], plus the in-process handler's file version read from disk.
@@ -125,6 +141,39 @@ impl RuntimeFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_lookup_agrees_with_a_scan_of_the_listing() {
+        let listings: &[&[&str]] = &[
+            &["App.dll", "web.config"],
+            &["libhostfxr.so", "HOSTFXR.dll", "libhostfxr.dylib", "sub/"],
+            &[
+                "libHostPolicy.dylib",
+                "libhostpolicy.so",
+                "CoreClr.dll/",
+                "libcoreclr.so",
+            ],
+            &[
+                "system.private.corelib.DLL",
+                "AspNetCoreV2_InProcess.dll",
+                "x/",
+            ],
+            &["System.Private.CoreLib.dll/", "aspnetcorev2_inprocess.dll/"],
+        ];
+        for names in listings {
+            let index = FileIndex::from_names(names);
+            let files: Vec<String> = index
+                .entries()
+                .filter(|e| !e.is_dir)
+                .map(|e| e.name.clone())
+                .collect();
+            assert_eq!(
+                RuntimeFiles::from_index(&index),
+                RuntimeFiles::from_names(&files),
+                "{names:?}"
+            );
+        }
+    }
 
     #[test]
     fn recognises_each_platform_spelling() {

@@ -27,6 +27,8 @@ pub mod process;
 pub mod proxy;
 pub mod session;
 pub mod site;
+#[cfg(target_os = "linux")]
+pub mod sock_diag;
 pub mod stand;
 pub mod supervisor;
 pub mod trace;

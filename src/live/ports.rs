@@ -2,8 +2,9 @@
 //!
 //! ANCM asks the OS's IPv4 TCP listener table and checks that the owning process is the one it
 //! started or a process in its job (ancm-protocol.md §3.2–§3.3). On Linux we read the same facts
-//! from `/proc/net/tcp{,6}` and `/proc/<pid>/fd` (socket inodes) and build the process tree from
-//! `/proc/<pid>/stat`; on Windows from `GetExtendedTcpTable` (owner PIDs) and a Toolhelp32
+//! from the kernel's socket dump (`sock_diag`, falling back to `/proc/net/tcp{,6}`) and
+//! `/proc/<pid>/fd` (socket inodes) and build the process tree from `/proc/<pid>/task/*/children`
+//! (or every `/proc/<pid>/stat`); on Windows from `GetExtendedTcpTable` (owner PIDs) and a Toolhelp32
 //! snapshot plus the job's members (`ports_windows`). The supervisor sees one API either way.
 //! Elsewhere (macOS) the fallback is a connect probe on 127.0.0.1: it sees that *something*
 //! listens on the assigned port but cannot name the owner, so the "listens on another port"
@@ -47,7 +48,9 @@ pub fn choose_port(module: ModuleVersion) -> Result<u16, NoFreePort> {
                 .unwrap_or([0; 4]),
         );
         let port = low + (r % span) as u16;
-        if !ipv4_listening(port) && !held.contains(&port) {
+        // On Linux `held` already has every listening port (its rows are of every state): asking
+        // again per draw re-read both tables each time.
+        if !held.contains(&port) && (cfg!(target_os = "linux") || !ipv4_listening(port)) {
             return Ok(port);
         }
     }
@@ -65,9 +68,16 @@ fn held_by_connections() -> HashSet<u16> {
     if !cfg!(target_os = "linux") {
         return HashSet::new();
     }
+    #[cfg(target_os = "linux")]
+    if let (Ok(v4), Ok(v6)) = (
+        super::sock_diag::tcp_sockets(false, super::sock_diag::ALL_STATES),
+        super::sock_diag::tcp_sockets(true, super::sock_diag::ALL_STATES),
+    ) {
+        return v4.iter().chain(&v6).map(|s| s.local_port).collect();
+    }
     ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
-        .filter_map(|file| std::fs::read_to_string(file).ok())
+        .filter_map(|file| read_proc(file, TABLE_READ))
         .flat_map(|text| local_ports(&text))
         .collect()
 }
@@ -98,7 +108,7 @@ pub fn ipv4_listening(port: u16) -> bool {
         return all.iter().any(|l| l.port == port && !l.ipv6);
     }
     if cfg!(target_os = "linux") {
-        return tcp_listeners().iter().any(|l| l.port == port && !l.ipv6);
+        return tcp4_listeners().iter().any(|l| l.port == port);
     }
     connect_probe(port)
 }
@@ -114,13 +124,46 @@ pub fn connect_probe(port: u16) -> bool {
 
 /// Every listening socket on the machine (Linux; empty elsewhere).
 pub fn tcp_listeners() -> Vec<Listener> {
+    #[cfg(target_os = "linux")]
+    if let (Some(mut v4), Some(v6)) = (diag_listeners(false), diag_listeners(true)) {
+        v4.extend(v6);
+        return v4;
+    }
     let mut out = Vec::new();
     for (file, ipv6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
-        if let Ok(text) = std::fs::read_to_string(file) {
+        if let Some(text) = read_proc(file, TABLE_READ) {
             out.extend(parse_proc_net_tcp(&text, ipv6));
         }
     }
     out
+}
+
+/// The IPv4 listeners only: what ANCM's port checks look at, without the IPv6 table.
+fn tcp4_listeners() -> Vec<Listener> {
+    #[cfg(target_os = "linux")]
+    if let Some(v4) = diag_listeners(false) {
+        return v4;
+    }
+    read_proc("/proc/net/tcp", TABLE_READ)
+        .map(|text| parse_proc_net_tcp(&text, false))
+        .unwrap_or_default()
+}
+
+/// The listeners of one family from the kernel's socket dump (`None`: fall back to `/proc`).
+#[cfg(target_os = "linux")]
+fn diag_listeners(ipv6: bool) -> Option<Vec<Listener>> {
+    let sockets = super::sock_diag::tcp_sockets(ipv6, super::sock_diag::LISTENING).ok()?;
+    Some(
+        sockets
+            .into_iter()
+            .filter(|s| s.state == super::sock_diag::TCP_LISTEN)
+            .map(|s| Listener {
+                port: s.local_port,
+                ipv6,
+                inode: s.inode,
+            })
+            .collect(),
+    )
 }
 
 /// Parses `/proc/net/tcp` text: rows in state `0A` (LISTEN), local port and inode.
@@ -154,23 +197,72 @@ pub fn process_tree(root: u32) -> Vec<u32> {
     }
     #[cfg(not(windows))]
     {
-        let mut pairs = Vec::new();
-        if let Ok(dir) = std::fs::read_dir("/proc") {
-            for e in dir.flatten() {
-                let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-                    continue;
-                };
-                if let Some(ppid) = parent_of(pid) {
-                    pairs.push((pid, ppid));
-                }
+        tree_from_children_files(root).unwrap_or_else(|| tree_by_scan(root))
+    }
+}
+
+/// The tree from every process's parent pid (`/proc/<pid>/stat`).
+#[cfg(not(windows))]
+fn tree_by_scan(root: u32) -> Vec<u32> {
+    let mut pairs = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            if let Some(ppid) = parent_of(pid) {
+                pairs.push((pid, ppid));
             }
         }
-        descendants(root, &pairs)
     }
+    descendants(root, &pairs)
 }
 
 /// `root` and every process below it in `(pid, parent pid)` pairs, parents before children.
 /// A pid shows up once even when reused pids make the pairs cyclic.
+/// Linux: the tree read from each process's `/proc/<pid>/task/<tid>/children` (the kernel's own
+/// list of a thread's children), a few reads for the app's tree instead of one `stat` read per
+/// process of the machine on every readiness poll. `None` where the kernel has no such files
+/// (built without `CONFIG_PROC_CHILDREN`): the caller scans every process's parent instead.
+#[cfg(not(windows))]
+fn tree_from_children_files(root: u32) -> Option<Vec<u32>> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let tasks = match std::fs::read_dir(format!("/proc/{}/task", out[i])) {
+            Ok(t) => t,
+            // The root gone or not ours to read: the scan decides as it did.
+            Err(_) if i == 0 => return None,
+            Err(_) => {
+                i += 1;
+                continue;
+            }
+        };
+        for task in tasks.flatten() {
+            let path = task.path().join("children");
+            let Some(text) = read_proc(&path.to_string_lossy(), 1024) else {
+                if i == 0 && !path.exists() {
+                    return None;
+                }
+                continue;
+            };
+            for pid in text
+                .split_whitespace()
+                .filter_map(|p| p.parse::<u32>().ok())
+            {
+                if !out.contains(&pid) {
+                    out.push(pid);
+                }
+            }
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
 pub fn descendants(root: u32, pairs: &[(u32, u32)]) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     for &(pid, ppid) in pairs {
@@ -195,8 +287,35 @@ pub fn descendants(root: u32, pairs: &[(u32, u32)]) -> Vec<u32> {
 
 /// The parent pid from `/proc/<pid>/stat` (the field after the `)` of the command name).
 pub fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = read_proc(&format!("/proc/{pid}/stat"), 1024)?;
     parse_ppid(&stat)
+}
+
+/// The read size for `/proc/net/tcp{,6}`: the kernel walks its socket hash tables on every
+/// `read`, and `read_to_string` on a file that reports size 0 starts at 32 bytes and doubles, so
+/// an almost empty table cost five walks (≈0.6 ms each on a machine with a large hash). One
+/// large read is one walk for a table of up to ~1,700 sockets.
+const TABLE_READ: usize = 256 * 1024;
+
+/// A `/proc` text file read with reads of `chunk` bytes (not `read_to_string`'s 32-byte start).
+fn read_proc(path: &str, chunk: usize) -> Option<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; chunk];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        match f.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(len);
+    String::from_utf8(buf).ok()
 }
 
 fn parse_ppid(stat: &str) -> Option<u32> {
@@ -312,9 +431,9 @@ pub fn port_state(port: u16, root: u32) -> PortState {
             PortState::Free
         };
     }
-    let on_port: Vec<Listener> = tcp_listeners()
+    let on_port: Vec<Listener> = tcp4_listeners()
         .into_iter()
-        .filter(|l| l.port == port && !l.ipv6)
+        .filter(|l| l.port == port)
         .collect();
     if on_port.is_empty() {
         return PortState::Free;
@@ -393,6 +512,45 @@ mod tests {
     fn ppid_survives_odd_command_names() {
         assert_eq!(parse_ppid("42 (a) b (c) S 7 42 42 0"), Some(7));
         assert_eq!(parse_ppid("nonsense"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_kernels_children_lists_give_the_tree_the_parent_scan_gives() {
+        // A shell with two children, one of which has its own child.
+        let mut sh = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & sh -c 'sleep 30 & wait' & wait"])
+            .spawn()
+            .unwrap();
+        let root = sh.id();
+        let t = std::time::Instant::now();
+        let mut seen = Vec::new();
+        while t.elapsed() < Duration::from_secs(10) {
+            seen = tree_by_scan(root);
+            if seen.len() == 4 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut scan = tree_by_scan(root);
+        let mut children = tree_from_children_files(root).expect("this kernel has children files");
+        for pid in &scan {
+            if *pid != root {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
+        let _ = sh.kill();
+        let _ = sh.wait();
+        assert_eq!(
+            seen.len(),
+            4,
+            "the shell's tree never showed 4 processes: {seen:?}"
+        );
+        scan.sort_unstable();
+        children.sort_unstable();
+        assert_eq!(children, scan);
     }
 
     #[test]

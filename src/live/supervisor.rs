@@ -426,10 +426,12 @@ impl Supervisor {
                 output_done.store(true, Ordering::SeqCst);
                 // Let the readers drain what the process wrote before it died.
                 let t = Instant::now();
+                // (They end within a millisecond of the exit: a short pause, or every stop waits
+                // up to one pause more.)
                 while readers.iter().any(|r| !r.is_finished())
                     && t.elapsed() < Duration::from_millis(1500)
                 {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    tokio::time::sleep(Duration::from_millis(1)).await;
                 }
                 let after_ready = ready.load(Ordering::SeqCst);
                 bus.emit(Event::Exited {
@@ -501,6 +503,10 @@ impl Supervisor {
         let mut first_elsewhere: Option<Instant> = None;
         let output = || lock(capture).text();
         let mut interrupted = self.interrupted.subscribe();
+        // The probe's pause between looks grows from 1 ms to PROBE_POLL: most apps listen within
+        // milliseconds of their start or take much longer, and a fixed pause cost a fast app up
+        // to a whole PROBE_POLL.
+        let mut probe_pause = Duration::from_millis(1);
         loop {
             if *interrupted.borrow_and_update() {
                 return Err(StartFailure::Interrupted);
@@ -579,8 +585,9 @@ impl Supervisor {
             tokio::select! {
                 _ = exit_rx.changed() => {}
                 _ = interrupted.changed() => {}
-                _ = tokio::time::sleep(if self.cfg.fast_diagnosis { PROBE_POLL } else { POLL }) => {}
+                _ = tokio::time::sleep(if self.cfg.fast_diagnosis { probe_pause } else { POLL }) => {}
             }
+            probe_pause = (probe_pause * 2).min(PROBE_POLL);
         }
     }
 
