@@ -507,7 +507,9 @@ impl Supervisor {
         // milliseconds of their start or take much longer, and a fixed pause cost a fast app up
         // to a whole PROBE_POLL.
         let mut probe_pause = Duration::from_millis(1);
+        let line_arrived = lock(capture).arrived.clone();
         loop {
+            let looked = Instant::now();
             if *interrupted.borrow_and_update() {
                 return Err(StartFailure::Interrupted);
             }
@@ -582,12 +584,23 @@ impl Supervisor {
                     elsewhere,
                 });
             }
-            tokio::select! {
-                _ = exit_rx.changed() => {}
-                _ = interrupted.changed() => {}
-                _ = tokio::time::sleep(if self.cfg.fast_diagnosis { probe_pause } else { POLL }) => {}
-            }
-            probe_pause = (probe_pause * 2).min(PROBE_POLL);
+            let line = tokio::select! {
+                _ = exit_rx.changed() => false,
+                _ = interrupted.changed() => false,
+                _ = tokio::time::sleep(if self.cfg.fast_diagnosis { probe_pause } else { POLL }) => false,
+                // The probe looks again as soon as the app writes a line (it announces its port
+                // right after binding it), and its pause starts over.
+                _ = line_arrived.notified(), if self.cfg.fast_diagnosis => {
+                    // However chatty the app, at most one look per 2 ms.
+                    tokio::time::sleep(Duration::from_millis(2).saturating_sub(looked.elapsed())).await;
+                    true
+                }
+            };
+            probe_pause = if line {
+                Duration::from_millis(1)
+            } else {
+                (probe_pause * 2).min(PROBE_POLL)
+            };
         }
     }
 
