@@ -749,3 +749,67 @@ async fn a_foreign_listener_on_the_port_is_refused_by_v2_and_used_by_v1() {
     );
     v1.stop().await;
 }
+
+/// A client connection keeps one connection to the app for all its requests (as WinHTTP keeps
+/// its connection alive); when the app ends that connection (`Connection: close`), the next
+/// request goes on a new one instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_connection_keeps_its_app_connection_and_replaces_a_closed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = Live::start(config(dir.path(), "")).await;
+    // One client connection, spoken by hand so that it stays one (a pooled client may open a
+    // second while the first is being returned).
+    let addr = live.url.trim_start_matches("http://").to_string();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(LONG)).unwrap();
+        let mut ask = |target: &str| -> (u16, String) {
+            write!(s, "GET {target} HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+            read_response(&mut s)
+        };
+        let peers: Vec<(u16, String)> = (0..5).map(|_| ask("/peer")).collect();
+        let closing = ask("/peer?close=1");
+        let after = ask("/peer");
+        (peers, closing, after)
+    })
+    .await
+    .unwrap();
+    let (peers, closing, after) = result;
+    assert!(
+        peers.iter().all(|p| p.0 == 200 && p.1 == peers[0].1),
+        "one client connection should use one app connection: {peers:?}"
+    );
+    assert_eq!(closing, peers[0]);
+    assert_eq!(
+        after.0, 200,
+        "the request after the app closed its connection must go on a new one: {after:?}"
+    );
+    assert_ne!(after.1, peers[0].1, "a closed app connection was reused");
+}
+
+/// One HTTP/1.1 response with a Content-Length body: status and body.
+fn read_response(s: &mut std::net::TcpStream) -> (u16, String) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            s.read(&mut byte).unwrap(),
+            1,
+            "the proxy closed the connection"
+        );
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let status = head[9..12].parse().unwrap();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).unwrap();
+    (status, String::from_utf8_lossy(&body).to_string())
+}

@@ -310,6 +310,8 @@ fn the_app_killed_mid_load_gives_502_then_restarts_and_recovers() {
             run.all_events()
         );
     });
+    // The answer can come before ancm's timeline writer has flushed the spawn event.
+    run.wait_event("spawn", 1, Duration::from_secs(10));
     let pid = *run.app_pids().last().expect("an app process");
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let seen = Arc::new(Mutex::new(Vec::<(Instant, u16, Option<String>)>::new()));

@@ -449,9 +449,13 @@ fn probe_icu() -> Vec<String> {
         let Ok(rd) = std::fs::read_dir(dir) else {
             continue;
         };
+        // A library folder holds thousands of entries: compare the name's bytes, building a
+        // string only for a match.
         for e in rd.filter_map(Result::ok) {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("libicuuc.so.") {
+            if e.file_name()
+                .as_encoded_bytes()
+                .starts_with(b"libicuuc.so.")
+            {
                 found.push(e.path().display().to_string());
             }
         }

@@ -183,12 +183,22 @@ pub struct Stamped {
 
 type Subscriber = Box<dyn Fn(&Stamped) + Send + Sync>;
 
+/// The kept events, numbered in the order they were emitted (the two lists interleave).
+#[derive(Default)]
+struct Kept {
+    next: u64,
+    others: VecDeque<(u64, Stamped)>,
+    requests: VecDeque<(u64, Stamped)>,
+}
+
 /// The session's event stream: subscribers see every event as it happens; the most recent
-/// [`EventBus::KEEP`] are kept for whoever asks later (the probe's diagnosis).
+/// [`EventBus::KEEP`] are kept for whoever asks later (the probe's diagnosis, `run`'s keys), and
+/// of those at most [`EventBus::KEEP_REQUESTS`] request events: under load they would otherwise
+/// push the few events that explain the session (the spawn, the exit) out, and hold megabytes.
 pub struct EventBus {
     start: Instant,
     subscribers: Mutex<Vec<Subscriber>>,
-    log: Mutex<VecDeque<Stamped>>,
+    log: Mutex<Kept>,
     secrets: Mutex<Vec<String>>,
     show_secrets: bool,
 }
@@ -196,12 +206,14 @@ pub struct EventBus {
 impl EventBus {
     /// How many events are kept for [`EventBus::snapshot`] (a long `run` must not grow forever).
     pub const KEEP: usize = 10_000;
+    /// How many of them may be `Request` events (the most recent).
+    pub const KEEP_REQUESTS: usize = 1_000;
 
     pub fn new(show_secrets: bool) -> Arc<EventBus> {
         Arc::new(EventBus {
             start: Instant::now(),
             subscribers: Mutex::new(Vec::new()),
-            log: Mutex::new(VecDeque::new()),
+            log: Mutex::new(Kept::default()),
             secrets: Mutex::new(Vec::new()),
             show_secrets,
         })
@@ -243,16 +255,27 @@ impl EventBus {
         for s in lock(&self.subscribers).iter() {
             s(&stamped);
         }
-        let mut log = lock(&self.log);
-        if log.len() >= Self::KEEP {
-            log.pop_front();
+        let mut guard = lock(&self.log);
+        let log = &mut *guard;
+        log.next += 1;
+        let seq = log.next;
+        let (list, limit) = if matches!(stamped.event, Event::Request { .. }) {
+            (&mut log.requests, Self::KEEP_REQUESTS)
+        } else {
+            (&mut log.others, Self::KEEP - Self::KEEP_REQUESTS)
+        };
+        if list.len() >= limit {
+            list.pop_front();
         }
-        log.push_back(stamped);
+        list.push_back((seq, stamped));
     }
 
     /// Every kept event, oldest first.
     pub fn snapshot(&self) -> Vec<Stamped> {
-        lock(&self.log).iter().cloned().collect()
+        let log = lock(&self.log);
+        let mut all: Vec<&(u64, Stamped)> = log.others.iter().chain(log.requests.iter()).collect();
+        all.sort_unstable_by_key(|(seq, _)| *seq);
+        all.into_iter().map(|(_, e)| e.clone()).collect()
     }
 
     pub fn elapsed_ms(&self) -> u64 {

@@ -281,6 +281,9 @@ pub struct Captured {
     pub head: String,
     /// The last lines (for crashes long after start).
     pub tail: VecDeque<String>,
+    /// Told of every line: the probe's readiness check looks again at once, since an app
+    /// announces its listener ("Now listening on:") right after binding it.
+    pub arrived: Arc<tokio::sync::Notify>,
 }
 
 impl Captured {
@@ -296,6 +299,7 @@ impl Captured {
             self.tail.pop_front();
         }
         self.tail.push_back(line.to_string());
+        self.arrived.notify_one();
     }
 
     /// Everything worth reading: the head, plus the tail when the head was cut.

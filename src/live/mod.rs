@@ -12,6 +12,7 @@
 //! the owner-PID TCP table + Toolhelp32 snapshot on Windows (`ports_windows`); macOS falls back to
 //! a connect probe, so "listens on another port" needs Linux or Windows. Process trees die with
 //! `ancm` through process groups + PDEATHSIG (Unix) or job objects (Windows).
+pub mod app_connections;
 pub mod app_offline;
 pub mod console;
 pub mod events;
@@ -26,6 +27,8 @@ pub mod process;
 pub mod proxy;
 pub mod session;
 pub mod site;
+#[cfg(target_os = "linux")]
+pub mod sock_diag;
 pub mod stand;
 pub mod supervisor;
 pub mod trace;

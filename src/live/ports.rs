@@ -2,8 +2,9 @@
 //!
 //! ANCM asks the OS's IPv4 TCP listener table and checks that the owning process is the one it
 //! started or a process in its job (ancm-protocol.md §3.2–§3.3). On Linux we read the same facts
-//! from `/proc/net/tcp{,6}` and `/proc/<pid>/fd` (socket inodes) and build the process tree from
-//! `/proc/<pid>/stat`; on Windows from `GetExtendedTcpTable` (owner PIDs) and a Toolhelp32
+//! from the kernel's socket dump (`sock_diag`, falling back to `/proc/net/tcp{,6}`) and
+//! `/proc/<pid>/fd` (socket inodes) and build the process tree from `/proc/<pid>/task/*/children`
+//! (or every `/proc/<pid>/stat`); on Windows from `GetExtendedTcpTable` (owner PIDs) and a Toolhelp32
 //! snapshot plus the job's members (`ports_windows`). The supervisor sees one API either way.
 //! Elsewhere (macOS) the fallback is a connect probe on 127.0.0.1: it sees that *something*
 //! listens on the assigned port but cannot name the owner, so the "listens on another port"
@@ -67,6 +68,13 @@ fn held_by_connections() -> HashSet<u16> {
     if !cfg!(target_os = "linux") {
         return HashSet::new();
     }
+    #[cfg(target_os = "linux")]
+    if let (Ok(v4), Ok(v6)) = (
+        super::sock_diag::tcp_sockets(false, super::sock_diag::ALL_STATES),
+        super::sock_diag::tcp_sockets(true, super::sock_diag::ALL_STATES),
+    ) {
+        return v4.iter().chain(&v6).map(|s| s.local_port).collect();
+    }
     ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
         .filter_map(|file| read_proc(file, TABLE_READ))
@@ -116,6 +124,11 @@ pub fn connect_probe(port: u16) -> bool {
 
 /// Every listening socket on the machine (Linux; empty elsewhere).
 pub fn tcp_listeners() -> Vec<Listener> {
+    #[cfg(target_os = "linux")]
+    if let (Some(mut v4), Some(v6)) = (diag_listeners(false), diag_listeners(true)) {
+        v4.extend(v6);
+        return v4;
+    }
     let mut out = Vec::new();
     for (file, ipv6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
         if let Some(text) = read_proc(file, TABLE_READ) {
@@ -125,12 +138,32 @@ pub fn tcp_listeners() -> Vec<Listener> {
     out
 }
 
-/// The IPv4 listeners only (`/proc/net/tcp`): what ANCM's port checks look at, without the walk
-/// of the IPv6 table.
+/// The IPv4 listeners only: what ANCM's port checks look at, without the IPv6 table.
 fn tcp4_listeners() -> Vec<Listener> {
+    #[cfg(target_os = "linux")]
+    if let Some(v4) = diag_listeners(false) {
+        return v4;
+    }
     read_proc("/proc/net/tcp", TABLE_READ)
         .map(|text| parse_proc_net_tcp(&text, false))
         .unwrap_or_default()
+}
+
+/// The listeners of one family from the kernel's socket dump (`None`: fall back to `/proc`).
+#[cfg(target_os = "linux")]
+fn diag_listeners(ipv6: bool) -> Option<Vec<Listener>> {
+    let sockets = super::sock_diag::tcp_sockets(ipv6, super::sock_diag::LISTENING).ok()?;
+    Some(
+        sockets
+            .into_iter()
+            .filter(|s| s.state == super::sock_diag::TCP_LISTEN)
+            .map(|s| Listener {
+                port: s.local_port,
+                ipv6,
+                inode: s.inode,
+            })
+            .collect(),
+    )
 }
 
 /// Parses `/proc/net/tcp` text: rows in state `0A` (LISTEN), local port and inode.

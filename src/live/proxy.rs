@@ -7,6 +7,7 @@
 //! function, [`error_answer`]: start failure → 502.5; connect, reset or timeout → 502.3;
 //! offline or shutting down → 503. Each request ends in one `Request` event. WebSocket upgrades
 //! are passed through byte for byte once both sides have switched protocols.
+use super::app_connections::{AppConnection, AppKey, SendError};
 use super::events::{Event, EventBus, ProxyAnswer};
 use super::explain::{self, StartFailure, Trouble};
 use super::supervisor::{Backend, Supervisor, Unavailable};
@@ -17,9 +18,7 @@ use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -191,27 +190,82 @@ const MS_ASPNETCORE_TOKEN: HeaderName = HeaderName::from_static("ms-aspnetcore-t
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 
-/// What every request to one backend shares: `127.0.0.1:<port>` and the token as a header value,
-/// built once per backend instead of formatted and parsed per request.
+/// What every request to one backend shares: its identity and the token as a header value,
+/// built once per backend instead of parsed per request.
 #[derive(Clone)]
 struct Upstream {
-    port: u16,
-    token: String,
-    authority: hyper::http::uri::Authority,
+    key: AppKey,
     token_value: HeaderValue,
+    /// `127.0.0.1:PORT`, for a request that came without a Host header.
+    host: HeaderValue,
 }
 
 impl Upstream {
     fn for_backend(backend: &Backend) -> Result<Upstream, String> {
         Ok(Upstream {
-            port: backend.port,
-            token: backend.token.clone(),
-            authority: format!("127.0.0.1:{}", backend.port)
-                .parse()
-                .map_err(|e| format!("cannot build the upstream URI: {e}"))?,
+            key: AppKey {
+                pid: backend.pid,
+                port: backend.port,
+            },
             token_value: HeaderValue::from_str(&backend.token)
                 .map_err(|_| "token is not a valid header value".to_string())?,
+            host: HeaderValue::from_str(&format!("127.0.0.1:{}", backend.port))
+                .map_err(|_| "the app's address is not a valid header value".to_string())?,
         })
+    }
+}
+
+/// One client connection: its address as `X-Forwarded-For` text, and its link to the app
+/// (requests on one connection come one at a time, so this is never contended).
+pub struct ClientConnection {
+    proxy: Arc<Proxy>,
+    client: HeaderValue,
+    state: std::sync::Mutex<ConnectionState>,
+}
+
+#[derive(Default)]
+struct ConnectionState {
+    app: Option<AppConnection>,
+    upstream: Option<Upstream>,
+}
+
+impl ClientConnection {
+    fn new(proxy: Arc<Proxy>, remote: SocketAddr) -> ClientConnection {
+        ClientConnection {
+            proxy,
+            client: client_address(remote),
+            state: std::sync::Mutex::new(ConnectionState::default()),
+        }
+    }
+
+    fn take_app(&self) -> Option<AppConnection> {
+        super::events::lock(&self.state).app.take()
+    }
+
+    fn keep_app(&self, app: AppConnection) {
+        super::events::lock(&self.state).app = Some(app);
+    }
+
+    /// The [`Upstream`] for `backend` (rebuilt when the backend changed).
+    fn upstream(&self, backend: &Backend) -> Result<Upstream, String> {
+        let mut state = super::events::lock(&self.state);
+        match &state.upstream {
+            Some(u) if u.key.pid == backend.pid && u.key.port == backend.port => Ok(u.clone()),
+            _ => {
+                let u = Upstream::for_backend(backend)?;
+                state.upstream = Some(u.clone());
+                Ok(u)
+            }
+        }
+    }
+}
+
+impl Drop for ClientConnection {
+    /// The client is gone: its app connection serves the next client of this thread.
+    fn drop(&mut self) {
+        if let Some(app) = super::events::lock(&self.state).app.take() {
+            app.release();
+        }
     }
 }
 
@@ -219,37 +273,11 @@ impl Upstream {
 pub struct Proxy {
     pub sup: Arc<Supervisor>,
     offline: super::app_offline::OfflineState,
-    client: Client<HttpConnector, Incoming>,
-    upstream: std::sync::Mutex<Option<Upstream>>,
 }
 
 impl Proxy {
     pub fn new(sup: Arc<Supervisor>, offline: super::app_offline::OfflineState) -> Arc<Proxy> {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(sup.cfg.request_timeout);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(connector);
-        Arc::new(Proxy {
-            sup,
-            offline,
-            client,
-            upstream: std::sync::Mutex::new(None),
-        })
-    }
-
-    /// The cached [`Upstream`] for `backend` (rebuilt when the backend changed).
-    fn upstream(&self, backend: &Backend) -> Result<Upstream, String> {
-        let mut cached = super::events::lock(&self.upstream);
-        match &*cached {
-            Some(u) if u.port == backend.port && u.token == backend.token => Ok(u.clone()),
-            _ => {
-                let u = Upstream::for_backend(backend)?;
-                *cached = Some(u.clone());
-                Ok(u)
-            }
-        }
+        Arc::new(Proxy { sup, offline })
     }
 
     fn bus(&self) -> &EventBus {
@@ -260,46 +288,32 @@ impl Proxy {
         &self.sup.cfg
     }
 
-    /// One request, start to finish.
-    pub async fn handle(&self, req: Request<Incoming>, remote: SocketAddr) -> Response<ProxyBody> {
-        self.handle_from(req, &client_address(remote)).await
-    }
-
-    /// [`Proxy::handle`] with the client's address already as `X-Forwarded-For` text (one
-    /// connection's requests share it).
-    async fn handle_from(
+    /// One request, start to finish, on `conn` (the client connection's own link to the app).
+    async fn handle(
         &self,
         mut req: Request<Incoming>,
-        client: &HeaderValue,
+        conn: &ClientConnection,
     ) -> Response<ProxyBody> {
-        let t0 = Instant::now();
-        let method = req.method().to_string();
-        let path = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
-        let log = RequestLog {
-            bus: self.sup.bus.clone(),
-            method,
-            path,
-            t0,
-            status: 0,
-            substatus: None,
-            bytes: 0,
-            error: None,
-            answer: None,
-            done: false,
-        };
+        let log = RequestLog::new(
+            self.sup.bus.clone(),
+            req.method().clone(),
+            req.uri().path_and_query().cloned(),
+        );
         // offline_gate
         if let Some(content) = self.offline.borrow().clone() {
             return self.answer(ErrorAnswer::Offline(content), log);
         }
-        // acquire
-        let backend = match self.sup.acquire().await {
-            Ok(b) => b,
-            Err(Unavailable::Start(f)) => return self.answer(ErrorAnswer::Start(f), log),
-            Err(Unavailable::ShuttingDown) => return self.answer(ErrorAnswer::ShuttingDown, log),
+        // acquire: the running app without waiting when there is one; a start otherwise
+        // (boxed: the start's state is large and most requests never need it).
+        let backend = match self.sup.ready_now() {
+            Some(b) => b,
+            None => match Box::pin(self.sup.acquire_anywhere()).await {
+                Ok(b) => b,
+                Err(Unavailable::Start(f)) => return self.answer(ErrorAnswer::Start(f), log),
+                Err(Unavailable::ShuttingDown) => {
+                    return self.answer(ErrorAnswer::ShuttingDown, log)
+                }
+            },
         };
         let websocket = self.cfg().websockets_supported
             && req
@@ -307,9 +321,9 @@ impl Proxy {
                 .get(header::UPGRADE)
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
         let client_upgrade = websocket.then(|| hyper::upgrade::on(&mut req));
-        let upstream_req = match self
+        let upstream_req = match conn
             .upstream(&backend)
-            .and_then(|u| rewrite_request_to(req, &u, client, websocket))
+            .and_then(|u| rewrite_request_to(req, &u, &conn.client, websocket))
         {
             Ok(r) => r,
             Err(e) => {
@@ -323,17 +337,28 @@ impl Proxy {
             }
         };
         // forward
-        let timeout = self.cfg().request_timeout;
-        let fut = self.client.request(upstream_req);
-        let result = match timeout {
-            Some(t) => match tokio::time::timeout(t, fut).await {
-                Ok(r) => r.map_err(|e| classify(&e)),
+        let key = AppKey {
+            pid: backend.pid,
+            port: backend.port,
+        };
+        let held = conn.take_app();
+        let fut = async move {
+            let mut app = AppConnection::get(held, key).await?;
+            let resp = app.send(upstream_req).await?;
+            Ok((resp, app))
+        };
+        let result = match self.cfg().request_timeout {
+            Some(t) => match tokio::time::timeout(t, forward(fut)).await {
+                Ok(r) => r,
                 Err(_) => Err(UpstreamError::Timeout(t)),
             },
-            None => fut.await.map_err(|e| classify(&e)),
+            None => forward(fut).await,
         };
         let resp = match result {
-            Ok(r) => r,
+            Ok((resp, app)) => {
+                conn.keep_app(app);
+                resp
+            }
             Err(error) => {
                 // Give a dying process a moment to be reaped, so the page can say it died.
                 if !matches!(error, UpstreamError::Timeout(_)) {
@@ -359,7 +384,7 @@ impl Proxy {
             if let Some(client_side) = client_upgrade {
                 let app_side = hyper::upgrade::on(&mut resp);
                 let bus = self.sup.bus.clone();
-                let path = log.path.clone();
+                let path = log.path();
                 tokio::spawn(async move {
                     if let (Ok(c), Ok(a)) = (client_side.await, app_side.await) {
                         bus.emit(Event::Upgraded { path });
@@ -458,22 +483,21 @@ fn empty() -> ProxyBody {
     Empty::<Bytes>::new().map_err(|e| match e {}).boxed()
 }
 
-fn classify(e: &hyper_util::client::legacy::Error) -> UpstreamError {
-    let text = {
-        let mut s = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(c) = src {
-            s.push_str(": ");
-            s.push_str(&c.to_string());
-            src = c.source();
-        }
-        s
-    };
-    if e.is_connect() {
-        UpstreamError::Connect(text)
-    } else {
-        UpstreamError::Reset(text)
+/// Connecting failed → ERROR_WINHTTP_CANNOT_CONNECT; anything after → a broken connection.
+fn classify(e: &SendError) -> UpstreamError {
+    match e {
+        SendError::Connect(_) => UpstreamError::Connect(e.to_string()),
+        SendError::Http(_) => UpstreamError::Reset(e.to_string()),
     }
+}
+
+/// The exchange with the app, its error classified (the app connection goes back to the client
+/// connection only when the answer came).
+async fn forward<F>(exchange: F) -> Result<(Response<Incoming>, AppConnection), UpstreamError>
+where
+    F: Future<Output = Result<(Response<Incoming>, AppConnection), SendError>>,
+{
+    exchange.await.map_err(|e| classify(&e))
 }
 
 /// Headers ANCM replaces ("last wins") instead of appending (§4.6, `responseheaderhash.cpp`).
@@ -509,13 +533,29 @@ const SINGLE_VALUE: &[&str] = &[
 /// chunked Transfer-Encoding dropped (the body is re-framed), last occurrence of known
 /// single-value headers wins.
 pub fn rewrite_response_headers(h: &mut HeaderMap) {
-    h.remove(header::DATE);
-    h.remove(header::CONNECTION);
-    h.remove(KEEP_ALIVE);
-    if h.get(header::TRANSFER_ENCODING).is_some_and(|v| {
-        v.to_str()
-            .is_ok_and(|s| s.to_ascii_lowercase().contains("chunked"))
-    }) {
+    // One look at the names instead of a hashed lookup per header to drop (this runs per request).
+    let (mut date, mut connection, mut keep_alive, mut te) = (false, false, false, false);
+    for k in h.keys() {
+        date |= k == header::DATE;
+        connection |= k == header::CONNECTION;
+        keep_alive |= k == KEEP_ALIVE;
+        te |= k == header::TRANSFER_ENCODING;
+    }
+    if date {
+        h.remove(header::DATE);
+    }
+    if connection {
+        h.remove(header::CONNECTION);
+    }
+    if keep_alive {
+        h.remove(KEEP_ALIVE);
+    }
+    if te
+        && h.get(header::TRANSFER_ENCODING).is_some_and(|v| {
+            v.to_str()
+                .is_ok_and(|s| s.to_ascii_lowercase().contains("chunked"))
+        })
+    {
         h.remove(header::TRANSFER_ENCODING);
     }
     // No name repeats (the usual answer): nothing to collapse, and no lookup per known name.
@@ -552,18 +592,20 @@ fn rewrite_request_to(
     websocket: bool,
 ) -> Result<Request<Incoming>, String> {
     let (mut parts, body) = req.into_parts();
-    let mut uri = hyper::http::uri::Parts::default();
-    uri.scheme = Some(hyper::http::uri::Scheme::HTTP);
-    uri.authority = Some(upstream.authority.clone());
-    uri.path_and_query = Some(
-        parts
-            .uri
-            .path_and_query()
-            .cloned()
-            .unwrap_or_else(|| hyper::http::uri::PathAndQuery::from_static("/")),
-    );
-    parts.uri =
-        hyper::Uri::from_parts(uri).map_err(|e| format!("cannot build the upstream URI: {e}"))?;
+    // Origin form (`/path?query`), whatever form the client used, as WinHTTP sends it.
+    parts.uri = match parts.uri.path_and_query() {
+        Some(pq) if pq.as_str() != "/" => {
+            let mut uri = hyper::http::uri::Parts::default();
+            uri.path_and_query = Some(pq.clone());
+            hyper::Uri::from_parts(uri)
+                .map_err(|e| format!("cannot build the upstream URI: {e}"))?
+        }
+        _ => hyper::Uri::from_static("/"),
+    };
+    // HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none (IIS would use its binding).
+    if !parts.headers.contains_key(header::HOST) {
+        parts.headers.insert(header::HOST, upstream.host.clone());
+    }
     rewrite_headers(
         &mut parts.headers,
         upstream.token_value.clone(),
@@ -598,7 +640,18 @@ pub fn rewrite_request_headers(
 }
 
 fn rewrite_headers(h: &mut HeaderMap, token: HeaderValue, client: &HeaderValue, websocket: bool) {
-    if h.keys().any(|k| k.as_str().starts_with("ms-aspnetcore")) {
+    // One look at the names decides which of the lookups below are needed at all: most requests
+    // carry none of these headers (this runs per request).
+    let mut seen = Seen::default();
+    for k in h.keys() {
+        seen.ms_aspnetcore |= k.as_str().starts_with("ms-aspnetcore");
+        seen.forwarded_for |= k == X_FORWARDED_FOR;
+        seen.forwarded_proto |= k == X_FORWARDED_PROTO;
+        seen.connection |= k == header::CONNECTION;
+        seen.hop |= k == KEEP_ALIVE || k == PROXY_CONNECTION || k == header::UPGRADE;
+        seen.extensions |= k == header::SEC_WEBSOCKET_EXTENSIONS;
+    }
+    if seen.ms_aspnetcore {
         let spoofed: Vec<HeaderName> = h
             .keys()
             .filter(|k| k.as_str().starts_with("ms-aspnetcore"))
@@ -609,13 +662,20 @@ fn rewrite_headers(h: &mut HeaderMap, token: HeaderValue, client: &HeaderValue, 
         }
     }
     h.insert(MS_ASPNETCORE_TOKEN, token);
-    append_forwarded(h, X_FORWARDED_FOR, client);
-    append_forwarded(h, X_FORWARDED_PROTO, &HeaderValue::from_static("http"));
+    append_forwarded(h, X_FORWARDED_FOR, client, seen.forwarded_for);
+    append_forwarded(
+        h,
+        X_FORWARDED_PROTO,
+        &HeaderValue::from_static("http"),
+        seen.forwarded_proto,
+    );
     if websocket {
         // WinHTTP cannot negotiate extensions (§4.3 step 9).
-        h.remove(header::SEC_WEBSOCKET_EXTENSIONS);
+        if seen.extensions {
+            h.remove(header::SEC_WEBSOCKET_EXTENSIONS);
+        }
     } else {
-        if h.contains_key(header::CONNECTION) {
+        if seen.connection {
             let named: Vec<HeaderName> = h
                 .get_all(header::CONNECTION)
                 .iter()
@@ -629,15 +689,28 @@ fn rewrite_headers(h: &mut HeaderMap, token: HeaderValue, client: &HeaderValue, 
             }
             h.remove(header::CONNECTION);
         }
-        h.remove(KEEP_ALIVE);
-        h.remove(PROXY_CONNECTION);
-        h.remove(header::UPGRADE);
+        if seen.hop {
+            h.remove(KEEP_ALIVE);
+            h.remove(PROXY_CONNECTION);
+            h.remove(header::UPGRADE);
+        }
     }
 }
 
+/// Which request headers [`rewrite_headers`] has to act on.
+#[derive(Default)]
+struct Seen {
+    ms_aspnetcore: bool,
+    forwarded_for: bool,
+    forwarded_proto: bool,
+    connection: bool,
+    hop: bool,
+    extensions: bool,
+}
+
 /// Appends `value` to the client's own `name` header (joined with `, ` as ANCM does), or sets it.
-fn append_forwarded(h: &mut HeaderMap, name: HeaderName, value: &HeaderValue) {
-    if !h.contains_key(&name) {
+fn append_forwarded(h: &mut HeaderMap, name: HeaderName, value: &HeaderValue, present: bool) {
+    if !present {
         h.insert(name, value.clone());
         return;
     }
@@ -655,11 +728,12 @@ fn append_forwarded(h: &mut HeaderMap, name: HeaderName, value: &HeaderValue) {
 }
 
 /// What one request did; emitted as one `Request` event when it is dropped (the body finished,
-/// failed, or the client went away).
+/// failed, or the client went away). Method and target are kept as hyper parsed them (no copy)
+/// until the event is made.
 struct RequestLog {
     bus: Arc<EventBus>,
-    method: String,
-    path: String,
+    method: hyper::Method,
+    path: Option<hyper::http::uri::PathAndQuery>,
     t0: Instant,
     status: u16,
     substatus: Option<u16>,
@@ -669,18 +743,45 @@ struct RequestLog {
     done: bool,
 }
 
+impl RequestLog {
+    fn new(
+        bus: Arc<EventBus>,
+        method: hyper::Method,
+        path: Option<hyper::http::uri::PathAndQuery>,
+    ) -> RequestLog {
+        RequestLog {
+            bus,
+            method,
+            path,
+            t0: Instant::now(),
+            status: 0,
+            substatus: None,
+            bytes: 0,
+            error: None,
+            answer: None,
+            done: false,
+        }
+    }
+
+    fn path(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string())
+    }
+}
+
 impl Drop for RequestLog {
     fn drop(&mut self) {
-        let error = match (&self.error, self.done) {
-            (Some(e), _) => Some(e.clone()),
+        let error = match (self.error.take(), self.done) {
+            (Some(e), _) => Some(e),
             (None, true) => None,
             (None, false) => {
                 Some("the response did not complete (client gone or app reset)".into())
             }
         };
         self.bus.emit(Event::Request {
-            method: std::mem::take(&mut self.method),
-            path: std::mem::take(&mut self.path),
+            method: self.method.as_str().to_string(),
+            path: self.path(),
             status: self.status,
             substatus: self.substatus,
             elapsed_ms: self.t0.elapsed().as_millis() as u64,
@@ -758,19 +859,17 @@ impl Body for Relay {
 
 use std::future::Future;
 
-/// One client connection's service: every request through [`Proxy::handle`] with the client's
-/// address (for `X-Forwarded-For`).
+/// One client connection's service: every request through [`Proxy::handle`] on the
+/// connection's [`ClientConnection`].
 #[derive(Clone)]
 pub struct ProxyService {
-    proxy: Arc<Proxy>,
-    client: HeaderValue,
+    conn: Arc<ClientConnection>,
 }
 
 impl ProxyService {
     pub fn new(proxy: Arc<Proxy>, remote: SocketAddr) -> ProxyService {
         ProxyService {
-            proxy,
-            client: client_address(remote),
+            conn: Arc::new(ClientConnection::new(proxy, remote)),
         }
     }
 }
@@ -781,9 +880,8 @@ impl hyper::service::Service<Request<Incoming>> for ProxyService {
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        let proxy = self.proxy.clone();
-        let client = self.client.clone();
-        Box::pin(async move { Ok(proxy.handle_from(req, &client).await) })
+        let conn = self.conn.clone();
+        Box::pin(async move { Ok(conn.proxy.handle(req, &conn).await) })
     }
 }
 
@@ -809,15 +907,35 @@ where
 
 /// Serves `listener` until `stop` turns true, then stops accepting, lets open connections finish
 /// (bounded by `drain`), and returns.
+///
+/// With more than one core the connections are served by one thread per core, each with its
+/// own single-threaded runtime, as nginx's workers do: a connection, its requests and its app
+/// connection then stay on one thread, with no lock and no wake-up of another thread per
+/// request. This task accepts and hands each connection to the next thread in turn, so the
+/// threads carry equal shares (a shared accept queue let one thread take most of them, and its
+/// clients waited). Starting and stopping the app stay on this runtime
+/// (`Supervisor::acquire_anywhere`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     proxy: Arc<Proxy>,
     mut stop: watch::Receiver<bool>,
     drain: Duration,
 ) {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
-    let conn_stop_template = stop.clone();
-    loop {
+    let mut threads = Vec::new();
+    for i in 0..if workers > 1 { workers } else { 0 } {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (proxy, stop, alive) = (proxy.clone(), stop.clone(), alive_tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("ancm-proxy-{i}"))
+            .spawn(move || worker(rx, proxy, stop, drain, alive));
+        if spawned.is_ok() {
+            threads.push(tx);
+        }
+    }
+    let mut next = 0;
+    let graceful = loop {
         tokio::select! {
             acc = listener.accept() => {
                 let (stream, remote) = match acc {
@@ -828,27 +946,88 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let mut conn_stop = conn_stop_template.clone();
-                let alive = alive_tx.clone();
-                let conn = connection(stream, proxy.clone(), remote);
-                tokio::spawn(async move {
-                    let mut conn = std::pin::pin!(conn);
-                    let stopping = tokio::select! {
-                        _ = conn.as_mut() => false,
-                        r = conn_stop.wait_for(|s| *s) => r.is_ok(),
-                    };
-                    if stopping {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
-                    }
-                    drop(alive);
-                });
+                if threads.is_empty() {
+                    spawn_connection(stream, remote, &proxy, &stop, &alive_tx);
+                    continue;
+                }
+                next = (next + 1) % threads.len();
+                if let Ok(s) = stream.into_std() {
+                    let _ = threads[next].send((s, remote));
+                }
             }
-            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+            stopped = async { stop.wait_for(|s| *s).await.is_ok() } => break stopped,
         }
-    }
+    };
+    // Closing the hand-off channels ends the threads' loops; each then drains its connections.
+    drop(threads);
     drop(alive_tx);
-    let _ = tokio::time::timeout(drain, alive_rx.recv()).await;
+    if graceful {
+        let _ = tokio::time::timeout(drain, alive_rx.recv()).await;
+    }
+}
+
+/// Proxy threads at most (nginx's `worker_processes auto` takes every core; past a few, the
+/// app behind one ANCM slot is the limit, not the proxy).
+const MAX_WORKERS: usize = 8;
+
+/// One proxy thread (see [`serve`]): serves the connections handed to it until the hand-off
+/// ends, then lets them finish within `drain` (the session's stop tells each to shut down
+/// gracefully). `alive`
+/// is dropped when the thread's last connection has ended.
+fn worker(
+    mut handed: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>,
+    proxy: Arc<Proxy>,
+    stop: watch::Receiver<bool>,
+    drain: Duration,
+    alive: tokio::sync::mpsc::Sender<()>,
+) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async move {
+        let (mine_tx, mut mine_rx) = tokio::sync::mpsc::channel::<()>(1);
+        while let Some((s, remote)) = handed.recv().await {
+            if let Ok(stream) = tokio::net::TcpStream::from_std(s) {
+                spawn_connection(stream, remote, &proxy, &stop, &mine_tx);
+            }
+        }
+        drop(mine_tx);
+        // A session dropped without a stop ends at once; a stop waits for the connections,
+        // as long as `serve` does. The runtime's end then drops what is left.
+        if *stop.borrow() {
+            let _ = tokio::time::timeout(drain, mine_rx.recv()).await;
+        }
+    });
+    drop(alive);
+}
+
+/// Serves one accepted connection as a task of the current runtime: to its end, or — once
+/// `stop` turns true — to a graceful end. `alive` is held until then.
+fn spawn_connection(
+    stream: tokio::net::TcpStream,
+    remote: SocketAddr,
+    proxy: &Arc<Proxy>,
+    stop: &watch::Receiver<bool>,
+    alive: &tokio::sync::mpsc::Sender<()>,
+) {
+    let mut conn_stop = stop.clone();
+    let alive = alive.clone();
+    let conn = connection(stream, proxy.clone(), remote);
+    tokio::spawn(async move {
+        let mut conn = std::pin::pin!(conn);
+        let stopping = tokio::select! {
+            _ = conn.as_mut() => false,
+            stopped = async { conn_stop.wait_for(|s| *s).await.is_ok() } => stopped,
+        };
+        if stopping {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+        drop(alive);
+    });
 }
 
 /// How long the accept loop waits after a failed `accept`. Out of descriptors (EMFILE/ENFILE) or

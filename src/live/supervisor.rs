@@ -112,6 +112,10 @@ pub struct Supervisor {
     /// Set once the session stops: a pending start gives up at once and makes no further
     /// attempt (read without the `inner` lock, which a pending start holds).
     interrupted: watch::Sender<bool>,
+    /// The runtime the supervisor was made on: starts run there, whichever thread's request
+    /// asked for one, so the process, its exit watcher and its output readers outlive the
+    /// proxy's threads and are stopped by the session (`proxy::serve`).
+    control: Option<tokio::runtime::Handle>,
 }
 
 impl Supervisor {
@@ -135,6 +139,7 @@ impl Supervisor {
                 last_failure: None,
             }),
             interrupted: watch::channel(false).0,
+            control: tokio::runtime::Handle::try_current().ok(),
         })
     }
 
@@ -159,6 +164,34 @@ impl Supervisor {
     }
 
     /// A ready backend, starting one if the slot is empty (`PROCESS_MANAGER::GetProcess`).
+    /// The running backend, without waiting: `None` when there is none, it exited, the session is
+    /// stopping, or a start holds the lock — then [`Supervisor::acquire`] decides. Most requests
+    /// find the app running; this keeps them off the async lock.
+    pub fn ready_now(&self) -> Option<Arc<Backend>> {
+        let inner = self.inner.try_lock().ok()?;
+        if inner.shut_down || self.is_interrupted() {
+            return None;
+        }
+        inner
+            .slot
+            .as_ref()
+            .filter(|b| b.exited().is_none())
+            .cloned()
+    }
+
+    /// [`Supervisor::acquire`] on the supervisor's own runtime (see `control`), from any thread.
+    pub async fn acquire_anywhere(self: &Arc<Self>) -> Result<Arc<Backend>, Unavailable> {
+        match &self.control {
+            Some(rt) => {
+                let me = self.clone();
+                rt.spawn(async move { me.acquire().await })
+                    .await
+                    .unwrap_or(Err(Unavailable::ShuttingDown))
+            }
+            None => self.acquire().await,
+        }
+    }
+
     pub async fn acquire(&self) -> Result<Arc<Backend>, Unavailable> {
         let mut inner = self.inner.lock().await;
         if inner.shut_down || self.is_interrupted() {
@@ -474,7 +507,9 @@ impl Supervisor {
         // milliseconds of their start or take much longer, and a fixed pause cost a fast app up
         // to a whole PROBE_POLL.
         let mut probe_pause = Duration::from_millis(1);
+        let line_arrived = lock(capture).arrived.clone();
         loop {
+            let looked = Instant::now();
             if *interrupted.borrow_and_update() {
                 return Err(StartFailure::Interrupted);
             }
@@ -549,12 +584,23 @@ impl Supervisor {
                     elsewhere,
                 });
             }
-            tokio::select! {
-                _ = exit_rx.changed() => {}
-                _ = interrupted.changed() => {}
-                _ = tokio::time::sleep(if self.cfg.fast_diagnosis { probe_pause } else { POLL }) => {}
-            }
-            probe_pause = (probe_pause * 2).min(PROBE_POLL);
+            let line = tokio::select! {
+                _ = exit_rx.changed() => false,
+                _ = interrupted.changed() => false,
+                _ = tokio::time::sleep(if self.cfg.fast_diagnosis { probe_pause } else { POLL }) => false,
+                // The probe looks again as soon as the app writes a line (it announces its port
+                // right after binding it), and its pause starts over.
+                _ = line_arrived.notified(), if self.cfg.fast_diagnosis => {
+                    // However chatty the app, at most one look per 2 ms.
+                    tokio::time::sleep(Duration::from_millis(2).saturating_sub(looked.elapsed())).await;
+                    true
+                }
+            };
+            probe_pause = if line {
+                Duration::from_millis(1)
+            } else {
+                (probe_pause * 2).min(PROBE_POLL)
+            };
         }
     }
 

@@ -345,6 +345,9 @@ fn query_num(target: &str, key: &str) -> Option<u64> {
 }
 
 fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
+    let peer = stream
+        .peer_addr()
+        .map_or_else(|_| "unknown".to_string(), |a| a.to_string());
     let mut w = stream.try_clone()?;
     let mut r = BufReader::with_capacity(64 * 1024, stream);
     while let Some(req) = read_request(&mut r)? {
@@ -445,6 +448,23 @@ fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
                 ));
                 respond(&mut w, "200 OK", "text/plain", b"slow")?;
                 true
+            }
+            // Which connection the request came on (the proxy's end of it); `?close=1` answers
+            // with `Connection: close` and ends it, as Kestrel does when it stops keeping alive.
+            "/peer" => {
+                read_body(&mut r, &req, |_| Ok(()))?;
+                if query_num(&req.target, "close") == Some(1) {
+                    let out = format!(
+                        "HTTP/1.1 200 OK\r\nServer: Kestrel\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{peer}",
+                        peer.len()
+                    );
+                    w.write_all(out.as_bytes())?;
+                    w.flush()?;
+                    false
+                } else {
+                    respond(&mut w, "200 OK", "text/plain", peer.as_bytes())?;
+                    true
+                }
             }
             "/status" => {
                 read_body(&mut r, &req, |_| Ok(()))?;
