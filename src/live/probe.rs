@@ -159,9 +159,16 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     if let Some(p) = &progress {
         p.say("live probe: stopping the app");
     }
-    // A 502 while the app still runs: it hung or dropped the request without exiting. The verdict
-    // is known; a graceful stop would add up to shutdownTimeLimit to it and teach nothing more.
-    let hung = status == Some(502)
+    // The proxy's own 502.3 while the app still runs: it hung or dropped the request without
+    // exiting. The verdict is known; a graceful stop would add up to shutdownTimeLimit to it and
+    // teach nothing more. (A 502 the app itself answered is not that: it gets the graceful stop,
+    // whose answer the checks below judge. The proxy's answers are in the bus before the client
+    // has them: their event is emitted when they are made.)
+    let upstream_failed = matches!(
+        proxy_answer(&bus.snapshot()),
+        Some(ProxyAnswer::UpstreamTimeout | ProxyAnswer::UpstreamError)
+    );
+    let hung = upstream_failed
         && session
             .sup
             .current()
