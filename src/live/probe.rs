@@ -75,10 +75,7 @@ pub fn probe_for(mut cfg: LiveConfig, opts: ProbeOptions, stand: &Stand) -> Vec<
         // it is this machine's `dotnet` (the note in `speak_for` says so).
         cfg.process_path = "dotnet".into();
     }
-    let scratch = match tempfile::Builder::new()
-        .prefix("ancm-probe-stdout-")
-        .tempdir()
-    {
+    let scratch = match super::scratch::probe_folder(&std::env::temp_dir()) {
         Ok(d) => d,
         Err(e) => {
             return vec![CheckResult::skipped(
