@@ -115,6 +115,10 @@ mod tests {
         let all = ids.len();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), all, "a check id is listed twice in the area table");
+        assert_eq!(
+            ids.len(),
+            all,
+            "a check id is listed twice in the area table"
+        );
     }
 }
