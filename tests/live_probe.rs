@@ -109,6 +109,20 @@ fn a_hung_app_is_killed_after_the_verdict_without_a_graceful_wait() {
 }
 
 #[test]
+fn a_502_the_app_answered_itself_still_gets_the_graceful_stop() {
+    // Only the proxy's own 502.3 (no answer, or a broken connection, from a live app) skips the
+    // graceful stop; an app that answers 502 is stopped as ANCM stops it, and judged on that.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "--root-status 502 --ignore-shutdown");
+    cfg.shutdown_time_limit = Duration::from_secs(1);
+    let (r, _) = run(cfg);
+    assert!(
+        all_text(&r).contains("did not stop within shutdownTimeLimit"),
+        "the app's own 502 was treated as a hang (killed without the shutdown request): {r:#?}"
+    );
+}
+
+#[test]
 fn ignoring_shutdown_is_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path(), "--ignore-shutdown");

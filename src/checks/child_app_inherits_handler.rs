@@ -34,8 +34,18 @@ impl Check for ChildAppInheritsHandler {
         });
         let mut out = Vec::new();
 
-        // This app's handler flows down into its child applications.
-        let children = cfg.child_applications(&m);
+        // This app's handler flows down into its child applications — except a child that takes
+        // it out of its own collection (`<remove name="aspNetCore" />` or `<clear />`).
+        let name = handler.name.as_ref().map(|n| n.value.as_str());
+        let children: Vec<_> = cfg
+            .child_applications(&m)
+            .into_iter()
+            .filter(|c| {
+                !c.web_config
+                    .as_ref()
+                    .is_some_and(|s| s.removes_handler(name))
+            })
+            .collect();
         if !children.is_empty() && !stops_inheritance {
             let names: Vec<String> = children.iter().map(|a| format!("`{}`", a.path)).collect();
             out.push(iis_app::with_app(
@@ -102,6 +112,30 @@ mod tests {
         assert_eq!(f[0].symptom.as_deref(), Some("500.19"));
         assert!(f[0].message.contains("`/shop/admin`"));
         assert_eq!(f[0].location.as_ref().unwrap().line, 6);
+    }
+
+    #[test]
+    fn a_child_that_removes_the_handler_does_not_inherit_it() {
+        let mut wc = web_config();
+        wc.location = None;
+        let name = wc
+            .aspnetcore_handler()
+            .and_then(|h| h.name.as_ref())
+            .map(|n| n.value.clone());
+        for removed in [name.clone().unwrap_or_default(), "*".to_string()] {
+            let mut h = host();
+            // applications[2] is `/shop/admin`, the child of this app (`/shop`).
+            cfg_mut(&mut h).sites[0].applications[2].web_config = Some(WebConfigSummary {
+                removed_handlers: vec![removed.clone()],
+                ..WebConfigSummary::default()
+            });
+            let f = problems(run(
+                &ChildAppInheritsHandler,
+                &deployment(r"C:\apps\Shop", Some(wc.clone())),
+                &h,
+            ));
+            assert!(f.is_empty(), "child removes `{removed}`: {f:?}");
+        }
     }
 
     #[test]

@@ -37,6 +37,16 @@ pub struct InnerException {
 }
 
 impl ManagedException {
+    /// [`ManagedException::hint`] for an exception a request threw after the app started: the
+    /// hints that explain a failed start (a missing registration, a refused database, a port
+    /// Kestrel cannot bind) would send the operator to the wrong place.
+    pub fn hint_in_a_request(&self) -> Option<&'static str> {
+        if START_UP_ONLY.contains(&self.type_name.as_str()) {
+            return None;
+        }
+        self.hint
+    }
+
     /// `System.X: message (inner: System.Y: message)`, on one line.
     pub fn summary(&self) -> String {
         let mut out = self.type_name.clone();
@@ -100,6 +110,14 @@ pub(crate) const HINTS: &[(&str, &str)] = &[
         "System.Data.SqlClient.SqlException",
         "the database is unreachable or refuses the app pool identity at start-up",
     ),
+];
+
+/// The [`HINTS`] that are about a failed start only.
+const START_UP_ONLY: &[&str] = &[
+    "System.IO.IOException",
+    "System.InvalidOperationException",
+    "Microsoft.Data.SqlClient.SqlException",
+    "System.Data.SqlClient.SqlException",
 ];
 
 /// The first unhandled exception (the one a process died of) reported in `text`, if any.
@@ -248,6 +266,18 @@ fn build((type_name, message): (String, String), after: &[&str]) -> ManagedExcep
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_s_exception_gets_no_start_up_hint() {
+        let out = "fail: Microsoft.AspNetCore.Server.Kestrel[13]\n      Connection id \"0HL\", Request id \"0HL:1\": An unhandled exception was thrown by the application.\nSystem.InvalidOperationException: realapp: crashed while handling /\n   at Startup.Crash()";
+        let e = request_exception(out).unwrap();
+        assert!(e.hint.unwrap().contains("start-up configuration"));
+        assert_eq!(e.hint_in_a_request(), None);
+        let denied = "Unhandled exception. System.UnauthorizedAccessException: Access to the path 'C:\\logs' is denied.";
+        let e = unhandled_exception(denied).unwrap();
+        assert_eq!(e.hint_in_a_request(), e.hint);
+        assert!(e.hint.is_some());
+    }
 
     #[test]
     fn both_runtime_generations() {

@@ -345,7 +345,11 @@ impl AfterStart {
         f.level = level;
         f.message = message;
         f.fix = Some(fix.to_string());
-        if let Some(hint) = x.hint {
+        let hint = match self {
+            AfterStart::StartupCaught(_) => x.hint,
+            AfterStart::CrashedInRequest(_) | AfterStart::RequestThrew(_) => x.hint_in_a_request(),
+        };
+        if let Some(hint) = hint {
             f = f.evidence("what it usually means", hint);
         }
         f.evidence("exception", x.text.clone())

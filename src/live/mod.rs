@@ -25,6 +25,7 @@ mod ports_windows;
 pub mod probe;
 pub mod process;
 pub mod proxy;
+pub mod scratch;
 pub mod session;
 pub mod site;
 #[cfg(target_os = "linux")]

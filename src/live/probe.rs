@@ -75,10 +75,7 @@ pub fn probe_for(mut cfg: LiveConfig, opts: ProbeOptions, stand: &Stand) -> Vec<
         // it is this machine's `dotnet` (the note in `speak_for` says so).
         cfg.process_path = "dotnet".into();
     }
-    let scratch = match tempfile::Builder::new()
-        .prefix("ancm-probe-stdout-")
-        .tempdir()
-    {
+    let scratch = match super::scratch::probe_folder(&std::env::temp_dir()) {
         Ok(d) => d,
         Err(e) => {
             return vec![CheckResult::skipped(
@@ -159,9 +156,16 @@ async fn run(mut cfg: LiveConfig, opts: ProbeOptions) -> Result<Vec<Finding>, St
     if let Some(p) = &progress {
         p.say("live probe: stopping the app");
     }
-    // A 502 while the app still runs: it hung or dropped the request without exiting. The verdict
-    // is known; a graceful stop would add up to shutdownTimeLimit to it and teach nothing more.
-    let hung = status == Some(502)
+    // The proxy's own 502.3 while the app still runs: it hung or dropped the request without
+    // exiting. The verdict is known; a graceful stop would add up to shutdownTimeLimit to it and
+    // teach nothing more. (A 502 the app itself answered is not that: it gets the graceful stop,
+    // whose answer the checks below judge. The proxy's answers are in the bus before the client
+    // has them: their event is emitted when they are made.)
+    let upstream_failed = matches!(
+        proxy_answer(&bus.snapshot()),
+        Some(ProxyAnswer::UpstreamTimeout | ProxyAnswer::UpstreamError)
+    );
+    let hung = upstream_failed
         && session
             .sup
             .current()

@@ -79,7 +79,6 @@ const TABLE: &[(&str, Area)] = &[
     ("live-probe", Area::LiveProbe),
     ("live-site", Area::LiveProbe),
     ("server-evidence", Area::Iis),
-    ("live-site", Area::LiveProbe),
 ];
 
 pub fn area_of_id(id: &str) -> Area {
@@ -106,4 +105,20 @@ pub fn needs_server(c: &CheckResult) -> bool {
         && c.skip_reason.as_deref().is_some_and(|r| {
             r.contains("--host") || r.starts_with("no IIS") || r.contains("Windows fact")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_check_is_listed_once() {
+        let mut ids: Vec<&str> = super::TABLE.iter().map(|(i, _)| *i).collect();
+        let all = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            all,
+            "a check id is listed twice in the area table"
+        );
+    }
 }

@@ -40,6 +40,9 @@ struct Opts {
     eprint: Vec<String>,
     /// Use this pairing token instead of `ASPNETCORE_TOKEN` (an app whose config overrides it).
     token: Option<String>,
+    /// Answer other paths (`/` among them) with this status instead of 200 (an app that is a
+    /// gateway itself and answers 502).
+    root_status: Option<u16>,
 }
 
 fn parse_args() -> Opts {
@@ -68,6 +71,7 @@ fn parse_args() -> Opts {
             "--no-token-check" => o.no_token_check = true,
             "--print" => o.print.extend(args.next()),
             "--token" => o.token = args.next(),
+            "--root-status" => o.root_status = Some(num(args.next(), "--root-status") as u16),
             "--eprint" => o.eprint.extend(args.next()),
             other => {
                 eprintln!("unknown argument `{other}`\nusage: {USAGE}");
@@ -495,7 +499,11 @@ fn serve_connection(app: &App, stream: TcpStream) -> std::io::Result<()> {
             _ => {
                 read_body(&mut r, &req, |_| Ok(()))?;
                 let body = format!("hello from ancm-testapp pid {}\n", std::process::id());
-                respond(&mut w, "200 OK", "text/plain", body.as_bytes())?;
+                let status = match app.opts.root_status {
+                    Some(code) => format!("{code} Answered By The App"),
+                    None => "200 OK".to_string(),
+                };
+                respond(&mut w, &status, "text/plain", body.as_bytes())?;
                 true
             }
         };
