@@ -296,32 +296,56 @@ impl Wake for WokeFlag {
     }
 }
 
-/// Polls `conn` until it ends (true) or has read all the input and waits for more with no work
-/// of its own left (false). For the in-process states that is the end of all work; for the
-/// live app the requests are parsed and on their way.
+/// How many turns of the runtime's other tasks `until_starved` gives before it calls a starved
+/// connection quiet: a request's answer may come from another task (the supervisor runs
+/// `acquire` as a task of its own and the request waits on it), and that task runs only when
+/// this one yields. One turn is enough for one hop; a few are a margin.
+const QUIET_TURNS: u32 = 3;
+
+/// Polls `conn` until it ends (true) or has read all the input and waits for more, with nothing
+/// woken for it through `QUIET_TURNS` turns of the other tasks (false). For the in-process
+/// states that is the end of all work; for the live app the requests are parsed and on their
+/// way.
 async fn until_starved<F: Future>(mut conn: Pin<&mut F>, pipe: &Arc<Mutex<Client>>) -> bool {
     let flag = Arc::new(WokeFlag {
         woke: AtomicBool::new(false),
         outer: Mutex::new(None),
     });
     let waker = Waker::from(flag.clone());
-    std::future::poll_fn(|cx| {
-        *locked(&flag.outer) = Some(cx.waker().clone());
-        flag.woke.store(false, Ordering::SeqCst);
-        if conn
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_ready()
-        {
-            return Poll::Ready(true);
+    let mut quiet = 0;
+    loop {
+        let ended = std::future::poll_fn(|cx| {
+            *locked(&flag.outer) = Some(cx.waker().clone());
+            flag.woke.store(false, Ordering::SeqCst);
+            if conn
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_ready()
+            {
+                return Poll::Ready(true);
+            }
+            if client(pipe).starved && !flag.woke.load(Ordering::SeqCst) {
+                Poll::Ready(false)
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        if ended {
+            return true;
         }
-        if client(pipe).starved && !flag.woke.load(Ordering::SeqCst) {
-            Poll::Ready(false)
+        // Starved and not woken: let the other tasks have their turn, and see whether one of
+        // them wakes the connection.
+        tokio::task::yield_now().await;
+        if flag.woke.load(Ordering::SeqCst) {
+            quiet = 0;
         } else {
-            Poll::Pending
+            quiet += 1;
+            if quiet >= QUIET_TURNS {
+                return false;
+            }
         }
-    })
-    .await
+    }
 }
 
 /// One client connection through the proxy's HTTP/1 server (see the file's comment); returns
