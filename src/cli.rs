@@ -262,7 +262,7 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            let message = format!("{e:#}");
+            let message = error_message(&e);
             if machine {
                 // A pipeline reading stdout gets a document it can parse, not an empty stream.
                 println!("{}", report::json::error_document(&message));
@@ -271,6 +271,25 @@ pub fn main() -> ExitCode {
             ExitCode::from(ExitStatus::Error.code())
         }
     }
+}
+
+/// The error and its causes, as `{:#}` prints them, without a cause the message before it already
+/// ends with: the library errors say their cause in their own message (they are shown alone too,
+/// as a check's skip reason) and also carry it as `source` (`path: File name too long (os error
+/// 36): File name too long (os error 36)` otherwise).
+fn error_message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 impl Command {
@@ -1183,5 +1202,23 @@ mod listen_tests {
         let e = parse_listen("localhost").unwrap_err().to_string();
         assert!(e.contains("expected a port"), "{e}");
         assert!(parse_listen("99999").is_err());
+    }
+}
+
+#[cfg(test)]
+mod error_message_tests {
+    use super::error_message;
+
+    #[test]
+    fn an_error_that_says_its_cause_prints_it_once() {
+        let io = std::io::Error::other("File name too long (os error 36)");
+        let e = anyhow::Error::new(crate::deployment::DeploymentError::Io {
+            path: std::path::PathBuf::from("/srv/app"),
+            source: io,
+        })
+        .context("cannot read the app folder");
+        let m = error_message(&e);
+        assert_eq!(m.matches("File name too long").count(), 1, "{m}");
+        assert!(m.starts_with("cannot read the app folder: "), "{m}");
     }
 }
