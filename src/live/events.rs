@@ -197,7 +197,9 @@ struct Kept {
 /// push the few events that explain the session (the spawn, the exit) out, and hold megabytes.
 pub struct EventBus {
     start: Instant,
-    subscribers: Mutex<Vec<Subscriber>>,
+    /// Read-locked while an event is handed out: the proxy's threads emit at once (a mutex here
+    /// made every request of every thread wait for the others' timeline lines).
+    subscribers: std::sync::RwLock<Vec<Subscriber>>,
     log: Mutex<Kept>,
     secrets: Mutex<Vec<String>>,
     show_secrets: bool,
@@ -212,7 +214,7 @@ impl EventBus {
     pub fn new(show_secrets: bool) -> Arc<EventBus> {
         Arc::new(EventBus {
             start: Instant::now(),
-            subscribers: Mutex::new(Vec::new()),
+            subscribers: std::sync::RwLock::new(Vec::new()),
             log: Mutex::new(Kept::default()),
             secrets: Mutex::new(Vec::new()),
             show_secrets,
@@ -220,7 +222,10 @@ impl EventBus {
     }
 
     pub fn subscribe(&self, f: impl Fn(&Stamped) + Send + Sync + 'static) {
-        lock(&self.subscribers).push(Box::new(f));
+        self.subscribers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(f));
     }
 
     /// Registers a credential (the pairing token, a password from web.config) that must never
@@ -252,7 +257,12 @@ impl EventBus {
             t_ms: self.start.elapsed().as_millis() as u64,
             event,
         };
-        for s in lock(&self.subscribers).iter() {
+        for s in self
+            .subscribers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             s(&stamped);
         }
         let mut guard = lock(&self.log);

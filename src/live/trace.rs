@@ -354,6 +354,14 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         }
         let line = if opts.json {
             json_line(e)
+        } else if let Some(line) = (!opts.color
+            && matches!(e.event, Event::Request { error: None, .. }))
+        .then(|| plain_request_line(e))
+        .flatten()
+        {
+            // A request without an error: nothing to shorten, so no lock shared with the other
+            // proxy threads (`Said` is for explanations said before).
+            line
         } else {
             super::events::lock(&said).line(e, opts.color)
         };
