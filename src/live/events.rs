@@ -202,6 +202,8 @@ pub struct EventBus {
     subscribers: std::sync::RwLock<Vec<Subscriber>>,
     log: Mutex<Kept>,
     secrets: Mutex<Vec<String>>,
+    /// The pairing tokens of the latest starts ([`EventBus::add_token`]).
+    tokens: Mutex<VecDeque<String>>,
     show_secrets: bool,
 }
 
@@ -210,6 +212,8 @@ impl EventBus {
     pub const KEEP: usize = 10_000;
     /// How many of them may be `Request` events (the most recent).
     pub const KEEP_REQUESTS: usize = 1_000;
+    /// How many starts' pairing tokens are masked (the most recent; each start has one).
+    pub const KEEP_TOKENS: usize = 16;
 
     pub fn new(show_secrets: bool) -> Arc<EventBus> {
         Arc::new(EventBus {
@@ -217,6 +221,7 @@ impl EventBus {
             subscribers: std::sync::RwLock::new(Vec::new()),
             log: Mutex::new(Kept::default()),
             secrets: Mutex::new(Vec::new()),
+            tokens: Mutex::new(VecDeque::new()),
             show_secrets,
         })
     }
@@ -239,6 +244,23 @@ impl EventBus {
         }
     }
 
+    /// Registers a start's pairing token, like [`EventBus::add_credential`], but keeps only the
+    /// most recent [`EventBus::KEEP_TOKENS`]: every start makes a new one, and an app that fails
+    /// to start under traffic starts on every request — an unbounded list made every event's
+    /// redaction walk all of them. A token is only ever printed by its own process, whose output
+    /// is read while it runs.
+    pub fn add_token(&self, token: &str) {
+        if token.len() >= 3 {
+            let mut t = lock(&self.tokens);
+            if !t.iter().any(|x| x == token) {
+                if t.len() >= Self::KEEP_TOKENS {
+                    t.pop_front();
+                }
+                t.push_back(token.to_string());
+            }
+        }
+    }
+
     pub fn show_secrets(&self) -> bool {
         self.show_secrets
     }
@@ -248,7 +270,8 @@ impl EventBus {
         if self.show_secrets {
             return text.to_string();
         }
-        crate::secrets::mask(text, &lock(&self.secrets))
+        let masked = crate::secrets::mask(text, &lock(&self.secrets));
+        crate::secrets::mask(&masked, lock(&self.tokens).make_contiguous())
     }
 
     pub fn emit(&self, event: Event) {
@@ -359,6 +382,25 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_latest_starts_tokens_are_kept_for_masking() {
+        let bus = EventBus::new(false);
+        bus.add_credential("hunter2-password");
+        for i in 0..1000 {
+            bus.add_token(&format!("token-{i:04}"));
+        }
+        assert_eq!(lock(&bus.tokens).len(), EventBus::KEEP_TOKENS);
+        let text = bus.redact("token-0999 token-0000 hunter2-password");
+        assert!(
+            !text.contains("token-0999") && !text.contains("hunter2-password"),
+            "{text}"
+        );
+        assert!(
+            text.contains("token-0000"),
+            "an old start's token is no longer masked: {text}"
+        );
+    }
 
     #[test]
     fn secrets_are_redacted_in_output_and_spawn_events() {

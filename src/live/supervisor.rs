@@ -258,7 +258,7 @@ impl Supervisor {
         };
         // One token per process instance, reused across its retries (§2.5 step 10).
         let token = launch::new_token(cfg);
-        self.bus.add_credential(&token);
+        self.bus.add_token(&token);
         let output = self.output_mode();
         let mut last = None;
         for attempt in 1..=self.cfg.attempts.clamp(1, ATTEMPTS) {
