@@ -200,13 +200,18 @@ struct Upstream {
     host: HeaderValue,
 }
 
+/// Which app process `backend` is, for its connections.
+fn app_key(backend: &Backend) -> AppKey {
+    AppKey {
+        pid: backend.pid,
+        port: backend.port,
+    }
+}
+
 impl Upstream {
     fn for_backend(backend: &Backend) -> Result<Upstream, String> {
         Ok(Upstream {
-            key: AppKey {
-                pid: backend.pid,
-                port: backend.port,
-            },
+            key: app_key(backend),
             token_value: HeaderValue::from_str(&backend.token)
                 .map_err(|_| "token is not a valid header value".to_string())?,
             host: HeaderValue::from_str(&format!("127.0.0.1:{}", backend.port))
@@ -250,7 +255,7 @@ impl ClientConnection {
     fn upstream(&self, backend: &Backend) -> Result<Upstream, String> {
         let mut state = super::events::lock(&self.state);
         match &state.upstream {
-            Some(u) if u.key.pid == backend.pid && u.key.port == backend.port => Ok(u.clone()),
+            Some(u) if u.key == app_key(backend) => Ok(u.clone()),
             _ => {
                 let u = Upstream::for_backend(backend)?;
                 state.upstream = Some(u.clone());
@@ -337,22 +342,18 @@ impl Proxy {
             }
         };
         // forward
-        let key = AppKey {
-            pid: backend.pid,
-            port: backend.port,
-        };
-        let held = conn.take_app();
-        let fut = async move {
+        let (held, key) = (conn.take_app(), app_key(&backend));
+        let exchange = async move {
             let mut app = AppConnection::get(held, key).await?;
             let resp = app.send(upstream_req).await?;
-            Ok((resp, app))
+            Ok::<_, UpstreamError>((resp, app))
         };
         let result = match self.cfg().request_timeout {
-            Some(t) => match tokio::time::timeout(t, forward(fut)).await {
+            Some(t) => match tokio::time::timeout(t, exchange).await {
                 Ok(r) => r,
                 Err(_) => Err(UpstreamError::Timeout(t)),
             },
-            None => forward(fut).await,
+            None => exchange.await,
         };
         let resp = match result {
             Ok((resp, app)) => {
@@ -484,20 +485,13 @@ fn empty() -> ProxyBody {
 }
 
 /// Connecting failed → ERROR_WINHTTP_CANNOT_CONNECT; anything after → a broken connection.
-fn classify(e: &SendError) -> UpstreamError {
-    match e {
-        SendError::Connect(_) => UpstreamError::Connect(e.to_string()),
-        SendError::Http(_) => UpstreamError::Reset(e.to_string()),
+impl From<SendError> for UpstreamError {
+    fn from(e: SendError) -> UpstreamError {
+        match e {
+            SendError::Connect(_) => UpstreamError::Connect(e.to_string()),
+            SendError::Http(_) => UpstreamError::Reset(e.to_string()),
+        }
     }
-}
-
-/// The exchange with the app, its error classified (the app connection goes back to the client
-/// connection only when the answer came).
-async fn forward<F>(exchange: F) -> Result<(Response<Incoming>, AppConnection), UpstreamError>
-where
-    F: Future<Output = Result<(Response<Incoming>, AppConnection), SendError>>,
-{
-    exchange.await.map_err(|e| classify(&e))
 }
 
 /// Headers ANCM replaces ("last wins") instead of appending (§4.6, `responseheaderhash.cpp`).
@@ -921,17 +915,21 @@ pub async fn serve(
     mut stop: watch::Receiver<bool>,
     drain: Duration,
 ) {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
-    let mut threads = Vec::new();
-    for i in 0..if workers > 1 { workers } else { 0 } {
+    // One core: every connection on this runtime, no thread to hand it to.
+    let workers = match threads() {
+        1 => 0,
+        n => n,
+    };
+    let mut handoffs = Vec::new();
+    for i in 0..workers {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let (proxy, stop, alive) = (proxy.clone(), stop.clone(), alive_tx.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("ancm-proxy-{i}"))
             .spawn(move || worker(rx, proxy, stop, drain, alive));
         if spawned.is_ok() {
-            threads.push(tx);
+            handoffs.push(tx);
         }
     }
     let mut next = 0;
@@ -946,20 +944,20 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                if threads.is_empty() {
+                if handoffs.is_empty() {
                     spawn_connection(stream, remote, &proxy, &stop, &alive_tx);
                     continue;
                 }
-                next = (next + 1) % threads.len();
+                next = (next + 1) % handoffs.len();
                 if let Ok(s) = stream.into_std() {
-                    let _ = threads[next].send((s, remote));
+                    let _ = handoffs[next].send((s, remote));
                 }
             }
             stopped = async { stop.wait_for(|s| *s).await.is_ok() } => break stopped,
         }
     };
     // Closing the hand-off channels ends the threads' loops; each then drains its connections.
-    drop(threads);
+    drop(handoffs);
     drop(alive_tx);
     if graceful {
         let _ = tokio::time::timeout(drain, alive_rx.recv()).await;
@@ -970,10 +968,14 @@ pub async fn serve(
 /// app behind one ANCM slot is the limit, not the proxy).
 const MAX_WORKERS: usize = 8;
 
+/// How many threads serve connections: one per core, at most [`MAX_WORKERS`].
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, MAX_WORKERS))
+}
+
 /// One proxy thread (see [`serve`]): serves the connections handed to it until the hand-off
 /// ends, then lets them finish within `drain` (the session's stop tells each to shut down
-/// gracefully). `alive`
-/// is dropped when the thread's last connection has ended.
+/// gracefully). `alive` is dropped when the thread's last connection has ended.
 fn worker(
     mut handed: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>,
     proxy: Arc<Proxy>,

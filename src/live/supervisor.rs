@@ -163,7 +163,6 @@ impl Supervisor {
         self.inner.lock().await.slot.clone()
     }
 
-    /// A ready backend, starting one if the slot is empty (`PROCESS_MANAGER::GetProcess`).
     /// The running backend, without waiting: `None` when there is none, it exited, the session is
     /// stopping, or a start holds the lock — then [`Supervisor::acquire`] decides. Most requests
     /// find the app running; this keeps them off the async lock.
@@ -192,6 +191,7 @@ impl Supervisor {
         }
     }
 
+    /// A ready backend, starting one if the slot is empty (`PROCESS_MANAGER::GetProcess`).
     pub async fn acquire(&self) -> Result<Arc<Backend>, Unavailable> {
         let mut inner = self.inner.lock().await;
         if inner.shut_down || self.is_interrupted() {

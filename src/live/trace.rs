@@ -317,18 +317,29 @@ fn plain_request_line(e: &Stamped) -> Option<String> {
 
 /// `run` is a long-lived server with a thread per core (`proxy::serve`): glibc gives each thread
 /// that allocates its own arena (up to 8 per core), and connection buffers freed on one thread's
-/// arena are not reused by another's, so RSS grew by megabytes for nothing. One arena per core
-/// keeps each proxy thread's own; the rest share (MALLOC_ARENA_MAX, as servers commonly set).
+/// arena are not reused by another's, so RSS grew by megabytes for nothing. One arena per proxy
+/// thread keeps each its own; the rest share (MALLOC_ARENA_MAX, as servers commonly set).
 fn bound_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let arenas = libc::c_int::try_from(cores.clamp(1, 8)).unwrap_or(1);
+        let arenas = libc::c_int::try_from(super::proxy::threads()).unwrap_or(1);
         // SAFETY: mallopt only sets an allocator parameter; it takes effect for arenas made later.
         unsafe {
             libc::mallopt(libc::M_ARENA_MAX, arenas);
         }
     }
+}
+
+/// Whether `e`'s line carries an explanation [`Said`] may shorten to a reference.
+fn explains(e: &Event) -> bool {
+    matches!(
+        e,
+        Event::Exited { .. }
+            | Event::AttemptFailed { .. }
+            | Event::StartFailed { .. }
+            | Event::Spawn { .. }
+            | Event::Request { error: Some(_), .. }
+    )
 }
 
 fn important(e: &Event) -> bool {
@@ -354,14 +365,10 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         }
         let line = if opts.json {
             json_line(e)
-        } else if let Some(line) = (!opts.color
-            && matches!(e.event, Event::Request { error: None, .. }))
-        .then(|| plain_request_line(e))
-        .flatten()
-        {
-            // A request without an error: nothing to shorten, so no lock shared with the other
+        } else if !explains(&e.event) {
+            // Nothing to shorten (a request's line, most often): no lock shared with the other
             // proxy threads (`Said` is for explanations said before).
-            line
+            human_line(e, opts.color)
         } else {
             super::events::lock(&said).line(e, opts.color)
         };
@@ -495,15 +502,7 @@ impl Said {
     pub fn line(&mut self, e: &Stamped, color: bool) -> String {
         // The one line per proxied request is on the hot path: only a line that carries an
         // explanation is copied to be shortened.
-        let explains = matches!(
-            &e.event,
-            Event::Exited { .. }
-                | Event::AttemptFailed { .. }
-                | Event::StartFailed { .. }
-                | Event::Spawn { .. }
-                | Event::Request { error: Some(_), .. }
-        );
-        if !explains {
+        if !explains(&e.event) {
             return human_line(e, color);
         }
         let mut e = e.clone();
