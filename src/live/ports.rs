@@ -124,28 +124,29 @@ pub fn connect_probe(port: u16) -> bool {
 
 /// Every listening socket on the machine (Linux; empty elsewhere).
 pub fn tcp_listeners() -> Vec<Listener> {
-    #[cfg(target_os = "linux")]
-    if let (Some(mut v4), Some(v6)) = (diag_listeners(false), diag_listeners(true)) {
-        v4.extend(v6);
-        return v4;
-    }
-    let mut out = Vec::new();
-    for (file, ipv6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
-        if let Some(text) = read_proc(file, TABLE_READ) {
-            out.extend(parse_proc_net_tcp(&text, ipv6));
-        }
-    }
+    let mut out = family_listeners(false);
+    out.extend(family_listeners(true));
     out
 }
 
 /// The IPv4 listeners only: what ANCM's port checks look at, without the IPv6 table.
 fn tcp4_listeners() -> Vec<Listener> {
+    family_listeners(false)
+}
+
+/// The listeners of one family: from the kernel's socket dump, else `/proc/net/tcp{,6}`.
+fn family_listeners(ipv6: bool) -> Vec<Listener> {
     #[cfg(target_os = "linux")]
-    if let Some(v4) = diag_listeners(false) {
-        return v4;
+    if let Some(listeners) = diag_listeners(ipv6) {
+        return listeners;
     }
-    read_proc("/proc/net/tcp", TABLE_READ)
-        .map(|text| parse_proc_net_tcp(&text, false))
+    let file = if ipv6 {
+        "/proc/net/tcp6"
+    } else {
+        "/proc/net/tcp"
+    };
+    read_proc(file, TABLE_READ)
+        .map(|text| parse_proc_net_tcp(&text, ipv6))
         .unwrap_or_default()
 }
 
@@ -218,8 +219,6 @@ fn tree_by_scan(root: u32) -> Vec<u32> {
     descendants(root, &pairs)
 }
 
-/// `root` and every process below it in `(pid, parent pid)` pairs, parents before children.
-/// A pid shows up once even when reused pids make the pairs cyclic.
 /// Linux: the tree read from each process's `/proc/<pid>/task/<tid>/children` (the kernel's own
 /// list of a thread's children), a few reads for the app's tree instead of one `stat` read per
 /// process of the machine on every readiness poll. `None` where the kernel has no such files
@@ -263,6 +262,8 @@ fn tree_from_children_files(root: u32) -> Option<Vec<u32>> {
     Some(out)
 }
 
+/// `root` and every process below it in `(pid, parent pid)` pairs, parents before children.
+/// A pid shows up once even when reused pids make the pairs cyclic.
 pub fn descendants(root: u32, pairs: &[(u32, u32)]) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     for &(pid, ppid) in pairs {

@@ -8,6 +8,7 @@
 //!
 //! The structures are those of `<linux/inet_diag.h>` and `<linux/netlink.h>`.
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd};
 
 /// `TCP_LISTEN` in the kernel's state numbering (`/proc/net/tcp` shows it as `0A`).
 pub const TCP_LISTEN: u8 = 10;
@@ -37,7 +38,7 @@ pub struct DiagSocket {
 
 /// The TCP sockets of one address family in `states` (a bit per kernel state).
 pub fn tcp_sockets(ipv6: bool, states: u32) -> io::Result<Vec<DiagSocket>> {
-    // SAFETY: plain socket(2); the descriptor is owned by `Fd` and closed on every path.
+    // SAFETY: plain socket(2); the descriptor is owned by an `OwnedFd` and closed on every path.
     let fd = unsafe {
         libc::socket(
             libc::AF_NETLINK,
@@ -48,11 +49,12 @@ pub fn tcp_sockets(ipv6: bool, states: u32) -> io::Result<Vec<DiagSocket>> {
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
-    let fd = Fd(fd);
+    // SAFETY: `fd` was just returned by socket(2) and nothing else owns it.
+    let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
     let request = request(ipv6, states);
     // SAFETY: the buffer is valid for its length; the kernel is the peer (no address needed on
     // a netlink socket: messages without one go to the kernel).
-    let sent = unsafe { libc::send(fd.0, request.as_ptr().cast(), request.len(), 0) };
+    let sent = unsafe { libc::send(fd.as_raw_fd(), request.as_ptr().cast(), request.len(), 0) };
     if sent < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -60,7 +62,7 @@ pub fn tcp_sockets(ipv6: bool, states: u32) -> io::Result<Vec<DiagSocket>> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         // SAFETY: `buf` is valid for writes of its length.
-        let n = unsafe { libc::recv(fd.0, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {
@@ -137,15 +139,6 @@ fn parse_messages(mut data: &[u8], out: &mut Vec<DiagSocket>) -> io::Result<bool
         data = data.get(next..).unwrap_or(&[]);
     }
     Ok(false)
-}
-
-struct Fd(libc::c_int);
-
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: the descriptor is ours and closed once.
-        unsafe { libc::close(self.0) };
-    }
 }
 
 #[cfg(test)]
