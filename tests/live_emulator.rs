@@ -787,6 +787,160 @@ async fn a_client_connection_keeps_its_app_connection_and_replaces_a_closed_one(
     assert_ne!(after.1, peers[0].1, "a closed app connection was reused");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_request_body_is_the_clients_400_not_the_apps_502_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = Live::start(config(dir.path(), "")).await;
+    let addr = live.url.trim_start_matches("http://").to_string();
+    let answers = tokio::task::spawn_blocking(move || {
+        let connect = || {
+            let s = std::net::TcpStream::connect(&addr).unwrap();
+            s.set_read_timeout(Some(LONG)).unwrap();
+            s
+        };
+        let mut s = connect();
+        write!(s, "GET /headers HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+        let started = read_response(&mut s);
+        // Bad chunked framing after the first chunk (the app reads the body before answering).
+        let mut s = connect();
+        write!(
+            s,
+            "POST /headers HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n"
+        )
+        .unwrap();
+        let t = Instant::now();
+        let malformed = read_response(&mut s);
+        let malformed_took = t.elapsed();
+        // A client that leaves mid-upload: 10 of 100 announced bytes, then its side closes.
+        let mut s = connect();
+        write!(
+            s,
+            "POST /headers HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789"
+        )
+        .unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let left = read_response(&mut s);
+        let mut s = connect();
+        write!(s, "GET /headers HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+        let after = read_response(&mut s);
+        (started, malformed, malformed_took, left, after)
+    })
+    .await
+    .unwrap();
+    let (started, malformed, malformed_took, left, after) = answers;
+    assert_eq!(started.0, 200, "{started:?}");
+    assert_eq!(malformed.0, 400, "malformed chunked body: {malformed:?}");
+    assert!(
+        malformed.1.contains("could not be passed on") && !malformed.1.contains("502.3"),
+        "{}",
+        malformed.1
+    );
+    // An app failure waits for the process to be reaped (300 ms); the client's does not.
+    assert!(
+        malformed_took < Duration::from_millis(250),
+        "{malformed_took:?}"
+    );
+    assert_eq!(left.0, 400, "client gone mid-upload: {left:?}");
+    assert_eq!(after.0, 200, "{after:?}");
+    let requests: Vec<_> = live
+        .events()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            Event::Request {
+                method,
+                status,
+                answer,
+                error,
+                ..
+            } => Some((method, status, answer, error)),
+            _ => None,
+        })
+        .collect();
+    let posts: Vec<_> = requests.iter().filter(|r| r.0 == "POST").collect();
+    assert_eq!(posts.len(), 2, "{requests:#?}");
+    for p in posts {
+        assert_eq!((p.1, p.2), (400, Some(ProxyAnswer::ClientError)), "{p:?}");
+        assert!(
+            p.3.as_deref()
+                .is_some_and(|e| e.contains("the client's request broke off")),
+            "{p:?}"
+        );
+    }
+    assert_eq!(
+        live.spawned_pids().len(),
+        1,
+        "the app was not at fault and must not be restarted: {:#?}",
+        live.events()
+    );
+}
+
+/// `GET target` on an open keep-alive connection (blocking, off the runtime): the connection
+/// back, with the answer.
+async fn ask_on(
+    mut s: std::net::TcpStream,
+    target: &'static str,
+) -> (std::net::TcpStream, (u16, String)) {
+    tokio::task::spawn_blocking(move || {
+        write!(s, "GET {target} HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+        let answer = read_response(&mut s);
+        (s, answer)
+    })
+    .await
+    .unwrap()
+}
+
+fn keep_alive_connection(live: &Live) -> std::net::TcpStream {
+    let s = std::net::TcpStream::connect(live.url.trim_start_matches("http://")).unwrap();
+    s.set_read_timeout(Some(LONG)).unwrap();
+    s
+}
+
+// The proxy keeps what a connection's requests share (the backend, the offline state) with the
+// connection: a crash must still reach the next request on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_connection_follows_a_crash_to_the_next_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = Live::start(config(dir.path(), "--crash-after 2")).await;
+    let s = keep_alive_connection(&live);
+    // The first request starts the app; the second finds it running (and crashes it).
+    let (s, _) = ask_on(s, "/").await;
+    let (s, first) = ask_on(s, "/").await;
+    assert_eq!(first.0, 200, "{first:?}");
+    live.wait_for("exit", LONG, |e| matches!(e, Event::Exited { .. }))
+        .await;
+    let (_s, second) = ask_on(s, "/").await;
+    assert_eq!(
+        second.0, 200,
+        "the same connection after the crash: {second:?}"
+    );
+    assert_ne!(first.1, second.1, "a new process answered");
+    assert_eq!(live.spawned_pids().len(), 2);
+    live.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_connection_sees_app_offline_come_and_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = Live::start(config(dir.path(), "")).await;
+    let s = keep_alive_connection(&live);
+    let (s, _) = ask_on(s, "/").await;
+    let (s, first) = ask_on(s, "/").await;
+    assert_eq!(first.0, 200, "{first:?}");
+    let offline = dir.path().join("app_offline.htm");
+    std::fs::write(&offline, b"<h1>Back soon</h1>\n").unwrap();
+    live.wait_for("stopped", LONG, |e| matches!(e, Event::Stopped { .. }))
+        .await;
+    let (s, down) = ask_on(s, "/").await;
+    assert_eq!(down, (503, "<h1>Back soon</h1>\n".to_string()));
+    std::fs::remove_file(&offline).unwrap();
+    live.wait_for("online", LONG, |e| matches!(e, Event::Online))
+        .await;
+    let (_s, back) = ask_on(s, "/").await;
+    assert_eq!(back.0, 200, "{back:?}");
+    assert_ne!(first.1, back.1, "a new process answered");
+    live.stop().await;
+}
+
 /// One HTTP/1.1 response with a Content-Length body: status and body.
 fn read_response(s: &mut std::net::TcpStream) -> (u16, String) {
     let mut head = Vec::new();

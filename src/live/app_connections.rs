@@ -37,6 +37,20 @@ pub enum SendError {
     Connect(std::io::Error),
     /// The connection broke or the app's answer was not HTTP.
     Http(hyper::Error),
+    /// The client's request could not be passed on: its body broke off (the client left
+    /// mid-upload) or was malformed (bad chunked framing). hyper reports a failing request
+    /// body as a user error; the app did nothing wrong.
+    Request(hyper::Error),
+}
+
+impl SendError {
+    fn of(e: hyper::Error) -> SendError {
+        if e.is_user() {
+            SendError::Request(e)
+        } else {
+            SendError::Http(e)
+        }
+    }
 }
 
 /// Idle connections kept per worker thread, newest last; beyond this they are closed.
@@ -78,9 +92,9 @@ impl AppConnection {
             Err(mut e) => match e.take_message() {
                 Some(req) if !self.fresh => {
                     *self = connect(self.key).await?;
-                    self.sender.send_request(req).await.map_err(SendError::Http)
+                    self.sender.send_request(req).await.map_err(SendError::of)
                 }
-                _ => Err(SendError::Http(e.into_error())),
+                _ => Err(SendError::of(e.into_error())),
             },
         }
     }
@@ -139,7 +153,7 @@ impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SendError::Connect(e) => write!(f, "tcp connect error: {e}"),
-            SendError::Http(e) => {
+            SendError::Http(e) | SendError::Request(e) => {
                 write!(f, "{e}")?;
                 let mut src = std::error::Error::source(e);
                 while let Some(c) = src {

@@ -48,6 +48,10 @@ pub enum ProxyAnswer {
     Offline,
     /// The app is being stopped: 503.
     ShuttingDown,
+    /// The client's request could not be passed on (its body broke off or was malformed):
+    /// 400, as ANCM answers a client that reset mid-request (WSAECONNRESET → 400,
+    /// ancm-protocol.md's HRESULT table). Not the app's failure.
+    ClientError,
 }
 
 /// Everything a live session reports.
@@ -181,7 +185,7 @@ pub struct Stamped {
     pub event: Event,
 }
 
-type Subscriber = Box<dyn Fn(&Stamped) + Send + Sync>;
+type Subscriber = Arc<dyn Fn(&Stamped) + Send + Sync>;
 
 /// The kept events, numbered in the order they were emitted (the two lists interleave).
 #[derive(Default)]
@@ -197,9 +201,10 @@ struct Kept {
 /// push the few events that explain the session (the spawn, the exit) out, and hold megabytes.
 pub struct EventBus {
     start: Instant,
-    /// Read-locked while an event is handed out: the proxy's threads emit at once (a mutex here
-    /// made every request of every thread wait for the others' timeline lines).
-    subscribers: std::sync::RwLock<Vec<Subscriber>>,
+    /// Loaded without a lock while an event is handed out: the proxy's threads emit at once (a
+    /// mutex here made every request of every thread wait for the others' timeline lines, and
+    /// a read lock still wrote its cache line from both cores).
+    subscribers: arc_swap::ArcSwap<Vec<Subscriber>>,
     log: Mutex<Kept>,
     secrets: Mutex<Vec<String>>,
     /// The pairing tokens of the latest starts ([`EventBus::add_token`]).
@@ -218,7 +223,7 @@ impl EventBus {
     pub fn new(show_secrets: bool) -> Arc<EventBus> {
         Arc::new(EventBus {
             start: Instant::now(),
-            subscribers: std::sync::RwLock::new(Vec::new()),
+            subscribers: arc_swap::ArcSwap::from_pointee(Vec::new()),
             log: Mutex::new(Kept::default()),
             secrets: Mutex::new(Vec::new()),
             tokens: Mutex::new(VecDeque::new()),
@@ -227,10 +232,12 @@ impl EventBus {
     }
 
     pub fn subscribe(&self, f: impl Fn(&Stamped) + Send + Sync + 'static) {
-        self.subscribers
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Box::new(f));
+        let f: Subscriber = Arc::new(f);
+        self.subscribers.rcu(|list| {
+            let mut list = Vec::clone(list);
+            list.push(f.clone());
+            list
+        });
     }
 
     /// Registers a credential (the pairing token, a password from web.config) that must never
@@ -280,12 +287,7 @@ impl EventBus {
             t_ms: self.start.elapsed().as_millis() as u64,
             event,
         };
-        for s in self
-            .subscribers
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
+        for s in self.subscribers.load().iter() {
             s(&stamped);
         }
         let mut guard = lock(&self.log);

@@ -51,6 +51,8 @@ pub enum ErrorAnswer {
     },
     Offline(Arc<Vec<u8>>),
     ShuttingDown,
+    /// The client's request broke off or was malformed while it was passed on (what went wrong).
+    ClientRequest(String),
 }
 
 /// The one mapping from what went wrong to ANCM's answer: status, substatus, content type, body.
@@ -89,6 +91,18 @@ pub fn error_answer(
             None,
             "text/html",
             Bytes::new(),
+        ),
+        ErrorAnswer::ClientRequest(d) => (
+            StatusCode::BAD_REQUEST,
+            None,
+            "text/html",
+            Bytes::from(format!(
+                "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Bad Request</title></head><body>\
+<h1>HTTP Error 400. The request is badly formed.</h1>\
+<hr><h2>What ancm-doctor found</h2><p>The client's request could not be passed on to the app: {}. \
+The app is not at fault; ANCM answers 400 when the client resets mid-request.</p></body></html>",
+                esc(d)
+            )),
         ),
     }
 }
@@ -228,18 +242,35 @@ pub struct ClientConnection {
     state: std::sync::Mutex<ConnectionState>,
 }
 
-#[derive(Default)]
+/// What a connection's requests reuse. The backend and the app_offline.htm content are cached
+/// here because asking the supervisor and the offline watch takes locks every proxy thread
+/// shares: per request, that moved their cache lines between the cores (`scripts/bench-proxy`).
 struct ConnectionState {
     app: Option<AppConnection>,
     upstream: Option<Upstream>,
+    /// The backend the last request went to, with [`Supervisor::generation`] read before it
+    /// was looked up.
+    backend: Option<(u64, Arc<Backend>)>,
+    /// This connection's own receiver of the offline state: `has_changed` is one atomic load,
+    /// `borrow` a read lock.
+    offline: super::app_offline::OfflineState,
+    offline_now: Option<Arc<Vec<u8>>>,
 }
 
 impl ClientConnection {
     fn new(proxy: Arc<Proxy>, remote: SocketAddr) -> ClientConnection {
+        let mut offline = proxy.offline.clone();
+        let offline_now = offline.borrow_and_update().clone();
         ClientConnection {
-            proxy,
             client: client_address(remote),
-            state: std::sync::Mutex::new(ConnectionState::default()),
+            state: std::sync::Mutex::new(ConnectionState {
+                app: None,
+                upstream: None,
+                backend: None,
+                offline,
+                offline_now,
+            }),
+            proxy,
         }
     }
 
@@ -249,6 +280,34 @@ impl ClientConnection {
 
     fn keep_app(&self, app: AppConnection) {
         super::events::lock(&self.state).app = Some(app);
+    }
+
+    /// app_offline.htm's content while it is there.
+    fn offline_now(&self) -> Option<Arc<Vec<u8>>> {
+        let mut state = super::events::lock(&self.state);
+        let state = &mut *state;
+        // Unchanged: the cached value. Changed or closed (the session ends): read it.
+        if !matches!(state.offline.has_changed(), Ok(false)) {
+            state.offline_now = state.offline.borrow_and_update().clone();
+        }
+        state.offline_now.clone()
+    }
+
+    /// The running backend without waiting, as [`Supervisor::ready_now`] answers it: the one
+    /// the previous request used while nothing changed, else `ready_now`'s. Taken out of the
+    /// connection for the request ([`ClientConnection::keep_backend`] puts it back).
+    fn backend_now(&self) -> Option<(u64, Arc<Backend>)> {
+        let generation = self.proxy.sup.generation();
+        if let Some((seen, b)) = super::events::lock(&self.state).backend.take() {
+            if seen == generation && b.still_running() {
+                return Some((seen, b));
+            }
+        }
+        self.proxy.sup.ready_now().map(|b| (generation, b))
+    }
+
+    fn keep_backend(&self, generation: u64, backend: Arc<Backend>) {
+        super::events::lock(&self.state).backend = Some((generation, backend));
     }
 
     /// The [`Upstream`] for `backend` (rebuilt when the backend changed).
@@ -296,30 +355,46 @@ impl Proxy {
     /// One request, start to finish, on `conn` (the client connection's own link to the app).
     async fn handle(
         &self,
-        mut req: Request<Incoming>,
-        conn: &ClientConnection,
+        req: Request<Incoming>,
+        conn: &Arc<ClientConnection>,
     ) -> Response<ProxyBody> {
         let log = RequestLog::new(
-            self.sup.bus.clone(),
+            conn.clone(),
             req.method().clone(),
             req.uri().path_and_query().cloned(),
         );
         // offline_gate
-        if let Some(content) = self.offline.borrow().clone() {
+        if let Some(content) = conn.offline_now() {
             return self.answer(ErrorAnswer::Offline(content), log);
         }
         // acquire: the running app without waiting when there is one; a start otherwise
         // (boxed: the start's state is large and most requests never need it).
-        let backend = match self.sup.ready_now() {
+        let (generation, backend) = match conn.backend_now() {
             Some(b) => b,
-            None => match Box::pin(self.sup.acquire_anywhere()).await {
-                Ok(b) => b,
-                Err(Unavailable::Start(f)) => return self.answer(ErrorAnswer::Start(f), log),
-                Err(Unavailable::ShuttingDown) => {
-                    return self.answer(ErrorAnswer::ShuttingDown, log)
+            None => {
+                let generation = self.sup.generation();
+                match Box::pin(self.sup.acquire_anywhere()).await {
+                    Ok(b) => (generation, b),
+                    Err(Unavailable::Start(f)) => return self.answer(ErrorAnswer::Start(f), log),
+                    Err(Unavailable::ShuttingDown) => {
+                        return self.answer(ErrorAnswer::ShuttingDown, log)
+                    }
                 }
-            },
+            }
         };
+        let answer = self.forward(req, conn, &backend, log).await;
+        conn.keep_backend(generation, backend);
+        answer
+    }
+
+    /// `rewrite_request`, `forward` and `relay_response` for one request to `backend`.
+    async fn forward(
+        &self,
+        mut req: Request<Incoming>,
+        conn: &ClientConnection,
+        backend: &Backend,
+        log: RequestLog,
+    ) -> Response<ProxyBody> {
         let websocket = self.cfg().websockets_supported
             && req
                 .headers()
@@ -327,7 +402,7 @@ impl Proxy {
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
         let client_upgrade = websocket.then(|| hyper::upgrade::on(&mut req));
         let upstream_req = match conn
-            .upstream(&backend)
+            .upstream(backend)
             .and_then(|u| rewrite_request_to(req, &u, &conn.client, websocket))
         {
             Ok(r) => r,
@@ -342,34 +417,44 @@ impl Proxy {
             }
         };
         // forward
-        let (held, key) = (conn.take_app(), app_key(&backend));
+        let (held, key) = (conn.take_app(), app_key(backend));
         let exchange = async move {
             let mut app = AppConnection::get(held, key).await?;
             let resp = app.send(upstream_req).await?;
-            Ok::<_, UpstreamError>((resp, app))
+            Ok::<_, SendError>((resp, app))
         };
+        // The outer error is requestTimeout's.
         let result = match self.cfg().request_timeout {
-            Some(t) => match tokio::time::timeout(t, exchange).await {
-                Ok(r) => r,
-                Err(_) => Err(UpstreamError::Timeout(t)),
-            },
-            None => exchange.await,
+            Some(t) => tokio::time::timeout(t, exchange)
+                .await
+                .map_err(|_| UpstreamError::Timeout(t)),
+            None => Ok(exchange.await),
         };
-        let resp = match result {
-            Ok((resp, app)) => {
+        let outcome = match result {
+            Ok(Ok((resp, app))) => {
                 conn.keep_app(app);
-                resp
+                Ok(resp)
             }
+            // The client's body failed, not the app: no 502.3, and no wait for an exit.
+            Ok(Err(e @ SendError::Request(_))) => {
+                return self.answer(ErrorAnswer::ClientRequest(e.to_string()), log)
+            }
+            Ok(Err(e)) => Err(UpstreamError::from(e)),
+            Err(timeout) => Err(timeout),
+        };
+        let resp = match outcome {
+            Ok(resp) => resp,
             Err(error) => {
-                // Give a dying process a moment to be reaped, so the page can say it died.
+                // Give a dying process a moment to be reaped, so the page can say it died
+                // (boxed, as the start above: rare, and its timer would enlarge every request).
                 if !matches!(error, UpstreamError::Timeout(_)) {
-                    backend.wait_exit(Duration::from_millis(300)).await;
+                    Box::pin(backend.wait_exit(Duration::from_millis(300))).await;
                 }
                 let exit = backend.exited().map(explain::decode_exit);
                 return self.answer(ErrorAnswer::Upstream { error, exit }, log);
             }
         };
-        self.relay_response(resp, client_upgrade, &backend, log)
+        self.relay_response(resp, client_upgrade, backend, log)
             .await
     }
 
@@ -406,7 +491,7 @@ impl Proxy {
                 .get(header::CONTENT_LENGTH)
                 .is_some_and(|v| v == "0")
         {
-            self.note_token_mismatch(backend).await;
+            Box::pin(self.note_token_mismatch(backend)).await;
         }
         let (mut parts, body) = resp.into_parts();
         rewrite_response_headers(&mut parts.headers);
@@ -457,6 +542,7 @@ impl Proxy {
             }),
             ErrorAnswer::Offline(_) => Some("app_offline.htm".into()),
             ErrorAnswer::ShuttingDown => Some("shutting down".into()),
+            ErrorAnswer::ClientRequest(d) => Some(format!("the client's request broke off: {d}")),
         };
         log.answer = Some(match &a {
             ErrorAnswer::Start(_) => ProxyAnswer::StartFailure,
@@ -467,6 +553,7 @@ impl Proxy {
             ErrorAnswer::Upstream { .. } => ProxyAnswer::UpstreamError,
             ErrorAnswer::Offline(_) => ProxyAnswer::Offline,
             ErrorAnswer::ShuttingDown => ProxyAnswer::ShuttingDown,
+            ErrorAnswer::ClientRequest(_) => ProxyAnswer::ClientError,
         });
         log.done = true;
         let mut b = Response::builder()
@@ -489,7 +576,7 @@ impl From<SendError> for UpstreamError {
     fn from(e: SendError) -> UpstreamError {
         match e {
             SendError::Connect(_) => UpstreamError::Connect(e.to_string()),
-            SendError::Http(_) => UpstreamError::Reset(e.to_string()),
+            SendError::Http(_) | SendError::Request(_) => UpstreamError::Reset(e.to_string()),
         }
     }
 }
@@ -725,7 +812,9 @@ fn append_forwarded(h: &mut HeaderMap, name: HeaderName, value: &HeaderValue, pr
 /// failed, or the client went away). Method and target are kept as hyper parsed them (no copy)
 /// until the event is made.
 struct RequestLog {
-    bus: Arc<EventBus>,
+    /// The bus is reached through the connection: an `Arc` of the bus itself per request moved
+    /// its count's cache line between the proxy threads.
+    conn: Arc<ClientConnection>,
     method: hyper::Method,
     path: Option<hyper::http::uri::PathAndQuery>,
     t0: Instant,
@@ -739,12 +828,12 @@ struct RequestLog {
 
 impl RequestLog {
     fn new(
-        bus: Arc<EventBus>,
+        conn: Arc<ClientConnection>,
         method: hyper::Method,
         path: Option<hyper::http::uri::PathAndQuery>,
     ) -> RequestLog {
         RequestLog {
-            bus,
+            conn,
             method,
             path,
             t0: Instant::now(),
@@ -773,7 +862,7 @@ impl Drop for RequestLog {
                 Some("the response did not complete (client gone or app reset)".into())
             }
         };
-        self.bus.emit(Event::Request {
+        self.conn.proxy.bus().emit(Event::Request {
             method: self.method.as_str().to_string(),
             path: self.path(),
             status: self.status,

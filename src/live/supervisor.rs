@@ -15,7 +15,7 @@ use super::ports::{self, OwnedListener, PortState};
 use super::process::{self, GroupGuard, OutputMode, StopSignal};
 use super::LiveConfig;
 use crate::contract::ModuleVersion;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -62,6 +62,12 @@ impl Backend {
     /// How it ended, if it has.
     pub fn exited(&self) -> Option<ExitInfo> {
         *self.exit_rx.borrow()
+    }
+
+    /// True while nothing was reported on the exit channel since this backend was made: one
+    /// atomic load, no lock (the proxy asks on every request; see [`Supervisor::generation`]).
+    pub fn still_running(&self) -> bool {
+        matches!(self.exit_rx.has_changed(), Ok(false))
     }
 
     /// Waits until the process has exited or `limit` passed; true if it exited.
@@ -116,6 +122,12 @@ pub struct Supervisor {
     /// asked for one, so the process, its exit watcher and its output readers outlive the
     /// proxy's threads and are stopped by the session (`proxy::serve`).
     control: Option<tokio::runtime::Handle>,
+    /// Bumped whenever what [`Supervisor::ready_now`] answers may change other than by the
+    /// backend's exit (the slot filled or emptied, shutting down, interrupted): a backend
+    /// [`Supervisor::ready_now`] gave while this read the same, and that is
+    /// [`Backend::still_running`], is still the answer. The proxy checks that per request
+    /// instead of taking `ready_now`'s locks, which every proxy thread shares.
+    generation: AtomicU64,
 }
 
 impl Supervisor {
@@ -140,6 +152,7 @@ impl Supervisor {
             }),
             interrupted: watch::channel(false).0,
             control: tokio::runtime::Handle::try_current().ok(),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -147,6 +160,16 @@ impl Supervisor {
     /// begins (Ctrl-C during `run`, the end of a session).
     pub fn interrupt(&self) {
         self.interrupted.send_replace(true);
+        self.changed();
+    }
+
+    /// See [`Supervisor::generation`] (the field).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn is_interrupted(&self) -> bool {
@@ -203,6 +226,7 @@ impl Supervisor {
             }
             // Crash after ready: StopProcess empties the slot and counts a rapid fail (§3.6).
             inner.slot = None;
+            self.changed();
             inner.rapid_count += 1;
         }
         if inner.window_start.elapsed() >= RAPID_FAIL_WINDOW {
@@ -225,6 +249,7 @@ impl Supervisor {
         match self.start().await {
             Ok(b) => {
                 inner.slot = Some(b.clone());
+                self.changed();
                 Ok(b)
             }
             Err(StartFailure::Interrupted) => {
@@ -607,6 +632,7 @@ impl Supervisor {
     /// Stops the running backend, if any (app_offline, config change, end of session).
     pub async fn stop(&self) {
         let backend = self.inner.lock().await.slot.take();
+        self.changed();
         if let Some(b) = backend {
             self.graceful_stop(&b).await;
         }
@@ -619,7 +645,9 @@ impl Supervisor {
         let backend = {
             let mut inner = self.inner.lock().await;
             inner.shut_down = true;
-            inner.slot.take()
+            let b = inner.slot.take();
+            self.changed();
+            b
         };
         if let Some(b) = backend {
             self.graceful_stop(&b).await;
@@ -634,7 +662,9 @@ impl Supervisor {
         let backend = {
             let mut inner = self.inner.lock().await;
             inner.shut_down = true;
-            inner.slot.take()
+            let b = inner.slot.take();
+            self.changed();
+            b
         };
         let Some(b) = backend else { return };
         if b.exited().is_some() {
