@@ -80,7 +80,9 @@ impl AppConnection {
                 return Ok(c);
             }
         }
-        connect(key).await
+        // Boxed: a connect's state is large, and inline it would enlarge (and be copied with)
+        // every request's future, though most requests reuse a connection.
+        Box::pin(connect(key)).await
     }
 
     /// Sends `req`. A reused connection the app closed meanwhile (its keep-alive ended) fails
@@ -91,7 +93,7 @@ impl AppConnection {
             Ok(r) => Ok(r),
             Err(mut e) => match e.take_message() {
                 Some(req) if !self.fresh => {
-                    *self = connect(self.key).await?;
+                    *self = Box::pin(connect(self.key)).await?;
                     self.sender.send_request(req).await.map_err(SendError::of)
                 }
                 _ => Err(SendError::of(e.into_error())),

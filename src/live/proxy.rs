@@ -721,6 +721,9 @@ pub fn rewrite_request_headers(
 }
 
 fn rewrite_headers(h: &mut HeaderMap, token: HeaderValue, client: &HeaderValue, websocket: bool) {
+    // The token and the two X-Forwarded-* are added: room for them at once, instead of the map
+    // (made as large as the request's headers) growing and rehashing on the way.
+    h.reserve(3);
     // One look at the names decides which of the lookups below are needed at all: most requests
     // carry none of these headers (this runs per request).
     let mut seen = Seen::default();
