@@ -294,20 +294,25 @@ impl ClientConnection {
     }
 
     /// The running backend without waiting, as [`Supervisor::ready_now`] answers it: the one
-    /// the previous request used while nothing changed, else `ready_now`'s. Taken out of the
-    /// connection for the request ([`ClientConnection::keep_backend`] puts it back).
-    fn backend_now(&self) -> Option<(u64, Arc<Backend>)> {
+    /// the previous request used while nothing changed, else `ready_now`'s. Lent to the
+    /// request, without touching the `Arc`'s shared count.
+    fn backend_now(&self) -> Option<BackendLease<'_>> {
         let generation = self.proxy.sup.generation();
         if let Some((seen, b)) = super::events::lock(&self.state).backend.take() {
             if seen == generation && b.still_running() {
-                return Some((seen, b));
+                return Some(self.lend(seen, b));
             }
         }
-        self.proxy.sup.ready_now().map(|b| (generation, b))
+        self.proxy.sup.ready_now().map(|b| self.lend(generation, b))
     }
 
-    fn keep_backend(&self, generation: u64, backend: Arc<Backend>) {
-        super::events::lock(&self.state).backend = Some((generation, backend));
+    /// `backend`, as it was at [`Supervisor::generation`] `generation`, lent to one request.
+    fn lend(&self, generation: u64, backend: Arc<Backend>) -> BackendLease<'_> {
+        BackendLease {
+            conn: self,
+            generation,
+            backend: Some(backend),
+        }
     }
 
     /// The [`Upstream`] for `backend` (rebuilt when the backend changed).
@@ -320,6 +325,31 @@ impl ClientConnection {
                 state.upstream = Some(u.clone());
                 Ok(u)
             }
+        }
+    }
+}
+
+/// A connection's backend while one request uses it; back to the connection when the request
+/// is done (or dropped), for the next ([`ClientConnection::backend_now`]).
+struct BackendLease<'a> {
+    conn: &'a ClientConnection,
+    generation: u64,
+    backend: Option<Arc<Backend>>,
+}
+
+impl std::ops::Deref for BackendLease<'_> {
+    type Target = Backend;
+
+    fn deref(&self) -> &Backend {
+        // Some until dropped.
+        self.backend.as_deref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for BackendLease<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.backend.take() {
+            super::events::lock(&self.conn.state).backend = Some((self.generation, b));
         }
     }
 }
@@ -355,7 +385,7 @@ impl Proxy {
     /// One request, start to finish, on `conn` (the client connection's own link to the app).
     async fn handle(
         &self,
-        req: Request<Incoming>,
+        mut req: Request<Incoming>,
         conn: &Arc<ClientConnection>,
     ) -> Response<ProxyBody> {
         let log = RequestLog::new(
@@ -369,12 +399,12 @@ impl Proxy {
         }
         // acquire: the running app without waiting when there is one; a start otherwise
         // (boxed: the start's state is large and most requests never need it).
-        let (generation, backend) = match conn.backend_now() {
+        let backend = match conn.backend_now() {
             Some(b) => b,
             None => {
                 let generation = self.sup.generation();
                 match Box::pin(self.sup.acquire_anywhere()).await {
-                    Ok(b) => (generation, b),
+                    Ok(b) => conn.lend(generation, b),
                     Err(Unavailable::Start(f)) => return self.answer(ErrorAnswer::Start(f), log),
                     Err(Unavailable::ShuttingDown) => {
                         return self.answer(ErrorAnswer::ShuttingDown, log)
@@ -382,19 +412,7 @@ impl Proxy {
                 }
             }
         };
-        let answer = self.forward(req, conn, &backend, log).await;
-        conn.keep_backend(generation, backend);
-        answer
-    }
-
-    /// `rewrite_request`, `forward` and `relay_response` for one request to `backend`.
-    async fn forward(
-        &self,
-        mut req: Request<Incoming>,
-        conn: &ClientConnection,
-        backend: &Backend,
-        log: RequestLog,
-    ) -> Response<ProxyBody> {
+        // rewrite_request
         let websocket = self.cfg().websockets_supported
             && req
                 .headers()
@@ -402,7 +420,7 @@ impl Proxy {
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
         let client_upgrade = websocket.then(|| hyper::upgrade::on(&mut req));
         let upstream_req = match conn
-            .upstream(backend)
+            .upstream(&backend)
             .and_then(|u| rewrite_request_to(req, &u, &conn.client, websocket))
         {
             Ok(r) => r,
@@ -417,7 +435,7 @@ impl Proxy {
             }
         };
         // forward
-        let (held, key) = (conn.take_app(), app_key(backend));
+        let (held, key) = (conn.take_app(), app_key(&backend));
         let exchange = async move {
             let mut app = AppConnection::get(held, key).await?;
             let resp = app.send(upstream_req).await?;
@@ -454,7 +472,7 @@ impl Proxy {
                 return self.answer(ErrorAnswer::Upstream { error, exit }, log);
             }
         };
-        self.relay_response(resp, client_upgrade, backend, log)
+        self.relay_response(resp, client_upgrade, &backend, log)
             .await
     }
 
