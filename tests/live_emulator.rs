@@ -889,10 +889,15 @@ async fn ask_on(
     .unwrap()
 }
 
-fn keep_alive_connection(live: &Live) -> std::net::TcpStream {
+/// A keep-alive connection that has made two requests: the first started the app, the second
+/// was served by the backend the connection kept. The connection and the second answer.
+async fn warm_connection(live: &Live) -> (std::net::TcpStream, (u16, String)) {
     let s = std::net::TcpStream::connect(live.url.trim_start_matches("http://")).unwrap();
     s.set_read_timeout(Some(LONG)).unwrap();
-    s
+    let (s, _) = ask_on(s, "/").await;
+    let (s, second) = ask_on(s, "/").await;
+    assert_eq!(second.0, 200, "{second:?}");
+    (s, second)
 }
 
 // The proxy keeps what a connection's requests share (the backend, the offline state) with the
@@ -900,12 +905,9 @@ fn keep_alive_connection(live: &Live) -> std::net::TcpStream {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_client_connection_follows_a_crash_to_the_next_process() {
     let dir = tempfile::tempdir().unwrap();
+    // The app crashes after its second request.
     let mut live = Live::start(config(dir.path(), "--crash-after 2")).await;
-    let s = keep_alive_connection(&live);
-    // The first request starts the app; the second finds it running (and crashes it).
-    let (s, _) = ask_on(s, "/").await;
-    let (s, first) = ask_on(s, "/").await;
-    assert_eq!(first.0, 200, "{first:?}");
+    let (s, first) = warm_connection(&live).await;
     live.wait_for("exit", LONG, |e| matches!(e, Event::Exited { .. }))
         .await;
     let (_s, second) = ask_on(s, "/").await;
@@ -922,10 +924,7 @@ async fn one_client_connection_follows_a_crash_to_the_next_process() {
 async fn one_client_connection_sees_app_offline_come_and_go() {
     let dir = tempfile::tempdir().unwrap();
     let mut live = Live::start(config(dir.path(), "")).await;
-    let s = keep_alive_connection(&live);
-    let (s, _) = ask_on(s, "/").await;
-    let (s, first) = ask_on(s, "/").await;
-    assert_eq!(first.0, 200, "{first:?}");
+    let (s, first) = warm_connection(&live).await;
     let offline = dir.path().join("app_offline.htm");
     std::fs::write(&offline, b"<h1>Back soon</h1>\n").unwrap();
     live.wait_for("stopped", LONG, |e| matches!(e, Event::Stopped { .. }))
