@@ -874,6 +874,53 @@ async fn a_broken_request_body_is_the_clients_400_not_the_apps_502_3() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_body_that_breaks_while_the_app_answers_is_put_down_to_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = Live::start(config(dir.path(), "")).await;
+    let addr = live.url.trim_start_matches("http://").to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(LONG)).unwrap();
+        // /echo answers at once and sends the body back as it comes.
+        write!(
+            s,
+            "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 512];
+        while !String::from_utf8_lossy(&seen).contains("hello") {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "closed before the echo");
+            seen.extend_from_slice(&buf[..n]);
+        }
+        assert!(seen.starts_with(b"HTTP/1.1 200"), "{seen:?}");
+        // Then bad chunked framing: the app's answer can only break off.
+        write!(s, "zz\r\n").unwrap();
+        let _ = s.read_to_end(&mut seen);
+    })
+    .await
+    .unwrap();
+    let Event::Request { error, .. } = live
+        .wait_for(
+            "the POST's request event",
+            LONG,
+            |e| matches!(e, Event::Request { method, .. } if method == "POST"),
+        )
+        .await
+    else {
+        unreachable!()
+    };
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("the client's request broke off while the app answered it")),
+        "{error:?}"
+    );
+    assert_eq!(live.spawned_pids().len(), 1, "the app was not at fault");
+}
+
 /// `GET target` on an open keep-alive connection (blocking, off the runtime): the connection
 /// back, with the answer.
 async fn ask_on(

@@ -8,6 +8,7 @@
 //! so the app connection is always free when the next request comes), and a connection the client
 //! no longer needs goes to an idle list of the thread it was made on, where its I/O task runs. A
 //! connection belongs to one backend process (pid and port): a restarted app gets new ones.
+use super::proxy::ClientBody;
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper::{Request, Response};
@@ -25,7 +26,7 @@ pub struct AppKey {
 /// One open connection to the app.
 pub struct AppConnection {
     key: AppKey,
-    sender: SendRequest<Incoming>,
+    sender: SendRequest<ClientBody>,
     /// Made for this request (not taken from a client connection or the idle list).
     fresh: bool,
 }
@@ -88,7 +89,10 @@ impl AppConnection {
     /// Sends `req`. A reused connection the app closed meanwhile (its keep-alive ended) fails
     /// before the request is written: then it goes once more on a new connection, as WinHTTP
     /// and hyper-util's pool do. A request that was written is never sent twice.
-    pub async fn send(&mut self, req: Request<Incoming>) -> Result<Response<Incoming>, SendError> {
+    pub async fn send(
+        &mut self,
+        req: Request<ClientBody>,
+    ) -> Result<Response<Incoming>, SendError> {
         match self.sender.try_send_request(req).await {
             Ok(r) => Ok(r),
             Err(mut e) => match e.take_message() {

@@ -240,6 +240,9 @@ pub struct ClientConnection {
     proxy: Arc<Proxy>,
     client: HeaderValue,
     state: std::sync::Mutex<ConnectionState>,
+    /// The current request's body failed on its way to the app ([`ClientBody`]); cleared when
+    /// the next request starts (a connection's requests come one at a time).
+    body_failed: std::sync::atomic::AtomicBool,
 }
 
 /// What a connection's requests reuse. The backend and the app_offline.htm content are cached
@@ -271,7 +274,13 @@ impl ClientConnection {
                 offline_now,
             }),
             proxy,
+            body_failed: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether the current request's body failed while it was passed on.
+    fn body_failed(&self) -> bool {
+        self.body_failed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn take_app(&self) -> Option<AppConnection> {
@@ -435,6 +444,12 @@ impl Proxy {
             }
         };
         // forward
+        conn.body_failed
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let upstream_req = upstream_req.map(|inner| ClientBody {
+            inner,
+            conn: conn.clone(),
+        });
         let (held, key) = (conn.take_app(), app_key(&backend));
         let exchange = async move {
             let mut app = AppConnection::get(held, key).await?;
@@ -896,6 +911,42 @@ impl Drop for RequestLog {
     }
 }
 
+/// The client's request body on its way to the app. When it fails (the client left mid-upload,
+/// bad chunked framing), the app connection breaks and the app's response — if it had begun —
+/// breaks off with a bare "connection error": this notes on the client connection that the
+/// client's body failed first, so [`Relay`] puts it down to the client, not the app.
+pub struct ClientBody {
+    inner: Incoming,
+    conn: Arc<ClientConnection>,
+}
+
+impl Body for ClientBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        let frame = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Err(_))) = &frame {
+            this.conn
+                .body_failed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// The app's response body, streamed frame by frame with requestTimeout between reads (WinHTTP's
 /// per-operation receive timeout, §4.5), counting bytes for the request event.
 struct Relay {
@@ -927,7 +978,11 @@ impl Body for Relay {
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => {
-                this.log.error = Some(format!("the app's response broke off: {e}"));
+                this.log.error = Some(if this.log.conn.body_failed() {
+                    format!("the client's request broke off while the app answered it: {e}")
+                } else {
+                    format!("the app's response broke off: {e}")
+                });
                 Poll::Ready(Some(Err(Box::new(e))))
             }
             Poll::Ready(None) => {
