@@ -245,17 +245,25 @@ mod raw {
     struct RuntimeTarget(Option<String>);
 
     impl FromObject for RuntimeTarget {
-        fn from_object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-            let mut name = None;
-            while let Some(Key(key)) = map.next_key::<Key>()? {
-                if key == "name" {
-                    name = map.next_value::<Str>()?.0;
-                } else {
-                    map.next_value::<Skip>()?;
-                }
-            }
-            Ok(RuntimeTarget(name))
+        fn from_object<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+            string_field(map, "name").map(RuntimeTarget)
         }
+    }
+
+    /// The string under `field` in an object, the other members skipped.
+    fn string_field<'de, A: MapAccess<'de>>(
+        mut map: A,
+        field: &str,
+    ) -> Result<Option<String>, A::Error> {
+        let mut value = None;
+        while let Some(Key(key)) = map.next_key::<Key>()? {
+            if key == field {
+                value = map.next_value::<Str>()?.0;
+            } else {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(value)
     }
 
     struct Targets(BTreeMap<String, Target>);
@@ -399,16 +407,8 @@ mod raw {
     struct LibraryType(Option<String>);
 
     impl FromObject for LibraryType {
-        fn from_object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-            let mut kind = None;
-            while let Some(Key(key)) = map.next_key::<Key>()? {
-                if key == "type" {
-                    kind = map.next_value::<Str>()?.0;
-                } else {
-                    map.next_value::<Skip>()?;
-                }
-            }
-            Ok(LibraryType(kind))
+        fn from_object<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+            string_field(map, "type").map(LibraryType)
         }
     }
 
