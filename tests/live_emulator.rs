@@ -761,8 +761,7 @@ async fn a_client_connection_keeps_its_app_connection_and_replaces_a_closed_one(
     // second while the first is being returned).
     let addr = live.url.trim_start_matches("http://").to_string();
     let result = tokio::task::spawn_blocking(move || {
-        let mut s = std::net::TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(LONG)).unwrap();
+        let mut s = connect_to(&addr);
         let mut ask = |target: &str| -> (u16, String) {
             write!(s, "GET {target} HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
             read_response(&mut s)
@@ -793,11 +792,7 @@ async fn a_broken_request_body_is_the_clients_400_not_the_apps_502_3() {
     let live = Live::start(config(dir.path(), "")).await;
     let addr = live.url.trim_start_matches("http://").to_string();
     let answers = tokio::task::spawn_blocking(move || {
-        let connect = || {
-            let s = std::net::TcpStream::connect(&addr).unwrap();
-            s.set_read_timeout(Some(LONG)).unwrap();
-            s
-        };
+        let connect = || connect_to(&addr);
         let mut s = connect();
         write!(s, "GET /headers HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
         let started = read_response(&mut s);
@@ -880,8 +875,7 @@ async fn a_request_body_that_breaks_while_the_app_answers_is_put_down_to_the_cli
     let live = Live::start(config(dir.path(), "")).await;
     let addr = live.url.trim_start_matches("http://").to_string();
     tokio::task::spawn_blocking(move || {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        s.set_read_timeout(Some(LONG)).unwrap();
+        let mut s = connect_to(&addr);
         // /echo answers at once and sends the body back as it comes.
         write!(
             s,
@@ -939,8 +933,7 @@ async fn ask_on(
 /// A keep-alive connection that has made two requests: the first started the app, the second
 /// was served by the backend the connection kept. The connection and the second answer.
 async fn warm_connection(live: &Live) -> (std::net::TcpStream, (u16, String)) {
-    let s = std::net::TcpStream::connect(live.url.trim_start_matches("http://")).unwrap();
-    s.set_read_timeout(Some(LONG)).unwrap();
+    let s = connect_to(live.url.trim_start_matches("http://"));
     let (s, _) = ask_on(s, "/").await;
     let (s, second) = ask_on(s, "/").await;
     assert_eq!(second.0, 200, "{second:?}");
@@ -985,6 +978,13 @@ async fn one_client_connection_sees_app_offline_come_and_go() {
     assert_eq!(back.0, 200, "{back:?}");
     assert_ne!(first.1, back.1, "a new process answered");
     live.stop().await;
+}
+
+/// A client connection to the proxy at `addr`, spoken by hand (reads wait at most [`LONG`]).
+fn connect_to(addr: &str) -> std::net::TcpStream {
+    let s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(LONG)).unwrap();
+    s
 }
 
 /// One HTTP/1.1 response with a Content-Length body: status and body.
