@@ -960,6 +960,35 @@ async fn one_client_connection_follows_a_crash_to_the_next_process() {
     live.stop().await;
 }
 
+// requestTimeout's timer is kept by the client connection and moved on for each request: it
+// must fire for the request that overruns it, only for that one, and again after it has fired,
+// however long the connection lives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_connection_times_out_only_the_request_that_overruns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "");
+    cfg.request_timeout = Some(Duration::from_secs(1));
+    let mut live = Live::start(cfg).await;
+    let (mut s, _) = warm_connection(&live).await;
+    // Well past the first request's deadline, each request within its own.
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_millis(2500) {
+        let (next, answer) = ask_on(s, "/slow?ms=300").await;
+        assert_eq!(answer.0, 200, "at {:?}: {answer:?}", t.elapsed());
+        s = next;
+    }
+    let t = Instant::now();
+    let (s, late) = ask_on(s, "/slow?ms=4000").await;
+    assert_eq!(late.0, 502, "{late:?}");
+    assert!(late.1.contains("requestTimeout (1 s)"), "{late:?}");
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    let (s, after) = ask_on(s, "/").await;
+    assert_eq!(after.0, 200, "{after:?}");
+    let (_s, late_again) = ask_on(s, "/slow?ms=4000").await;
+    assert_eq!(late_again.0, 502, "{late_again:?}");
+    live.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_client_connection_sees_app_offline_come_and_go() {
     let dir = tempfile::tempdir().unwrap();

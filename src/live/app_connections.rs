@@ -145,9 +145,10 @@ async fn connect(key: AppKey) -> Result<AppConnection, SendError> {
         .map_err(SendError::Http)?;
     // The connection's I/O runs as its own task on this thread; it ends when the connection
     // closes or every handle to it is dropped. `with_upgrades` passes a WebSocket through.
-    tokio::spawn(async move {
+    // Unconstrained for the reason the client's side is (`proxy::spawn_connection`).
+    tokio::spawn(tokio::task::unconstrained(async move {
         let _ = conn.with_upgrades().await;
-    });
+    }));
     Ok(AppConnection {
         key,
         sender,

@@ -135,7 +135,8 @@ pub enum Event {
     RapidFailLockout { limit: u32, count: u32 },
     /// One proxied request and how it ended.
     Request {
-        method: String,
+        /// Borrowed for the standard methods (no allocation per request), owned for others.
+        method: std::borrow::Cow<'static, str>,
         path: String,
         status: u16,
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,7 +14,7 @@ use super::supervisor::{Backend, Supervisor, Unavailable};
 use super::LiveConfig;
 use crate::contract::ModuleVersion;
 use bytes::Bytes;
-use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use http_body_util::Full;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
@@ -27,7 +27,53 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-pub type ProxyBody = BoxBody<Bytes, BoxError>;
+
+/// A response body of the proxy: the app's, relayed ([`Relay`]), or one the proxy wrote itself
+/// (an error page, or nothing). An enum rather than a boxed `dyn Body`: one allocation and one
+/// dynamic call per request less.
+pub struct ProxyBody(BodyKind);
+
+enum BodyKind {
+    Relay(Relay),
+    Own(Full<Bytes>),
+}
+
+impl ProxyBody {
+    fn own(content: impl Into<Bytes>) -> ProxyBody {
+        ProxyBody(BodyKind::Own(Full::new(content.into())))
+    }
+}
+
+impl Body for ProxyBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().0 {
+            BodyKind::Relay(r) => Pin::new(r).poll_frame(cx),
+            BodyKind::Own(f) => Pin::new(f)
+                .poll_frame(cx)
+                .map(|f| f.map(|f| f.map_err(|e| match e {}))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.0 {
+            BodyKind::Relay(r) => r.is_end_stream(),
+            BodyKind::Own(f) => f.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            BodyKind::Relay(r) => r.size_hint(),
+            BodyKind::Own(f) => f.size_hint(),
+        }
+    }
+}
 
 /// Why forwarding to the app failed (all 502.3 in ANCM, §4.9).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,6 +304,11 @@ struct ConnectionState {
     /// `borrow` a read lock.
     offline: super::app_offline::OfflineState,
     offline_now: Option<Arc<Vec<u8>>>,
+    /// requestTimeout's timer, reset for each request: a timer made per request was registered
+    /// in the runtime's timer wheel and taken out again every time; moving a registered one to
+    /// a later deadline is an atomic store (tokio fires it early and re-files it, once per
+    /// requestTimeout at most).
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl ClientConnection {
@@ -272,6 +323,7 @@ impl ClientConnection {
                 backend: None,
                 offline,
                 offline_now,
+                deadline: None,
             }),
             proxy,
             body_failed: std::sync::atomic::AtomicBool::new(false),
@@ -289,6 +341,22 @@ impl ClientConnection {
 
     fn keep_app(&self, app: AppConnection) {
         super::events::lock(&self.state).app = Some(app);
+    }
+
+    /// requestTimeout's timer, due `timeout` from now.
+    fn take_deadline(&self, timeout: Duration) -> Pin<Box<tokio::time::Sleep>> {
+        let due = tokio::time::Instant::now() + timeout;
+        match super::events::lock(&self.state).deadline.take() {
+            Some(mut d) => {
+                d.as_mut().reset(due);
+                d
+            }
+            None => Box::pin(tokio::time::sleep_until(due)),
+        }
+    }
+
+    fn keep_deadline(&self, deadline: Pin<Box<tokio::time::Sleep>>) {
+        super::events::lock(&self.state).deadline = Some(deadline);
     }
 
     /// app_offline.htm's content while it is there.
@@ -458,9 +526,16 @@ impl Proxy {
         };
         // The outer error is requestTimeout's.
         let result = match self.cfg().request_timeout {
-            Some(t) => tokio::time::timeout(t, exchange)
-                .await
-                .map_err(|_| UpstreamError::Timeout(t)),
+            Some(t) => {
+                let mut deadline = conn.take_deadline(t);
+                let r = tokio::select! {
+                    biased;
+                    r = exchange => Ok(r),
+                    () = deadline.as_mut() => Err(UpstreamError::Timeout(t)),
+                };
+                conn.keep_deadline(deadline);
+                r
+            }
             None => Ok(exchange.await),
         };
         let outcome = match result {
@@ -539,7 +614,7 @@ impl Proxy {
             sleep: None,
             log,
         };
-        Response::from_parts(parts, BodyExt::boxed(body))
+        Response::from_parts(parts, ProxyBody(BodyKind::Relay(body)))
     }
 
     /// A 400 with an empty body is what IISMiddleware answers on a token mismatch (§7.4).
@@ -595,13 +670,13 @@ impl Proxy {
         if let Some(s) = sub {
             b = b.header(ANCM_DOCTOR_HEADER, format!("{}.{s}", status.as_u16()));
         }
-        b.body(Full::new(body).map_err(|e| match e {}).boxed())
+        b.body(ProxyBody::own(body))
             .unwrap_or_else(|_| Response::new(empty()))
     }
 }
 
 fn empty() -> ProxyBody {
-    Empty::<Bytes>::new().map_err(|e| match e {}).boxed()
+    ProxyBody::own(Bytes::new())
 }
 
 /// Connecting failed → ERROR_WINHTTP_CANNOT_CONNECT; anything after → a broken connection.
@@ -899,7 +974,7 @@ impl Drop for RequestLog {
             }
         };
         self.conn.proxy.bus().emit(Event::Request {
-            method: self.method.as_str().to_string(),
+            method: method_name(&self.method),
             path: self.path(),
             status: self.status,
             substatus: self.substatus,
@@ -908,6 +983,26 @@ impl Drop for RequestLog {
             error,
             answer: self.answer,
         });
+    }
+}
+
+/// A request event's method: the standard ones as static text.
+fn method_name(m: &hyper::Method) -> std::borrow::Cow<'static, str> {
+    use hyper::Method;
+    let known: [(Method, &'static str); 9] = [
+        (Method::GET, "GET"),
+        (Method::POST, "POST"),
+        (Method::HEAD, "HEAD"),
+        (Method::PUT, "PUT"),
+        (Method::DELETE, "DELETE"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::PATCH, "PATCH"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    match known.iter().find(|(k, _)| k == m) {
+        Some((_, name)) => std::borrow::Cow::Borrowed(name),
+        None => std::borrow::Cow::Owned(m.as_str().to_string()),
     }
 }
 
@@ -1183,7 +1278,10 @@ fn spawn_connection(
     let mut conn_stop = stop.clone();
     let alive = alive.clone();
     let conn = connection(stream, proxy.clone(), remote);
-    tokio::spawn(async move {
+    // Outside tokio's cooperative budget, which charged every socket read and write of every
+    // request: hyper's dispatch loop yields by itself after 16 turns, so one busy connection
+    // cannot keep the others of its thread waiting.
+    tokio::spawn(tokio::task::unconstrained(async move {
         let mut conn = std::pin::pin!(conn);
         let stopping = tokio::select! {
             _ = conn.as_mut() => false,
@@ -1194,7 +1292,7 @@ fn spawn_connection(
             let _ = conn.await;
         }
         drop(alive);
-    });
+    }));
 }
 
 /// How long the accept loop waits after a failed `accept`. Out of descriptors (EMFILE/ENFILE) or
@@ -1282,6 +1380,21 @@ mod tests {
         assert_eq!(h.get_all("content-type").iter().count(), 1);
         assert_eq!(h["content-type"], "text/html");
         assert_eq!(h.get_all("set-cookie").iter().count(), 2);
+    }
+
+    #[test]
+    fn request_events_name_standard_methods_without_allocating() {
+        use std::borrow::Cow;
+        assert!(matches!(
+            method_name(&hyper::Method::GET),
+            Cow::Borrowed("GET")
+        ));
+        assert!(matches!(
+            method_name(&hyper::Method::DELETE),
+            Cow::Borrowed("DELETE")
+        ));
+        let custom = hyper::Method::from_bytes(b"PROPFIND").unwrap();
+        assert!(matches!(method_name(&custom), Cow::Owned(ref m) if m == "PROPFIND"));
     }
 
     #[test]
