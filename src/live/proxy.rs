@@ -460,11 +460,13 @@ impl Proxy {
     }
 
     /// One request, start to finish, on `conn` (the client connection's own link to the app).
+    /// The connection is taken by value: this is the service's whole future, boxed once, with
+    /// no wrapper around it keeping a second copy of the request.
     async fn handle(
-        &self,
+        conn: Arc<ClientConnection>,
         mut req: Request<Incoming>,
-        conn: &Arc<ClientConnection>,
-    ) -> Response<ProxyBody> {
+    ) -> Result<Response<ProxyBody>, std::convert::Infallible> {
+        let this: &Proxy = &conn.proxy;
         let log = RequestLog::new(
             conn.clone(),
             req.method().clone(),
@@ -472,25 +474,27 @@ impl Proxy {
         );
         // offline_gate
         if let Some(content) = conn.offline_now() {
-            return self.answer(ErrorAnswer::Offline(content), log);
+            return Ok(this.answer(ErrorAnswer::Offline(content), log));
         }
         // acquire: the running app without waiting when there is one; a start otherwise
         // (boxed: the start's state is large and most requests never need it).
         let backend = match conn.backend_now() {
             Some(b) => b,
             None => {
-                let generation = self.sup.generation();
-                match Box::pin(self.sup.acquire_anywhere()).await {
+                let generation = this.sup.generation();
+                match Box::pin(this.sup.acquire_anywhere()).await {
                     Ok(b) => conn.lend(generation, b),
-                    Err(Unavailable::Start(f)) => return self.answer(ErrorAnswer::Start(f), log),
+                    Err(Unavailable::Start(f)) => {
+                        return Ok(this.answer(ErrorAnswer::Start(f), log))
+                    }
                     Err(Unavailable::ShuttingDown) => {
-                        return self.answer(ErrorAnswer::ShuttingDown, log)
+                        return Ok(this.answer(ErrorAnswer::ShuttingDown, log))
                     }
                 }
             }
         };
         // rewrite_request
-        let websocket = self.cfg().websockets_supported
+        let websocket = this.cfg().websockets_supported
             && req
                 .headers()
                 .get(header::UPGRADE)
@@ -502,13 +506,13 @@ impl Proxy {
         {
             Ok(r) => r,
             Err(e) => {
-                return self.answer(
+                return Ok(this.answer(
                     ErrorAnswer::Upstream {
                         error: UpstreamError::Reset(e),
                         exit: None,
                     },
                     log,
-                )
+                ))
             }
         };
         // forward
@@ -525,7 +529,7 @@ impl Proxy {
             Ok::<_, SendError>((resp, app))
         };
         // The outer error is requestTimeout's.
-        let result = match self.cfg().request_timeout {
+        let result = match this.cfg().request_timeout {
             Some(t) => {
                 let mut deadline = conn.take_deadline(t);
                 let r = tokio::select! {
@@ -545,7 +549,7 @@ impl Proxy {
             }
             // The client's body failed, not the app: no 502.3, and no wait for an exit.
             Ok(Err(e @ SendError::Request(_))) => {
-                return self.answer(ErrorAnswer::ClientRequest(e.to_string()), log)
+                return Ok(this.answer(ErrorAnswer::ClientRequest(e.to_string()), log))
             }
             Ok(Err(e)) => Err(UpstreamError::from(e)),
             Err(timeout) => Err(timeout),
@@ -559,11 +563,12 @@ impl Proxy {
                     Box::pin(backend.wait_exit(Duration::from_millis(300))).await;
                 }
                 let exit = backend.exited().map(explain::decode_exit);
-                return self.answer(ErrorAnswer::Upstream { error, exit }, log);
+                return Ok(this.answer(ErrorAnswer::Upstream { error, exit }, log));
             }
         };
-        self.relay_response(resp, client_upgrade, &backend, log)
-            .await
+        Ok(this
+            .relay_response(resp, client_upgrade, &backend, log)
+            .await)
     }
 
     async fn relay_response(
@@ -1134,8 +1139,7 @@ impl hyper::service::Service<Request<Incoming>> for ProxyService {
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        let conn = self.conn.clone();
-        Box::pin(async move { Ok(conn.proxy.handle(req, &conn).await) })
+        Box::pin(Proxy::handle(self.conn.clone(), req))
     }
 }
 

@@ -260,6 +260,13 @@ pub fn human_line(e: &Stamped, color: bool) -> String {
 /// proxied request, so it is built without the intermediate strings of the general path (same
 /// text, byte for byte).
 fn plain_request_line(e: &Stamped) -> Option<String> {
+    let mut out = String::new();
+    write_plain_request_line(e, &mut out).then_some(out)
+}
+
+/// [`plain_request_line`] appended to `out` (the timeline's queue, without a string of its own);
+/// false, with nothing written, for other events.
+fn write_plain_request_line(e: &Stamped, out: &mut String) -> bool {
     let Event::Request {
         method,
         path,
@@ -271,12 +278,12 @@ fn plain_request_line(e: &Stamped) -> Option<String> {
         ..
     } = &e.event
     else {
-        return None;
+        return false;
     };
     // Pushed piece by piece with `itoa` for the numbers: `write!`'s formatting machinery cost
     // more than the rest of the line (this runs once per request).
     let mut num = itoa::Buffer::new();
-    let mut out = String::with_capacity(64 + path.len());
+    out.reserve(64 + path.len());
     let secs = e.t_ms / 1000;
     let digits = secs.checked_ilog10().unwrap_or(0) as usize + 1;
     for _ in digits + 4..8 {
@@ -312,7 +319,7 @@ fn plain_request_line(e: &Stamped) -> Option<String> {
         out.push_str(err);
         out.push(')');
     }
-    Some(out)
+    true
 }
 
 /// `run` is a long-lived server with a thread per core (`proxy::serve`): glibc gives each thread
@@ -366,8 +373,12 @@ pub fn run(cfg: LiveConfig, listen: SocketAddr, opts: TraceOptions) -> std::io::
         let line = if opts.json {
             json_line(e)
         } else if !explains(&e.event) {
-            // Nothing to shorten (a request's line, most often): no lock shared with the other
-            // proxy threads (`Said` is for explanations said before).
+            // A request's line, most often: written straight into the queue.
+            if !opts.color && lines.push_with(|queue| write_plain_request_line(e, queue)) {
+                return;
+            }
+            // Nothing to shorten: no lock shared with the other proxy threads (`Said` is for
+            // explanations said before).
             human_line(e, opts.color)
         } else {
             super::events::lock(&said).line(e, opts.color)
@@ -538,7 +549,7 @@ impl Said {
 /// per proxied request on the request path; now a burst of lines costs one write, and a line
 /// still appears within [`Timeline::BATCH`] of its event.
 struct Timeline {
-    pending: std::sync::Mutex<(Vec<u8>, bool)>,
+    pending: std::sync::Mutex<(String, bool)>,
     wake: std::sync::Condvar,
     writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
@@ -548,7 +559,7 @@ impl Timeline {
 
     fn start() -> std::sync::Arc<Timeline> {
         let t = std::sync::Arc::new(Timeline {
-            pending: std::sync::Mutex::new((Vec::new(), false)),
+            pending: std::sync::Mutex::new((String::new(), false)),
             wake: std::sync::Condvar::new(),
             writer: std::sync::Mutex::new(None),
         });
@@ -559,13 +570,24 @@ impl Timeline {
     }
 
     fn push(&self, line: &str) {
+        self.push_with(|queue| {
+            queue.push_str(line);
+            true
+        });
+    }
+
+    /// Queues the line `write` appends to the queue, if it says it wrote one.
+    fn push_with(&self, write: impl FnOnce(&mut String) -> bool) -> bool {
         let mut p = super::events::lock(&self.pending);
         let was_empty = p.0.is_empty();
-        p.0.extend_from_slice(line.as_bytes());
-        p.0.push(b'\n');
+        if !write(&mut p.0) {
+            return false;
+        }
+        p.0.push('\n');
         if was_empty {
             self.wake.notify_one();
         }
+        true
     }
 
     fn write_loop(&self) {
@@ -585,13 +607,11 @@ impl Timeline {
                 let mut out = std::io::stdout().lock();
                 let batch = if super::keys::raw_mode_on() {
                     // Raw mode turns off the terminal's `\n` → `\r\n`: say it ourselves.
-                    String::from_utf8_lossy(&batch)
-                        .replace('\n', "\r\n")
-                        .into_bytes()
+                    batch.replace('\n', "\r\n")
                 } else {
                     batch
                 };
-                let _ = out.write_all(&batch);
+                let _ = out.write_all(batch.as_bytes());
                 let _ = out.flush();
             }
             if done {
