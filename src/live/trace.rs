@@ -591,8 +591,11 @@ impl Timeline {
     }
 
     fn write_loop(&self) {
+        // Two buffers traded back and forth: the queue keeps the capacity the last batch grew,
+        // instead of a new empty string growing again under the proxy threads' pushes.
+        let mut batch = String::new();
         loop {
-            let (batch, done) = {
+            let done = {
                 let mut p = super::events::lock(&self.pending);
                 while p.0.is_empty() && !p.1 {
                     p = self.wake.wait(p).unwrap_or_else(|e| e.into_inner());
@@ -600,18 +603,23 @@ impl Timeline {
                 drop(p);
                 // Let a burst gather, then take it whole.
                 std::thread::sleep(Self::BATCH);
+                // A burst's buffer beyond 1 MiB is not kept (a stalled terminal could grow it).
+                if batch.capacity() > 1 << 20 {
+                    batch = String::new();
+                }
+                batch.clear();
                 let mut p = super::events::lock(&self.pending);
-                (std::mem::take(&mut p.0), p.1)
+                std::mem::swap(&mut p.0, &mut batch);
+                p.1
             };
             if !batch.is_empty() {
                 let mut out = std::io::stdout().lock();
-                let batch = if super::keys::raw_mode_on() {
+                if super::keys::raw_mode_on() {
                     // Raw mode turns off the terminal's `\n` → `\r\n`: say it ourselves.
-                    batch.replace('\n', "\r\n")
+                    let _ = out.write_all(batch.replace('\n', "\r\n").as_bytes());
                 } else {
-                    batch
-                };
-                let _ = out.write_all(batch.as_bytes());
+                    let _ = out.write_all(batch.as_bytes());
+                }
                 let _ = out.flush();
             }
             if done {
