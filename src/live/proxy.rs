@@ -39,8 +39,8 @@ enum BodyKind {
 }
 
 impl ProxyBody {
-    fn own(content: impl Into<Bytes>) -> ProxyBody {
-        ProxyBody(BodyKind::Own(Full::new(content.into())))
+    fn own(content: Bytes) -> ProxyBody {
+        ProxyBody(BodyKind::Own(Full::new(content)))
     }
 }
 
