@@ -116,6 +116,38 @@ fn real_unhandled_exception_is_lifted_and_decoded() {
     assert_eq!(r.findings[0].symptom.as_deref(), Some("500.30"));
 }
 
+/// `arguments` naming a `.dll` that is not there: the real muxer takes it for an SDK command and
+/// exits 145 (0x80008091). Out-of-process that is 502.5; in-process ANCM meets the same failure
+/// in `hostfxr_get_native_search_directories`, which is 500.31 (`HandlerResolver.cpp`).
+#[test]
+#[ignore = "needs scripts/setup (real dotnet + mcs)"]
+fn real_missing_app_dll_is_a_host_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path(), SERVER, "3.1.0");
+    let mut cfg = LiveConfig::for_test(
+        dir.path(),
+        &support::dotnet().display().to_string(),
+        "Missing.dll",
+    );
+    cfg.startup_time_limit = Duration::from_secs(60);
+    let (r, _) = run(cfg.clone());
+    assert_eq!(r.outcome, Outcome::Fail, "{}", text(&r));
+    let t = text(&r);
+    assert!(
+        t.contains("exit code 145") && t.contains("LibHostSdkFindFailure"),
+        "{t}"
+    );
+    assert_eq!(r.findings[0].symptom.as_deref(), Some("502.5"));
+    cfg.hosting_model = HostingModel::InProcess;
+    let (r, _) = run(cfg);
+    assert_eq!(
+        r.findings[0].symptom.as_deref(),
+        Some("500.31"),
+        "{}",
+        text(&r)
+    );
+}
+
 #[test]
 #[ignore = "needs scripts/setup (real dotnet + mcs)"]
 fn real_missing_framework_is_exit_150_and_summarised() {

@@ -154,7 +154,11 @@ impl<'a> Situation<'a> {
     }
 
     /// `dotnet <args>`: the first argument must be the app's `.dll` (ancm-reference.md §5 rows
-    /// 16 and 33; in-process also requires non-empty arguments, §7.2).
+    /// 16 and 33; in-process also requires non-empty arguments, §7.2). Empty arguments are ANCM's
+    /// own refusal (500.0 in-process); every other failure here is the host's, which in-process
+    /// ANCM meets inside `hostfxr_get_native_search_directories`: 500.31 (aspnetcore
+    /// `HandlerResolver.cpp`; `HostFxrResolver.cpp` does not check the `.dll` exists). Row 16's
+    /// 500.0 is the 2.2-era page.
     fn muxer(&self, out: &mut Vec<Finding>) {
         let app = self.layout.app_name.as_deref();
         let dll_fix = || match app {
@@ -197,7 +201,7 @@ impl<'a> Situation<'a> {
                     ),
                     true,
                 )
-                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
+                .symptom(self.hosting.start_failure(StartKind::HostFailure))
                 .fix(dll_fix()),
             );
             return;
@@ -213,7 +217,7 @@ impl<'a> Situation<'a> {
                         ),
                         true,
                     )
-                    .symptom(self.hosting.start_failure(StartKind::SpawnFailed));
+                    .symptom(self.hosting.start_failure(StartKind::HostFailure));
                 if let Some(dll) = &self.layout.main_dll {
                     f = f.evidence("the app's `.dll`", dll.name.clone());
                 }
@@ -225,7 +229,7 @@ impl<'a> Situation<'a> {
                     format!("`arguments` names `{}`, which is a folder", arg.text),
                     true,
                 )
-                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
+                .symptom(self.hosting.start_failure(StartKind::HostFailure))
                 .fix(dll_fix()),
             ),
             PathState::File => self.dll_without_runtimeconfig(&arg.text, out),
@@ -250,7 +254,7 @@ impl<'a> Situation<'a> {
                     format!("`{name}` has no `{rc}` next to it: the host runs it as a self-contained app and fails to find `hostpolicy`"),
                     true,
                 )
-                .symptom(self.hosting.start_failure(StartKind::SpawnFailed))
+                .symptom(self.hosting.start_failure(StartKind::HostFailure))
                 .fix(format!(
                     "deploy `{rc}` from the publish output (a filtered copy often drops it){}",
                     match &self.layout.app_name {
@@ -651,6 +655,33 @@ mod tests {
         assert_eq!(f.symptom.as_deref(), Some("502.5"));
         assert_eq!(f.location.as_ref().unwrap().line, 8, "located at arguments");
         assert!(f.fix.as_ref().unwrap().contains(r".\App.dll"));
+    }
+
+    /// In-process, the host's failure to resolve the app is met inside
+    /// `hostfxr_get_native_search_directories`: 500.31, not the 500.0 of ANCM's own refusals.
+    #[test]
+    fn in_process_host_failures_are_500_31() {
+        let mut d = dep(
+            &attrs("dotnet", Some(r".\HelloWorld.dll"), Some("inprocess")),
+            &["App.dll", "App.runtimeconfig.json"],
+            Some(FDD),
+        );
+        d.layout.main_dll = Some(pe_file("App.dll", vec![]));
+        let f = only_error(&run(&d)).clone();
+        assert!(f.message.contains("not in the app folder"), "{}", f.message);
+        assert_eq!(f.symptom.as_deref(), Some("500.31"));
+        let d = dep(
+            &attrs("dotnet", Some("run"), Some("inprocess")),
+            &["App.dll"],
+            Some(FDD),
+        );
+        assert_eq!(only_error(&run(&d)).symptom.as_deref(), Some("500.31"));
+        let d = dep(
+            &attrs("dotnet", Some(r".\App.dll"), Some("inprocess")),
+            &["App.dll"],
+            None,
+        );
+        assert_eq!(only_error(&run(&d)).symptom.as_deref(), Some("500.31"));
     }
 
     #[test]

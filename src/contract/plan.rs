@@ -183,7 +183,7 @@ impl<'a> Plan<'a> {
 
     /// The IIS symptom a host failure before `Main` causes for this hosting model.
     pub fn start_failure_symptom(&self) -> &'static str {
-        self.hosting.start_failure(StartKind::FrameworkMissing)
+        self.hosting.start_failure(StartKind::HostFailure)
     }
 
     pub fn roll_forward_env(&self, windows: bool) -> RollForwardEnv {

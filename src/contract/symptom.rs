@@ -23,9 +23,13 @@ pub enum Trouble {
 pub enum StartKind {
     /// The app ran and exited (or threw) before listening: 500.30 in-process.
     Crash,
-    /// The .NET host failed before `Main`: a framework not found, hostfxr / hostpolicy / a
-    /// native dependency missing (500.31 in-process, "ANCM Failed to Find Native Dependencies").
-    FrameworkMissing,
+    /// The .NET host failed resolving the app before `Main`: a framework not found, the app's
+    /// `.dll` or hostpolicy missing, an argument the muxer takes for an SDK command, a broken
+    /// deps.json or runtimeconfig. In-process ANCM runs that resolution itself
+    /// (`hostfxr_get_native_search_directories`), and any failure of it is 500.31 "ANCM Failed to
+    /// Find Native Dependencies" (aspnetcore `HandlerResolver.cpp`
+    /// `FindNativeAssemblyFromHostfxr`; ancm-protocol.md §4.10).
+    HostFailure,
     /// The app's main `.dll` is not there (in-process: single-file bundle, or `App.exe` without
     /// `App.dll`; ancm-reference.md §5 row 26).
     AppDllNotFound,
@@ -46,8 +50,8 @@ pub enum StartKind {
 /// failures with 502.3 (ancm-protocol.md §4.9 [SRC], §9). V1 had no ownership check on the
 /// listener (§9 [SRC]), so where V2 refuses a foreign listener with 502.5, V1 forwarded to it and
 /// the request failed as 502.3 [INFER]. In-process, start failures become 500.30 (crash), 500.31
-/// (framework missing), 500.37 (startup time limit) and 500.0 (executable not found)
-/// and 500.38 (app dll missing)
+/// (the host cannot resolve the app), 500.37 (startup time limit), 500.0 (executable not
+/// found) and 500.38 (app dll missing next to an apphost)
 /// (ancm-reference.md §5 rows 14, 18, 25, 26, 27); an in-process app does not listen on a port, so a
 /// wrong-port app would run there.
 pub fn iis_symptom(
@@ -71,7 +75,7 @@ pub fn iis_symptom(
         (HostingModel::OutOfProcess, Trouble::Start(_)) => Some("502.5"),
         (HostingModel::InProcess, Trouble::Start(k)) => match k {
             Crash => Some("500.30"),
-            FrameworkMissing => Some("500.31"),
+            HostFailure => Some("500.31"),
             Timeout => Some("500.37"),
             AppDllNotFound => Some("500.38"),
             SpawnFailed | Config => Some("500.0"),
@@ -92,7 +96,7 @@ mod tests {
         assert_eq!(iis_symptom(crash, OutOfProcess, V2), Some("502.5"));
         assert_eq!(iis_symptom(crash, InProcess, V2), Some("500.30"));
         assert_eq!(
-            iis_symptom(Trouble::Start(StartKind::FrameworkMissing), InProcess, V2),
+            iis_symptom(Trouble::Start(StartKind::HostFailure), InProcess, V2),
             Some("500.31")
         );
         assert_eq!(

@@ -125,6 +125,20 @@ pub fn decode_process_exit(status: std::process::ExitStatus) -> Vec<Explanation>
     }
 }
 
+/// The .NET host status a process exit code stands for when the host failed while resolving the
+/// app — before the runtime loads: the whole 32-bit value on Windows, the low byte (129–167) on
+/// Linux/macOS (hostfxr.md §2). Not the codes of loading or starting coreclr
+/// (CoreClrBindFailure, CoreClrInitFailure, CoreClrExeFailure): those come after the resolution.
+/// In-process ANCM runs that resolution itself (`hostfxr_get_native_search_directories`), so
+/// these failures are its 500.31 and the others its 500.30 ([`crate::contract::StartKind`]).
+pub fn host_resolution_failure(code: i64, os: ExitOs) -> Option<u32> {
+    let c = match os {
+        ExitOs::Unix => u8::try_from(code).ok().and_then(host_status::by_low_byte)?,
+        ExitOs::Windows => as_u32(code).and_then(host_status::find)?,
+    };
+    (!c.unused && !(0x8000_8088..=0x8000_808A).contains(&c.value)).then_some(c.value)
+}
+
 /// Every reading of a number a user typed: a 32-bit code in any notation, a Win32 error number,
 /// a Unix exit byte, or a plain exit code.
 pub(crate) fn explain_number(n: i64) -> Vec<Explanation> {
@@ -273,6 +287,30 @@ fn plain_exit_code(code: i64, os: ExitOs) -> Explanation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_resolution_failures_are_read_per_os_and_exclude_the_runtime_start() {
+        assert_eq!(
+            host_resolution_failure(145, ExitOs::Unix),
+            Some(0x8000_8091)
+        );
+        assert_eq!(
+            host_resolution_failure(150, ExitOs::Unix),
+            Some(0x8000_8096)
+        );
+        assert_eq!(
+            host_resolution_failure(-2147450730, ExitOs::Windows),
+            Some(0x8000_8096)
+        );
+        // coreclr_initialize failing comes after the resolution (500.30 in-process).
+        assert_eq!(host_resolution_failure(137, ExitOs::Unix), None);
+        assert_eq!(host_resolution_failure(0x8000_8089, ExitOs::Windows), None);
+        // An app's own codes, and unused host values.
+        assert_eq!(host_resolution_failure(1, ExitOs::Unix), None);
+        assert_eq!(host_resolution_failure(134, ExitOs::Unix), None);
+        assert_eq!(host_resolution_failure(145, ExitOs::Windows), None);
+        assert_eq!(host_resolution_failure(0x8000_8086, ExitOs::Windows), None);
+    }
 
     fn codes(v: &[Explanation]) -> Vec<String> {
         v.iter().map(|e| e.code.clone()).collect()

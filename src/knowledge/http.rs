@@ -97,10 +97,10 @@ pub(crate) static SYMPTOMS: &[Symptom] = &[
     Symptom {
         code: "500.31",
         title: "ANCM Failed to Find Native Dependencies (\"Failed to load ASP.NET Core runtime\")",
-        meaning: "the .NET host could not resolve the shared framework the in-process app targets",
-        cause: "Microsoft.NETCore.App / Microsoft.AspNetCore.App of the version (and bitness) in `<app>.runtimeconfig.json` is not installed (event 1027; 1010 with 0x8000ffff)",
-        fix: "install the Hosting Bundle for that version, retarget, or publish self-contained; `ancm doctor` lists the frameworks found",
-        source: "ancm-reference.md §5 row 18; hostfxr.md §5.1",
+        meaning: "the .NET host could not resolve the in-process app (ANCM asks it for the app's native search directories before loading the runtime, and any failure there is this page)",
+        cause: "most often Microsoft.NETCore.App / Microsoft.AspNetCore.App of the version (and bitness) in `<app>.runtimeconfig.json` is not installed (event 1027; 1010 with 0x8000ffff); also `arguments` naming a `.dll` that is not there (the muxer then looks for an SDK: \"Did you mean to run dotnet SDK commands?\"), a missing `<app>.runtimeconfig.json`, or a broken deps.json",
+        fix: "install the Hosting Bundle for that version, retarget, or publish self-contained; check `arguments` names the app's `.dll`; `ancm doctor` lists the frameworks found and checks the rest",
+        source: "ancm-reference.md §5 row 18; hostfxr.md §5.1; aspnetcore HandlerResolver.cpp FindNativeAssemblyFromHostfxr",
     },
     Symptom {
         code: "500.32",

@@ -21,7 +21,9 @@ pub mod parse;
 pub use ancm_versions::{
     ancm_releases, min_ancm_for_aspnetcore, AncmRelease, ModuleVersion, ModuleVersionError,
 };
-pub use exit::{decode_exit_code, decode_process_exit, decode_signal, ExitOs};
+pub use exit::{
+    decode_exit_code, decode_process_exit, decode_signal, host_resolution_failure, ExitOs,
+};
 pub use host_message::{classify_host_message, HostMessage};
 pub use hresult::{from_errno as hresult_from_errno, from_win32 as hresult_from_win32};
 pub use managed_exception::{

@@ -170,8 +170,8 @@ impl StartFailure {
             StartFailure::InvalidPort { .. } | StartFailure::NoFreePort { .. } => StartKind::Config,
             StartFailure::SpawnFailed { .. } => StartKind::SpawnFailed,
             StartFailure::Exited { exit, output, .. } => {
-                if is_framework_missing(*exit, output) {
-                    StartKind::FrameworkMissing
+                if is_host_resolution_failure(*exit, output) {
+                    StartKind::HostFailure
                 } else {
                     StartKind::Crash
                 }
@@ -406,9 +406,18 @@ pub fn framework_missing(output: &str) -> Option<FrameworkMissing> {
     })
 }
 
-fn is_framework_missing(exit: ExitInfo, output: &str) -> bool {
-    let code = exit.code.map(|c| c as u32);
-    code == Some(0x8000_8096) || code == Some(150) || framework_missing(output).is_some()
+/// The .NET host stopped while resolving the app (not the app's `Main`, not the runtime's start):
+/// its exit code is a host status, or it printed the framework-missing message.
+fn is_host_resolution_failure(exit: ExitInfo, output: &str) -> bool {
+    let host = exit.signal.is_none()
+        && exit.code.is_some_and(|c| {
+            crate::knowledge::host_resolution_failure(
+                i64::from(c),
+                crate::knowledge::ExitOs::current(),
+            )
+            .is_some()
+        });
+    host || framework_missing(output).is_some()
 }
 
 /// URLs the app announced (`Now listening on: http://…`).
