@@ -206,3 +206,41 @@ fn names(dir: &std::path::Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// `%LAUNCHER_ARGS%` after the app's `.dll` (a project web.config half fixed by hand): the real
+/// app receives it literally and starts, its command-line configuration skipping the argument.
+/// `launcher-placeholders` warns without claiming a failure, agreeing with the live probe; as
+/// `dotnet`'s only argument it is a start failure (the muxer takes it for an SDK command).
+#[test]
+#[ignore = "real tier: needs scripts/setup (scripts/setup-real)"]
+fn real_doctor_launcher_args_after_the_dll_only_warns() {
+    let _serial = serial();
+    let dir = real_app("healthy", &[], "");
+    let wc = dir.path().join("web.config");
+    let xml = std::fs::read_to_string(&wc).unwrap();
+    let set = |args: &str| {
+        std::fs::write(
+            &wc,
+            xml.replace(
+                r#"arguments=".\App.dll""#,
+                &format!(r#"arguments="{args}""#),
+            ),
+        )
+        .unwrap();
+    };
+    set(r".\App.dll %LAUNCHER_ARGS%");
+    let (report, code) = doctor(dir.path(), &[]);
+    let text = check_text(&report, "live-probe");
+    assert_eq!(check(&report, "live-probe")["outcome"], "pass", "{text}");
+    let lp = check(&report, "launcher-placeholders");
+    assert_eq!(lp["outcome"], "warn", "{lp:#}");
+    assert!(lp["findings"][0]["symptom"].is_null(), "{lp:#}");
+    assert_eq!(code, 0, "{report:#}");
+
+    set("%LAUNCHER_ARGS%");
+    let (report, code) = doctor(dir.path(), &[]);
+    let lp = check(&report, "launcher-placeholders");
+    assert_eq!(lp["outcome"], "fail", "{lp:#}");
+    assert_eq!(lp["findings"][0]["symptom"], "502.5", "{lp:#}");
+    assert_eq!(code, 1);
+}

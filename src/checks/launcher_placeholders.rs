@@ -3,7 +3,10 @@
 //! transform. IIS has no such variables, so ANCM tries to start `%LAUNCHER_PATH%` literally. The
 //! fix is what publish would have written for this app (publish-iis.md §3.3, §4, §5).
 use super::{Check, CheckRun, Context};
-use crate::deployment::web_config::{HostingModel, Located};
+use crate::contract::command_line::is_muxer_name;
+use crate::contract::module::{Hosting, ModuleVersion};
+use crate::contract::StartKind;
+use crate::deployment::web_config::Located;
 use crate::diagnostic::{Finding, Level};
 
 pub struct LauncherPlaceholders;
@@ -93,24 +96,41 @@ impl Check for LauncherPlaceholders {
             Some(published) => attributes(&published, &rest),
             None => either_form(app, &rest),
         };
-        // In-process start failures are 500.0; out-of-process (and V1) ones 502.5
-        // (ancm-reference.md §1.4, publish-iis.md §4).
-        let v1 = wc.aspnetcore_handler().is_some_and(|h| {
-            h.modules
+        // What the placeholder does decides the finding (the one map of `contract::symptom`
+        // gives the status). In `processPath` nothing starts (500.0 in-process, 502.5
+        // out-of-process). As `dotnet`'s first argument the muxer takes it for an SDK command
+        // (500.31 / 502.5). Anywhere else the app merely receives it as a literal argument:
+        // ASP.NET Core's command-line configuration skips such an argument, and the real app
+        // starts and answers (tests/real_doctor.rs), so that is a warning, not a failure.
+        let hosting = Hosting::of(wc, s);
+        let in_path = first_attr == "processPath";
+        let muxer_first = !in_path
+            && s.process_path
                 .as_ref()
-                .is_some_and(|m| m.value.trim().eq_ignore_ascii_case("AspNetCoreModule"))
-        });
-        let symptom = match s.hosting_model() {
-            _ if v1 => "502.5",
-            Ok(HostingModel::InProcess) => "500.0",
-            Ok(HostingModel::OutOfProcess) => "502.5",
-            Err(_) => "500.0",
+                .is_some_and(|p| is_muxer_name(&p.value))
+            && LAUNCHER_ARG_PLACEHOLDERS
+                .iter()
+                .any(|ph| find_ci(first.value.trim_start(), ph) == Some(0));
+        let symptom = if !in_path && !muxer_first {
+            None
+        } else if hosting.module == ModuleVersion::V2 && s.hosting_model().is_err() {
+            // An invalid hostingModel fails the configuration load before anything starts.
+            Some("500.0")
+        } else if in_path {
+            Some(hosting.start_failure(StartKind::SpawnFailed))
+        } else {
+            Some(hosting.start_failure(StartKind::HostFailure))
         };
-        let mut finding = Finding::error(format!(
+        let headline = format!(
             "`{first_attr}` holds Visual Studio's placeholder `{first_placeholder}`: this web.config was not transformed by publish"
-        ))
+        );
+        let mut finding = match symptom {
+            Some(code) => Finding::error(headline).symptom(code),
+            None => Finding::warning(format!(
+                "{headline}; the app receives `{first_placeholder}` literally as a command-line argument (ASP.NET Core's command-line configuration skips it; an app that reads its own arguments may not)"
+            )),
+        }
         .at(wc.location(first.span))
-        .symptom(symptom)
         .fix(format!("set {fix} on `aspNetCore` (what `dotnet publish` writes for this app), or publish without `IsTransformWebConfigDisabled`"));
         for (attr, value, placeholder) in &hits {
             finding = finding.evidence_at(
@@ -225,6 +245,24 @@ mod tests {
     }
 
     #[test]
+    fn placeholder_as_the_muxers_first_argument_fails_like_a_missing_dll() {
+        let wc = healthy_with(
+            PUBLISHED,
+            r#"processPath="dotnet" arguments="%LAUNCHER_ARGS%""#,
+        );
+        // HEALTHY is in-process: ANCM meets the muxer's failure resolving the app.
+        let f = findings(&LauncherPlaceholders, &app(Some(&wc)));
+        assert_eq!(f[0].level, Level::Error);
+        assert_eq!(f[0].symptom.as_deref(), Some("500.31"));
+        let oop = wc.replace(
+            r#"hostingModel="inprocess""#,
+            r#"hostingModel="outofprocess""#,
+        );
+        let f = findings(&LauncherPlaceholders, &app(Some(&oop)));
+        assert_eq!(f[0].symptom.as_deref(), Some("502.5"));
+    }
+
+    #[test]
     fn placeholder_only_in_arguments_is_found() {
         let wc = healthy_with(
             PUBLISHED,
@@ -233,6 +271,9 @@ mod tests {
         let f = findings(&LauncherPlaceholders, &app(Some(&wc)));
         assert_eq!(f.len(), 1);
         assert!(f[0].message.starts_with("`arguments`"));
+        // The app only receives it as an argument: no start failure is claimed.
+        assert_eq!(f[0].level, Level::Warning);
+        assert_eq!(f[0].symptom, None);
         assert!(f[0]
             .fix
             .as_deref()
