@@ -13,6 +13,7 @@
 //! a connect probe, so "listens on another port" needs Linux or Windows. Process trees die with
 //! `ancm` through process groups + PDEATHSIG (Unix) or job objects (Windows).
 pub mod app_connections;
+pub mod app_http;
 pub mod app_offline;
 pub mod console;
 pub mod events;
