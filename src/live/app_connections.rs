@@ -202,8 +202,9 @@ impl AppConnection {
         if !self.input.is_empty() {
             return false;
         }
-        let waker = noop_waker();
-        let mut cx = Context::from_waker(&waker);
+        // A look that will not wait: a waker that does nothing (`Waker::noop` needs Rust 1.85,
+        // past the crate's MSRV; futures-task's is a static, no allocation).
+        let mut cx = Context::from_waker(futures_task::noop_waker_ref());
         match self.io.poll_read_ready(&mut cx) {
             Poll::Pending => true,
             Poll::Ready(Err(_)) => false,
@@ -273,6 +274,7 @@ impl AppConnection {
             keep_alive: head.keep_alive,
             upload_failed: false,
             done: false,
+            read_size: 4 * READ_BUFFER,
         })));
         Ok((response, None))
     }
@@ -345,18 +347,6 @@ impl AppConnection {
     pub fn into_upgraded(self) -> (TcpStream, Vec<u8>) {
         (self.io, self.input.filled().to_vec())
     }
-}
-
-/// A waker that does nothing, for a look at a socket's readiness that will not wait
-/// (`Waker::noop` needs Rust 1.85; the crate's MSRV is 1.78).
-fn noop_waker() -> std::task::Waker {
-    struct Noop;
-    impl std::task::Wake for Noop {
-        fn wake(self: std::sync::Arc<Self>) {}
-    }
-    static NOOP: std::sync::OnceLock<std::task::Waker> = std::sync::OnceLock::new();
-    NOOP.get_or_init(|| std::task::Waker::from(std::sync::Arc::new(Noop)))
-        .clone()
 }
 
 fn take_idle(key: AppKey) -> Option<AppConnection> {
@@ -469,7 +459,13 @@ struct Streaming {
     /// The app stopped taking the request's body (it answered without reading it all).
     upload_failed: bool,
     done: bool,
+    /// How much a read straight into a frame asks for: doubled while reads fill it, up to
+    /// [`MAX_DIRECT_READ`] (a long body in few frames, as hyper's adaptive buffer did).
+    read_size: usize,
 }
+
+/// The largest read straight into a response frame.
+const MAX_DIRECT_READ: usize = 256 * 1024;
 
 enum Decode {
     Length(u64),
@@ -583,6 +579,44 @@ impl Streaming {
                     self.done = true;
                 }
                 Some(Chunk::NeedMore) | None => {
+                    // Nothing buffered and a run of plain body bytes to come: read them
+                    // straight into a frame of their own (no copy out of the read buffer).
+                    let plain = match self.decode {
+                        Decode::Length(left) => usize::try_from(left).unwrap_or(usize::MAX),
+                        Decode::UntilClose => usize::MAX,
+                        Decode::Chunked(_) => 0,
+                    };
+                    if plain > 0 && conn.input.is_empty() {
+                        let want = plain.min(self.read_size);
+                        match ready!(read_frame(&mut conn.io, want, cx)) {
+                            Ok(data) if data.is_empty() => {}
+                            Ok(data) => {
+                                if data.len() == want && self.read_size < MAX_DIRECT_READ {
+                                    self.read_size *= 2;
+                                }
+                                if let Decode::Length(left) = &mut self.decode {
+                                    *left -= data.len() as u64;
+                                }
+                                return Poll::Ready(Some(Ok(data)));
+                            }
+                            Err(e) => {
+                                self.done = true;
+                                return Poll::Ready(Some(Err(AppBodyError::App(format!(
+                                    "connection error: {e}"
+                                )))));
+                            }
+                        }
+                        // The end of the stream.
+                        if matches!(self.decode, Decode::UntilClose) {
+                            self.done = true;
+                            continue;
+                        }
+                        self.done = true;
+                        return Poll::Ready(Some(Err(AppBodyError::App(
+                            "the app closed the connection before the end of its response body"
+                                .into(),
+                        ))));
+                    }
                     match ready!(conn.input.poll_fill(&mut conn.io, cx)) {
                         Ok(0) if matches!(self.decode, Decode::UntilClose) => self.done = true,
                         Ok(0) => {
@@ -604,6 +638,21 @@ impl Streaming {
             }
         }
     }
+}
+
+/// Up to `want` bytes from the socket as one frame; empty at the end of the stream. The buffer
+/// is made once the socket is readable, so a poll that finds nothing allocates nothing.
+fn read_frame(io: &mut TcpStream, want: usize, cx: &mut Context<'_>) -> Poll<io::Result<Bytes>> {
+    ready!(io.poll_read_ready(cx))?;
+    let mut frame = bytes::BytesMut::with_capacity(want);
+    let mut room = bytes::BufMut::limit(&mut frame, want);
+    // Pending only when the readiness was stale: it is cleared now, and the waker registered.
+    ready!(tokio_util::io::poll_read_buf(
+        Pin::new(&mut *io),
+        cx,
+        &mut room
+    ))?;
+    Poll::Ready(Ok(frame.freeze()))
 }
 
 impl Body for AppBody {

@@ -594,6 +594,7 @@ impl Proxy {
             inner: body,
             timeout: self.cfg().request_timeout,
             sleep: None,
+            armed: false,
             log,
         };
         Response::from_parts(parts, ProxyBody(BodyKind::Relay(body)))
@@ -894,7 +895,11 @@ fn method_name(m: &hyper::Method) -> std::borrow::Cow<'static, str> {
 struct Relay {
     inner: AppBody,
     timeout: Option<Duration>,
+    /// The wait for the next read, made once per response and moved on for each read (a timer
+    /// made per read was filed in and out of the runtime's wheel for every frame).
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// `sleep` runs for the read now awaited.
+    armed: bool,
     log: RequestLog,
 }
 
@@ -922,7 +927,7 @@ impl Body for Relay {
                 if let Some(d) = frame.data_ref() {
                     this.log.bytes += d.len() as u64;
                 }
-                this.sleep = None;
+                this.armed = false;
                 // hyper stops polling once Content-Length bytes are out: that is completion too.
                 if this.inner.is_end_stream() {
                     this.finish();
@@ -944,9 +949,16 @@ impl Body for Relay {
             }
             Poll::Pending => {
                 if let Some(t) = this.timeout {
-                    let s = this
-                        .sleep
-                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
+                    let s = match this.sleep.as_mut() {
+                        Some(s) => {
+                            if !this.armed {
+                                s.as_mut().reset(tokio::time::Instant::now() + t);
+                            }
+                            s
+                        }
+                        None => this.sleep.insert(Box::pin(tokio::time::sleep(t))),
+                    };
+                    this.armed = true;
                     if s.as_mut().poll(cx).is_ready() {
                         this.log.error = Some(format!(
                             "no data from the app within requestTimeout ({} s)",
