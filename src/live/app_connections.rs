@@ -735,6 +735,18 @@ mod tests {
         AppKey { pid: 1, port }
     }
 
+    /// One GET to an app that answers `answer` (in pieces of `piece` bytes) and closes.
+    async fn ask_once(
+        answer: &[u8],
+        piece: usize,
+    ) -> Result<(Response<AppBody>, Option<AppConnection>), SendError> {
+        let key = scripted(vec![answer.to_vec()], piece, 1).await;
+        AppConnection::get(None, key)
+            .await?
+            .send(get(), false)
+            .await
+    }
+
     fn get() -> Outgoing {
         Outgoing::head_only(b"GET / HTTP/1.1\r\nhost: t\r\n\r\n".to_vec())
     }
@@ -795,11 +807,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_until_close_is_read_to_the_end_and_the_connection_not_kept() {
-        let key = scripted(vec![b"HTTP/1.1 200 OK\r\n\r\nall of it".to_vec()], 3, 1).await;
-        let (resp, ready) = AppConnection::get(None, key)
-            .await
-            .unwrap()
-            .send(get(), false)
+        let (resp, ready) = ask_once(b"HTTP/1.1 200 OK\r\n\r\nall of it", 3)
             .await
             .unwrap();
         let (body, app) = read_all(resp, ready).await;
@@ -809,49 +817,21 @@ mod tests {
 
     #[tokio::test]
     async fn broken_answers_are_errors_not_responses() {
-        let key = scripted(vec![b"SSH-2.0-OpenSSH_9.2\r\n\r\n".to_vec()], 100, 1).await;
-        let e = AppConnection::get(None, key)
-            .await
-            .unwrap()
-            .send(get(), false)
-            .await
-            .err();
+        let e = ask_once(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", 100).await.err();
         assert!(matches!(e, Some(SendError::Invalid(_))), "{e:?}");
         // Closed before the head: a broken connection (502.3), not a response.
-        let key = scripted(vec![b"HTTP/1.1 200".to_vec()], 100, 1).await;
-        let e = AppConnection::get(None, key)
-            .await
-            .unwrap()
-            .send(get(), false)
-            .await
-            .err();
+        let e = ask_once(b"HTTP/1.1 200", 100).await.err();
         assert!(matches!(e, Some(SendError::Io(_))), "{e:?}");
         // A body shorter than its Content-Length breaks off.
-        let key = scripted(
-            vec![b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nshort".to_vec()],
-            100,
-            1,
-        )
-        .await;
-        let (resp, ready) = AppConnection::get(None, key)
-            .await
-            .unwrap()
-            .send(get(), false)
-            .await
-            .unwrap();
+        let short = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nshort";
+        let (resp, ready) = ask_once(short, 100).await.unwrap();
         let (body, _) = read_all(resp, ready).await;
         assert!(matches!(body, Err(AppBodyError::App(_))), "{body:?}");
         // A head over WinHTTP's 64 KiB.
         let mut big = b"HTTP/1.1 200 OK\r\nX-Big: ".to_vec();
         big.resize(app_http::MAX_RESPONSE_HEAD + 100, b'a');
         big.extend_from_slice(b"\r\n\r\n");
-        let key = scripted(vec![big], 4096, 1).await;
-        let e = AppConnection::get(None, key)
-            .await
-            .unwrap()
-            .send(get(), false)
-            .await
-            .err();
+        let e = ask_once(&big, 4096).await.err();
         assert!(matches!(e, Some(SendError::Invalid(_))), "{e:?}");
     }
 
