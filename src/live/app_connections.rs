@@ -111,14 +111,16 @@ impl Outgoing {
     }
 
     pub fn new(head: Vec<u8>, body: Incoming, framing: RequestFraming) -> Outgoing {
-        let body = (framing != RequestFraming::Empty && !body.is_end_stream()).then_some(body);
         Outgoing {
-            bytes: head,
-            written: 0,
-            body,
+            body: (framing != RequestFraming::Empty && !body.is_end_stream()).then_some(body),
             chunked: framing == RequestFraming::Chunked,
-            started: false,
+            ..Outgoing::head_only(head)
         }
+    }
+
+    /// All of it is on the socket: the head and the whole body.
+    fn is_sent(&self) -> bool {
+        self.body.is_none() && self.written >= self.bytes.len()
     }
 
     /// Writes what there is and pumps the client's body after it; ready when all is sent.
@@ -233,8 +235,7 @@ impl AppConnection {
             }
             r => r?,
         };
-        let sending = (outgoing.body.is_some() || outgoing.written < outgoing.bytes.len())
-            .then_some(outgoing);
+        let sending = (!outgoing.is_sent()).then_some(outgoing);
         let mut response = Response::new(AppBody(BodyState::Whole(None)));
         *response.status_mut() = head.status;
         if let Some(reason) = head.reason {
@@ -289,7 +290,7 @@ impl AppConnection {
     ) -> Poll<Result<app_http::ResponseHead, SendError>> {
         // The request's body goes out while the answer is awaited: an app may answer before
         // it has read all of it (and /echo-like apps stream it back).
-        let mut sent = outgoing.body.is_none() && outgoing.written >= outgoing.bytes.len();
+        let mut sent = outgoing.is_sent();
         loop {
             if !sent {
                 match outgoing.poll_send(&mut self.io, cx) {
@@ -579,54 +580,19 @@ impl Streaming {
                     self.done = true;
                 }
                 Some(Chunk::NeedMore) | None => {
-                    // Nothing buffered and a run of plain body bytes to come: read them
-                    // straight into a frame of their own (no copy out of the read buffer).
-                    let plain = match self.decode {
-                        Decode::Length(left) => usize::try_from(left).unwrap_or(usize::MAX),
-                        Decode::UntilClose => usize::MAX,
-                        Decode::Chunked(_) => 0,
-                    };
-                    if plain > 0 && conn.input.is_empty() {
-                        let want = plain.min(self.read_size);
-                        match ready!(read_frame(&mut conn.io, want, cx)) {
-                            Ok(data) if data.is_empty() => {}
-                            Ok(data) => {
-                                if data.len() == want && self.read_size < MAX_DIRECT_READ {
-                                    self.read_size *= 2;
-                                }
-                                if let Decode::Length(left) = &mut self.decode {
-                                    *left -= data.len() as u64;
-                                }
-                                return Poll::Ready(Some(Ok(data)));
-                            }
-                            Err(e) => {
-                                self.done = true;
-                                return Poll::Ready(Some(Err(AppBodyError::App(format!(
-                                    "connection error: {e}"
-                                )))));
-                            }
+                    match ready!(poll_more(conn, &mut self.decode, &mut self.read_size, cx)) {
+                        Ok(More::Frame(data)) => return Poll::Ready(Some(Ok(data))),
+                        Ok(More::Buffered) => {}
+                        Ok(More::End) if matches!(self.decode, Decode::UntilClose) => {
+                            self.done = true
                         }
-                        // The end of the stream.
-                        if matches!(self.decode, Decode::UntilClose) {
-                            self.done = true;
-                            continue;
-                        }
-                        self.done = true;
-                        return Poll::Ready(Some(Err(AppBodyError::App(
-                            "the app closed the connection before the end of its response body"
-                                .into(),
-                        ))));
-                    }
-                    match ready!(conn.input.poll_fill(&mut conn.io, cx)) {
-                        Ok(0) if matches!(self.decode, Decode::UntilClose) => self.done = true,
-                        Ok(0) => {
+                        Ok(More::End) => {
                             self.done = true;
                             return Poll::Ready(Some(Err(AppBodyError::App(
                                 "the app closed the connection before the end of its response body"
                                     .into(),
                             ))));
                         }
-                        Ok(_) => {}
                         Err(e) => {
                             self.done = true;
                             return Poll::Ready(Some(Err(AppBodyError::App(format!(
@@ -638,6 +604,48 @@ impl Streaming {
             }
         }
     }
+}
+
+/// What a read for more of a response body brought.
+enum More {
+    /// Body bytes, read straight into a frame of their own.
+    Frame(Bytes),
+    /// Bytes in the connection's buffer, for the decoder.
+    Buffered,
+    /// The end of the stream.
+    End,
+}
+
+/// Reads more of a body. With nothing buffered and a run of plain body bytes to come (a
+/// Content-Length or close-delimited body), they go straight into a frame (no copy out of the
+/// read buffer), in reads that grow while they come back full; otherwise into the buffer.
+fn poll_more(
+    conn: &mut AppConnection,
+    decode: &mut Decode,
+    read_size: &mut usize,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<More>> {
+    let plain = match decode {
+        Decode::Length(left) => usize::try_from(*left).unwrap_or(usize::MAX),
+        Decode::UntilClose => usize::MAX,
+        Decode::Chunked(_) => 0,
+    };
+    if plain == 0 || !conn.input.is_empty() {
+        let n = ready!(conn.input.poll_fill(&mut conn.io, cx))?;
+        return Poll::Ready(Ok(if n == 0 { More::End } else { More::Buffered }));
+    }
+    let want = plain.min(*read_size);
+    let data = ready!(read_frame(&mut conn.io, want, cx))?;
+    if data.is_empty() {
+        return Poll::Ready(Ok(More::End));
+    }
+    if data.len() == want && *read_size < MAX_DIRECT_READ {
+        *read_size *= 2;
+    }
+    if let Decode::Length(left) = decode {
+        *left -= data.len() as u64;
+    }
+    Poll::Ready(Ok(More::Frame(data)))
 }
 
 /// Up to `want` bytes from the socket as one frame; empty at the end of the stream. The buffer

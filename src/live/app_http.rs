@@ -72,7 +72,7 @@ pub fn encode_request_head(
     });
     out.extend_from_slice(b" HTTP/1.1\r\n");
     // Names the client's Connection header lists are hop-by-hop too (not on a WebSocket
-    // upgrade, which keeps Connection). Looked for only when there is a Connection header.
+    // upgrade, which keeps Connection). Empty, and not allocated, without a Connection header.
     let listed: Vec<HeaderName> = if rw.websocket {
         Vec::new()
     } else {
@@ -122,12 +122,12 @@ pub fn encode_request_head(
         host |= name == header::HOST;
         length |= name == header::CONTENT_LENGTH;
         chunked |= name == header::TRANSFER_ENCODING;
-        write_header(out, n.as_bytes(), value.as_bytes());
+        write_header(out, n, value.as_bytes());
     }
     if !host {
-        write_header(out, header::HOST.as_str().as_bytes(), rw.host.as_bytes());
+        write_header(out, header::HOST.as_str(), rw.host.as_bytes());
     }
-    write_header(out, MS_ASPNETCORE_TOKEN.as_bytes(), rw.token.as_bytes());
+    write_header(out, MS_ASPNETCORE_TOKEN, rw.token.as_bytes());
     write_joined(out, X_FORWARDED_FOR, &forwarded_for, rw.client.as_bytes());
     write_joined(out, X_FORWARDED_PROTO, &forwarded_proto, b"http");
     // Transfer-Encoding wins over Content-Length (RFC 9112 §6.3); hyper's server has already
@@ -137,7 +137,7 @@ pub fn encode_request_head(
     } else if length {
         RequestFraming::Length
     } else if has_body {
-        write_header(out, b"transfer-encoding", b"chunked");
+        write_header(out, header::TRANSFER_ENCODING.as_str(), b"chunked");
         RequestFraming::Chunked
     } else {
         RequestFraming::Empty
@@ -155,11 +155,8 @@ fn write_joined(out: &mut Vec<u8>, name: &str, earlier: &[u8], ours: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-fn write_header(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
-    out.extend_from_slice(name);
-    out.extend_from_slice(b": ");
-    out.extend_from_slice(value);
-    out.extend_from_slice(b"\r\n");
+fn write_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    write_joined(out, name, b"", value);
 }
 
 /// Appends one chunk of a re-chunked body (§4.4: lowercase hex, no leading zeros).
@@ -262,7 +259,8 @@ pub fn parse_response_head(
     let base = buf.as_ptr() as usize;
     let mut headers = HeaderMap::with_capacity(parsed.headers.len());
     let (mut close, mut keep_alive_token) = (false, false);
-    let (mut length, mut te_chunked, mut te_other) = (None::<u64>, false, false);
+    // Whether the last Transfer-Encoding ends in chunked (the last coding decides the framing).
+    let (mut length, mut te_ends_chunked) = (None::<u64>, None::<bool>);
     for h in parsed.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| invalid(format!("header name {:?}", h.name)))?;
@@ -286,13 +284,11 @@ pub fn parse_response_head(
             // The framing is decided by the last coding; the header goes when the body is
             // re-framed (chunked), as ANCM drops it.
             let last = v.rsplit(',').next().unwrap_or("").trim();
-            if last.eq_ignore_ascii_case("chunked") {
-                te_chunked = true;
-                te_other = false;
-            } else {
-                te_other = true;
-            }
-            if v.to_ascii_lowercase().contains("chunked") {
+            te_ends_chunked = Some(last.eq_ignore_ascii_case("chunked"));
+            if v.as_bytes()
+                .windows(b"chunked".len())
+                .any(|w| w.eq_ignore_ascii_case(b"chunked"))
+            {
                 continue;
             }
         }
@@ -316,11 +312,11 @@ pub fn parse_response_head(
         || status == StatusCode::NOT_MODIFIED
     {
         ResponseFraming::Empty
-    } else if te_chunked || te_other {
-        if te_other {
-            ResponseFraming::UntilClose
-        } else {
+    } else if let Some(chunked) = te_ends_chunked {
+        if chunked {
             ResponseFraming::Chunked
+        } else {
+            ResponseFraming::UntilClose
         }
     } else if let Some(n) = length {
         ResponseFraming::Length(n)
@@ -376,13 +372,14 @@ fn keep_last_of_single_value(h: &mut HeaderMap) {
         return;
     }
     for name in SINGLE_VALUE {
-        let last = h.get_all(*name).iter().next_back().cloned();
-        if let Some(last) = last {
-            if h.get_all(*name).iter().count() > 1 {
-                if let Ok(n) = HeaderName::from_bytes(name.as_bytes()) {
-                    h.insert(n, last);
-                }
-            }
+        let mut values = h.get_all(*name).iter();
+        // A first and a distinct last: the name repeats.
+        let last = match (values.next(), values.next_back()) {
+            (Some(_), Some(last)) => last.clone(),
+            _ => continue,
+        };
+        if let Ok(n) = HeaderName::from_bytes(name.as_bytes()) {
+            h.insert(n, last);
         }
     }
 }
